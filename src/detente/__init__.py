@@ -1,0 +1,10 @@
+"""detente: analyse and plan step-by-step negotiations."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("detente")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,61 @@
+"""The ``detente`` command line: thin wrappers that parse, call an analysis and print.
+
+Each command lives in a module of this package that defines ``register(app)``;
+a module may also define ``run_section(scenario, ctx)``, which ``detente run``
+calls in the order of :data:`COMMAND_MODULES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import typer
+
+from detente import __version__
+
+__all__ = ["app", "main", "COMMAND_MODULES", "command_modules"]
+
+app = typer.Typer(
+    name="detente",
+    help=(
+        "Analyse and plan step-by-step negotiations: the deal space, balanced self-enforcing "
+        "roadmaps, strategy simulation and GMCR stability, from one scenario file.\n\n"
+        "Start with `detente run` (the korea-2019 case), `detente scenarios` and `detente show korea-2019`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Order matters: it is the order of `detente --help` and of the sections of `detente run`.
+COMMAND_MODULES: tuple[str, ...] = ("scenario", "run")
+
+
+def command_modules() -> list[ModuleType]:
+    return [importlib.import_module(f"detente.cli.{name}") for name in COMMAND_MODULES]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"detente {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """detente command line."""
+
+
+for _module in command_modules():
+    _module.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``detente`` command."""
+    app()

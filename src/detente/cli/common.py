@@ -1,0 +1,108 @@
+"""Shared pieces of the command line: loading inputs, printing errors, JSON, files.
+
+Every command wraps its work in :func:`guarded`, so bad input becomes a clear
+message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from detente.model.errors import AnalysisError, DetenteError, ScenarioError
+from detente.model.load import scenario_from_document
+from detente.model.scenario import Scenario
+from detente.model.source import Document, atomic_write, read_document
+from detente.scenarios import resolve
+
+__all__ = [
+    "console", "err_console", "guarded", "load_document", "load_scenario_arg", "emit_json",
+    "write_output", "SCENARIO_HELP",
+]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+SCENARIO_HELP = "A built-in scenario name (see `detente scenarios`) or a YAML/JSON file."
+
+
+def print_error(exc: DetenteError) -> None:
+    if isinstance(exc, ScenarioError):
+        n = len(exc.problems)
+        err_console.print(f"[bold red]error:[/] {n} problem{'s' if n != 1 else ''} found", highlight=False)
+        for p in exc.problems:
+            err_console.print(f"  {p}", markup=False, highlight=False)
+    else:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn detente errors into messages and exit codes (2 bad input, 1 analysis error)."""
+    try:
+        yield
+    except ScenarioError as exc:
+        print_error(exc)
+        raise typer.Exit(2) from None
+    except AnalysisError as exc:
+        print_error(exc)
+        raise typer.Exit(2) from None
+    except DetenteError as exc:
+        print_error(exc)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def load_document(name_or_path: str) -> Document:
+    return read_document(resolve(name_or_path))
+
+
+def load_scenario_arg(name_or_path: str) -> Scenario:
+    """A scenario from a built-in name or a file path (raises ScenarioError)."""
+    return scenario_from_document(load_document(name_or_path))
+
+
+def emit_json(obj: Any) -> None:
+    """Print JSON on stdout, and nothing else."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, frozenset | set):
+        return sorted(o)
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
+
+
+def write_output(path: str | Path, data: bytes | str) -> None:
+    """Write an output file atomically (never half-written)."""
+    atomic_write(path, data)
+
+
+class RunContext:
+    """What ``detente run`` hands each section: where to print, the seed, a shared store.
+
+    Sections put what the report needs into ``results`` under their own name.
+    """
+
+    def __init__(self, seed: int = 0, quick: bool = False) -> None:
+        self.seed = seed
+        self.quick = quick
+        self.results: dict[str, Any] = {}
+        self.console = console

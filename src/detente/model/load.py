@@ -1,0 +1,291 @@
+"""Load and validate scenario files, reporting every problem at once.
+
+Examples
+--------
+>>> text = '''
+... detente: 1
+... id: demo
+... title: Demo
+... parties: [{id: A, discont: 0.9}]
+... '''
+>>> try:
+...     scenario_from_text(text, "demo.yaml")
+... except ScenarioError as e:
+...     print(e)
+demo.yaml:5:19: parties[0].discont: unknown field; did you mean 'discount'?
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, ScenarioError
+from .scenario import Scenario
+from .source import Document, Locator, read_document, read_text
+
+__all__ = ["load_scenario", "scenario_from_text", "scenario_from_document", "validate_model"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (YAML or JSON)."""
+    return scenario_from_document(read_document(path))
+
+
+def scenario_from_text(text: str, name: str = "<input>") -> Scenario:
+    return scenario_from_document(read_text(text, name))
+
+
+def scenario_from_document(doc: Document) -> Scenario:
+    kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+    if kind not in (None, "scenario"):
+        raise ScenarioError([doc.locator.problem(("kind",), f"this is a {kind!r} file; expected a scenario")])
+    data = {k: v for k, v in doc.data.items() if k != "kind"}
+    scenario = validate_model(Scenario, data, doc.locator)
+    problems = cross_check(scenario, doc.locator)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def validate_model(model: type[M], data: Any, locator: Locator) -> M:
+    """Pydantic validation with errors translated into located, readable problems."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_translate(model, exc, locator)) from None
+
+
+# ---------------------------------------------------------------- pydantic errors
+def _translate(model: type[BaseModel], exc: ValidationError, locator: Locator) -> list[Problem]:
+    problems = []
+    seen = set()
+    errors = exc.errors(include_url=False)
+    locs = [_clean_loc(e["loc"]) for e in errors]
+    for err, loc in zip(errors, locs, strict=True):
+        if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs):
+            continue  # an item failed; its own error says why
+        key = (loc, err["type"])
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(locator.problem(loc, _message(model, err, loc)))
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    # pydantic adds union-branch names and validator tags to locations; drop them
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or part.startswith("function-")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _message(model: type[BaseModel], err: Any, loc: tuple[str | int, ...]) -> str:
+    kind = err["type"]
+    found = err.get("input")
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        name = str(loc[-1])
+        hint = ""
+        if parent is not None:
+            close = difflib.get_close_matches(name, list(parent.model_fields), n=1, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {close[0]!r}?"
+            else:
+                hint = "; expected one of: " + ", ".join(parent.model_fields)
+        return f"unknown field{hint}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        exp = err.get("ctx", {}).get("expected", "")
+        return f"expected {exp}, found {found!r}"
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        return f"found {found!r}; expected an id matching {pattern}"
+    msg = str(err["msg"])
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    msg = msg.replace("input should be", "expected")
+    if isinstance(found, dict | list):
+        return f"{msg}, found a {type(found).__name__}"
+    return f"{msg}, found {found!r}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            current = _inner_model(current)
+            if current is None:
+                return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = field.annotation
+        inner = _inner_model(current)
+        if inner is not None:
+            current = inner
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return current
+    return _inner_model(current)
+
+
+def _inner_model(tp: Any) -> type[BaseModel] | None:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin is None and not isinstance(tp, types.UnionType):
+        return None
+    for arg in typing.get_args(tp):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------- cross checks
+def cross_check(s: Scenario, locator: Locator) -> list[Problem]:
+    """References, uniqueness, cycles, contradictions, a consistent status quo."""
+    problems: list[Problem] = []
+
+    def add(path: tuple[str | int, ...], message: str) -> None:
+        problems.append(locator.problem(path, message))
+
+    parties = _unique(s.parties, "parties", lambda p: p.id, add)
+    moves = _unique(s.moves, "moves", lambda m: m.id, add)
+    _unique(s.events, "events", lambda e: e.id, add)
+
+    def check_party(path: tuple[str | int, ...], pid: str) -> None:
+        if pid not in parties:
+            add(path, f"unknown party {pid!r}{_hint(pid, parties)}")
+
+    def check_move(path: tuple[str | int, ...], mid: str) -> bool:
+        if mid not in moves:
+            add(path, f"unknown move {mid!r}{_hint(mid, moves)}")
+            return False
+        return True
+
+    for i, m in enumerate(s.moves):
+        check_party(("moves", i, "by"), m.by)
+        for pid in m.value:
+            check_party(("moves", i, "value", pid), pid)
+        for j, r in enumerate(m.requires):
+            if r == m.id:
+                add(("moves", i, "requires", j), "a move cannot require itself")
+            else:
+                check_move(("moves", i, "requires", j), r)
+        for j, x in enumerate(m.excludes):
+            if x == m.id:
+                add(("moves", i, "excludes", j), "a move cannot exclude itself")
+            else:
+                check_move(("moves", i, "excludes", j), x)
+        if m.reversal_lag and not m.reversible:
+            add(("moves", i, "reversal_lag"), "reversal_lag is set but the move is not reversible; "
+                "expected reversible: true or reversal_lag: 0")
+    for i, inter in enumerate(s.interactions):
+        if len(set(inter.moves)) != len(inter.moves):
+            add(("interactions", i, "moves"), "an interaction lists a move twice; expected distinct moves")
+        for j, mid in enumerate(inter.moves):
+            check_move(("interactions", i, "moves", j), mid)
+        for pid in inter.value:
+            check_party(("interactions", i, "value", pid), pid)
+    for i, pr in enumerate(s.pressures):
+        check_party(("pressures", i, "party"), pr.party)
+        for j, mid in enumerate(pr.stopped_by):
+            check_move(("pressures", i, "stopped_by", j), mid)
+    for i, ev in enumerate(s.events):
+        for field in ("trust", "utility"):
+            for pid in getattr(ev.effect, field):
+                check_party(("events", i, "effect", field, pid), pid)
+    if problems:
+        return problems  # the structural checks below need clean references
+
+    index = {m.id: i for i, m in enumerate(s.moves)}
+    cycle = _find_cycle(s)
+    if cycle:
+        first = index[cycle[0]]
+        add(("moves", first, "requires"), "prerequisites form a cycle: " + " -> ".join([*cycle, cycle[0]])
+            + "; expected an order in which every move's prerequisites come first")
+        return problems
+    excl: dict[str, set[str]] = {m.id: set() for m in s.moves}
+    for m in s.moves:
+        for x in m.excludes:
+            excl[m.id].add(x)
+            excl[x].add(m.id)
+    for m in s.moves:
+        need = s.closure([m.id])
+        clash = sorted((a, b) for a in need for b in excl[a] if b in need and a < b)
+        if clash:
+            a, b = clash[0]
+            add(("moves", index[m.id], "excludes" if m.id in (a, b) else "requires"),
+                f"{m.id} can never be in force: it needs {a} and {b} (through its prerequisites) "
+                f"but {a} excludes {b}")
+    for i, m in enumerate(s.moves):
+        if not m.in_force:
+            continue
+        for r in m.requires:
+            if r not in s.status_quo:
+                add(("moves", i, "in_force"), f"{m.id} is in force but its prerequisite {r} is not; "
+                    f"expected the status quo to respect 'requires'")
+        for x in m.excludes:
+            if x in s.status_quo:
+                add(("moves", i, "in_force"), f"{m.id} and {x} are both in force but exclude each other")
+    return problems
+
+
+def _unique(items: Any, field: str, key: Callable[[Any], str], add: Callable[..., None]) -> set[str]:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        k = key(item)
+        if k in seen:
+            add((field, i, "id"), f"duplicate id {k!r}; expected each {field[:-1]} id once")
+        seen.add(k)
+    return seen
+
+
+def _hint(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    shown = ", ".join(sorted(known)[:8])
+    return f"; expected one of: {shown}{', ...' if len(known) > 8 else ''}"
+
+
+def _find_cycle(s: Scenario) -> list[str] | None:
+    colour: dict[str, int] = {}
+    for start in s.move_ids:
+        if colour.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, k = stack.pop()
+            if k == 0:
+                colour[node] = 1
+                path.append(node)
+            reqs = s.move(node).requires
+            if k < len(reqs):
+                stack.append((node, k + 1))
+                nxt = reqs[k]
+                if colour.get(nxt) == 1:
+                    return path[path.index(nxt):]
+                if not colour.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                colour[node] = 2
+                path.pop()
+    return None

@@ -1,0 +1,254 @@
+"""The scenario model: parties, moves, interactions, pressures, events, time.
+
+Objects are frozen after validation (see :mod:`detente.model.load` to read a
+file). Utilities follow FORMATS.md: the sum of a party's values over the moves
+in force, plus interaction terms whose moves are all in force.
+
+Examples
+--------
+>>> s = Scenario.model_validate({
+...     "detente": 1, "id": "tiny", "title": "Tiny", "time": {"horizon": 4},
+...     "parties": [{"id": "A"}, {"id": "B"}],
+...     "moves": [{"id": "a1", "by": "A", "title": "A gives", "value": {"A": -1, "B": 2}},
+...               {"id": "b1", "by": "B", "title": "B gives", "value": {"A": 3, "B": [-2, -1, 0]},
+...                "requires": ["a1"]}]})
+>>> s.utility("A", ["a1", "b1"]), s.utility("B", ["a1", "b1"])
+(2.0, 1.0)
+>>> sorted(s.closure(["b1"]))
+['a1', 'b1']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .values import Value
+
+__all__ = [
+    "Scenario", "Party", "Move", "Interaction", "Pressure", "Event", "EventEffect",
+    "TimeSettings", "AnalysisSettings", "Outcome", "OutcomeEvent",
+]
+
+PARTY_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
+ITEM_ID = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=False)
+
+
+class TimeSettings(_Frozen):
+    """How time is counted: a label for one period and the simulation horizon."""
+
+    unit: str = "period"
+    horizon: int = Field(default=24, gt=0, le=10_000)
+
+
+class AnalysisSettings(_Frozen):
+    """Scenario-wide analysis switches."""
+
+    reverse_status_quo: bool = False
+    """If true, reversible moves already in force may be left out of a package."""
+
+
+class Party(_Frozen):
+    """A negotiating party with its patience and its appetite for risk."""
+
+    id: str = Field(pattern=PARTY_ID)
+    name: str = ""
+    discount: float = Field(default=1.0, gt=0, le=1)
+    exposure_limit: float | None = Field(default=None, ge=0)
+    reservation: float | None = None
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Move(_Frozen):
+    """A concession or action one party can make, valued by every party."""
+
+    id: str = Field(pattern=ITEM_ID)
+    by: str
+    title: str
+    value: dict[str, Value] = Field(default_factory=dict)
+    in_force: bool = False
+    reversible: bool = False
+    reversal_lag: int = Field(default=0, ge=0)
+    duration: int = Field(default=0, ge=0)
+    verification: float = Field(default=1.0, ge=0, le=1)
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    source: str = ""
+    rationale: str = ""
+
+    def value_for(self, party: str) -> Value:
+        return self.value.get(party, _ZERO)
+
+
+_ZERO = Value(low=0.0, likely=0.0, high=0.0)
+
+
+class Interaction(_Frozen):
+    """Extra value when all the listed moves are in force together."""
+
+    moves: tuple[str, ...] = Field(min_length=2)
+    value: dict[str, Value]
+    rationale: str = ""
+
+
+class Pressure(_Frozen):
+    """A per-period cost of delay, growing while active, stopped by named moves."""
+
+    party: str
+    per_period: float
+    growth: float = 0.0
+    stopped_by: tuple[str, ...] = ()
+    description: str = ""
+    source: str = ""
+
+
+class EventEffect(_Frozen):
+    """What an event does when it fires (see docs/simulate.md)."""
+
+    trust: dict[str, float] = Field(default_factory=dict)
+    utility: dict[str, float] = Field(default_factory=dict)
+    pause: int = Field(default=0, ge=0)
+
+
+class Event(_Frozen):
+    """An exogenous shock with a chance per period."""
+
+    id: str = Field(pattern=ITEM_ID)
+    rate: float = Field(ge=0, le=1)
+    effect: EventEffect = Field(default_factory=EventEffect)
+    description: str = ""
+    source: str = ""
+
+
+class OutcomeEvent(_Frozen):
+    date: dt.date | str
+    text: str
+    source: str = ""
+    verified: bool = True
+
+
+class Outcome(_Frozen):
+    """What happened afterwards. Documentation only: no analysis reads it."""
+
+    summary: str
+    timeline: tuple[OutcomeEvent, ...] = ()
+
+
+class Scenario(_Frozen):
+    """A validated, immutable negotiation scenario."""
+
+    detente: Literal[1]
+    id: str = Field(pattern=ITEM_ID)
+    title: str
+    as_of: dt.date | None = None
+    description: str = ""
+    notes: str = ""
+    time: TimeSettings = Field(default_factory=TimeSettings)
+    parties: tuple[Party, ...] = Field(min_length=1)
+    moves: tuple[Move, ...] = ()
+    interactions: tuple[Interaction, ...] = ()
+    pressures: tuple[Pressure, ...] = ()
+    events: tuple[Event, ...] = ()
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    outcome: Outcome | None = None
+
+    # ----- look-ups ------------------------------------------------------
+    @cached_property
+    def party_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.parties)
+
+    @cached_property
+    def move_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.moves)
+
+    @cached_property
+    def _moves_by_id(self) -> dict[str, Move]:
+        return {m.id: m for m in self.moves}
+
+    @cached_property
+    def _parties_by_id(self) -> dict[str, Party]:
+        return {p.id: p for p in self.parties}
+
+    def move(self, move_id: str) -> Move:
+        return self._moves_by_id[move_id]
+
+    def party(self, party_id: str) -> Party:
+        return self._parties_by_id[party_id]
+
+    def moves_by(self, party_id: str) -> tuple[Move, ...]:
+        return tuple(m for m in self.moves if m.by == party_id)
+
+    @cached_property
+    def status_quo(self) -> frozenset[str]:
+        """The moves in force today."""
+        return frozenset(m.id for m in self.moves if m.in_force)
+
+    # ----- utilities -----------------------------------------------------
+    def utility(
+        self, party: str, moves: Iterable[str], point: Literal["low", "likely", "high"] = "likely"
+    ) -> float:
+        """Per-period utility of ``party`` when exactly ``moves`` are in force."""
+        in_force = set(moves)
+        total = 0.0
+        for mid in in_force:
+            total += getattr(self._moves_by_id[mid].value_for(party), point)
+        for inter in self.interactions:
+            if party in inter.value and all(m in in_force for m in inter.moves):
+                total += getattr(inter.value[party], point)
+        return total
+
+    def utilities(self, moves: Iterable[str]) -> dict[str, float]:
+        """Likely utility of every party for a set of moves in force."""
+        ms = list(moves)
+        return {p: self.utility(p, ms) for p in self.party_ids}
+
+    def disagreement(self) -> dict[str, float]:
+        """Each party's reservation value; by default its status-quo utility."""
+        sq = self.status_quo
+        return {
+            p.id: (p.reservation if p.reservation is not None else self.utility(p.id, sq))
+            for p in self.parties
+        }
+
+    # ----- constraints ---------------------------------------------------
+    def closure(self, moves: Iterable[str]) -> frozenset[str]:
+        """The moves plus every prerequisite they need, transitively."""
+        out: set[str] = set()
+        stack = list(moves)
+        while stack:
+            mid = stack.pop()
+            if mid in out:
+                continue
+            out.add(mid)
+            stack.extend(self._moves_by_id[mid].requires)
+        return frozenset(out)
+
+    def violations(self, moves: Iterable[str]) -> list[str]:
+        """Why a set of moves cannot all be in force together (empty if it can)."""
+        s = set(moves)
+        out = []
+        pairs: set[tuple[str, str]] = set()
+        for mid in sorted(s):
+            m = self._moves_by_id[mid]
+            out.extend(f"{mid} requires {r}" for r in m.requires if r not in s)
+            for x in m.excludes:
+                pair = (min(mid, x), max(mid, x))
+                if x in s and pair not in pairs:
+                    pairs.add(pair)
+                    out.append(f"{pair[0]} excludes {pair[1]}")
+        return out
+
+    def is_feasible(self, moves: Iterable[str]) -> bool:
+        return not self.violations(moves)

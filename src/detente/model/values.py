@@ -1,0 +1,94 @@
+"""Uncertain values: a number, or a ``[low, likely, high]`` range.
+
+Examples
+--------
+>>> v = Value.parse([1, 2, 4])
+>>> v.likely, v.is_range
+(2.0, True)
+>>> Value.parse(3).as_yaml()
+3.0
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
+
+__all__ = ["Value", "sample_triangular"]
+
+
+class Value(BaseModel):
+    """A judgement: ``likely`` with a ``low``..``high`` range (equal for a plain number)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: float
+    likely: float
+    high: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_user(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError(f"expected a number or [low, likely, high], found {data!r}")
+        if isinstance(data, int | float):
+            return {"low": data, "likely": data, "high": data}
+        if isinstance(data, list | tuple):
+            if len(data) != 3 or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) for x in data
+            ):
+                raise ValueError(f"expected a number or [low, likely, high], found {list(data)!r}")
+            low, likely, high = (float(x) for x in data)
+            if not all(np.isfinite([low, likely, high])):
+                raise ValueError(f"values must be finite, found {list(data)!r}")
+            if not low <= likely <= high:
+                raise ValueError(f"expected low <= likely <= high, found {list(data)!r}")
+            return {"low": low, "likely": likely, "high": high}
+        if isinstance(data, dict | Value):
+            return data
+        raise ValueError(f"expected a number or [low, likely, high], found {data!r}")
+
+    @classmethod
+    def parse(cls, data: Any) -> Value:
+        return cls.model_validate(data)
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+    def as_yaml(self) -> float | list[float]:
+        """The form a user writes: a number, or ``[low, likely, high]``."""
+        if not self.is_range:
+            return self.likely
+        return [self.low, self.likely, self.high]
+
+    def __str__(self) -> str:
+        if not self.is_range:
+            return f"{self.likely:g}"
+        return f"{self.likely:g} [{self.low:g}..{self.high:g}]"
+
+
+def sample_triangular(
+    low: np.ndarray, likely: np.ndarray, high: np.ndarray, rng: np.random.Generator, size: int | None = None
+) -> np.ndarray:
+    """Triangular draws that also accept degenerate ranges (low == high).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = sample_triangular(np.array([0.0, 2.0]), np.array([1.0, 2.0]), np.array([2.0, 2.0]), rng)
+    >>> bool(0 <= x[0] <= 2), float(x[1])
+    (True, 2.0)
+    """
+    low = np.asarray(low, dtype=float)
+    likely = np.asarray(likely, dtype=float)
+    high = np.asarray(high, dtype=float)
+    shape = low.shape if size is None else (size, *low.shape)
+    u = rng.random(shape)
+    width = high - low
+    safe = np.where(width > 0, width, 1.0)
+    c = np.where(width > 0, (likely - low) / safe, 0.5)
+    left = low + np.sqrt(u * c) * safe
+    right = high - np.sqrt((1.0 - u) * (1.0 - c)) * safe
+    out = np.where(u < c, left, right)
+    return np.where(width > 0, out, low)
