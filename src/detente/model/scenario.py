@@ -25,9 +25,10 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .values import Value
+from .values import Value, sample_triangular
 
 __all__ = [
     "Scenario", "Party", "Move", "Interaction", "Pressure", "Event", "EventEffect",
@@ -252,3 +253,47 @@ class Scenario(_Frozen):
 
     def is_feasible(self, moves: Iterable[str]) -> bool:
         return not self.violations(moves)
+
+    # ----- uncertainty ---------------------------------------------------
+    @property
+    def has_ranges(self) -> bool:
+        """True if any value is a range rather than a number."""
+        return any(v.is_range for m in self.moves for v in m.value.values()) or any(
+            v.is_range for i in self.interactions for v in i.value.values()
+        )
+
+    def sampled(self, rng: np.random.Generator) -> Scenario:
+        """A copy with every ranged value replaced by one triangular draw.
+
+        Draws are made in a fixed order (moves in file order, then interactions; parties
+        in file order), so the same generator state gives the same scenario.
+
+        >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+        ...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m",
+        ...     "value": {"A": [0, 1, 2]}}]})
+        >>> v = s.sampled(np.random.default_rng(1)).move("m").value["A"]
+        >>> v.is_range, 0 <= v.likely <= 2
+        (False, True)
+        """
+
+        def draw(values: dict[str, Value]) -> dict[str, Value]:
+            out = {}
+            for pid in self.party_ids:
+                if pid in values:
+                    v = values[pid]
+                    x = float(sample_triangular(np.array(v.low), np.array(v.likely), np.array(v.high), rng))
+                    out[pid] = Value(low=x, likely=x, high=x)
+            return out
+
+        moves = tuple(m.model_copy(update={"value": draw(m.value)}) for m in self.moves)
+        inters = tuple(i.model_copy(update={"value": draw(i.value)}) for i in self.interactions)
+        return self.replace(moves=moves, interactions=inters)
+
+    def replace(self, **changes: object) -> Scenario:
+        """A copy with some fields changed (no re-validation; caches are fresh).
+
+        Use this, not ``model_copy``, which would carry stale cached look-ups.
+        """
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return type(self).model_construct(_fields_set=self.model_fields_set, **data)
