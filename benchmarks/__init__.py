@@ -1,0 +1,1 @@
+"""detente benchmarks: run them all with `make bench` (python -m benchmarks)."""
