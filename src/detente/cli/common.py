@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SCENARIO_HELP = "A built-in scenario name (see `detente scenarios`) or a YAML/JSON file."
 

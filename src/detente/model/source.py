@@ -124,7 +124,7 @@ def read_text(text: str, name: str = "<input>") -> Document:
         raise ScenarioError.single(name, f"not valid YAML: {what}", line=line, column=col) from None
     except yaml.YAMLError as exc:
         raise ScenarioError.single(name, f"not valid YAML: {exc}") from None
-    if node is None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
         raise ScenarioError.single(name, "file holds no data; expected a YAML or JSON mapping")
     problems: list[Problem] = []
     data = _convert(node, (), locator, problems)
@@ -140,8 +140,14 @@ def read_text(text: str, name: str = "<input>") -> Document:
 
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 def _convert(node: yaml.Node, path: Key, locator: Locator, problems: list[Problem]) -> Any:
     locator.places[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        problems.append(locator.problem(path, f"cannot read value: unsupported YAML tag {node.tag!r}"))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
