@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import textwrap
 from pathlib import Path
@@ -118,7 +119,11 @@ def test_several_errors_reported_at_once_in_file_order() -> None:
         ("id: tiny", "id: Tiny Scenario", "id: found 'Tiny Scenario'; expected an id matching"),
         ("rate: 0.1", "rate: -0.1", "events[0].rate: expected greater than or equal to 0"),
         ("exposure_limit: 2", "exposure_limit: -1", "parties[0].exposure_limit"),
-        ("value: {A: -1, B: [1, 2, 3]}", "value: {A: -1, B: [1, 2]}", "expected a number or [low, likely, high]"),
+        (
+            "value: {A: -1, B: [1, 2, 3]}",
+            "value: {A: -1, B: [1, 2]}",
+            "expected a number or [low, likely, high]",
+        ),
         ("value: {A: -1, B: [1, 2, 3]}", "value: {A: yes, B: 1}", "expected a number or [low, likely, high]"),
     ],
 )
@@ -239,17 +244,17 @@ def test_any_text_gives_a_scenario_or_a_scenario_error(text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
-    max_leaves=12,
-))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+        lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+        max_leaves=12,
+    )
+)
 def test_any_structure_under_a_field_is_handled(junk: object) -> None:
     data = yaml.safe_load(GOOD)
     for field in ("parties", "moves", "time", "events"):
         broken = dict(data)
         broken[field] = junk
-        try:
+        with contextlib.suppress(ScenarioError):
             scenario_from_text(yaml.safe_dump(broken), "fuzz.yaml")
-        except ScenarioError:
-            pass

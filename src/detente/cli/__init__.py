@@ -14,7 +14,7 @@ import typer
 
 from detente import __version__
 
-__all__ = ["app", "main", "COMMAND_MODULES", "command_modules"]
+__all__ = ["COMMAND_MODULES", "app", "command_modules", "main"]
 
 app = typer.Typer(
     name="detente",

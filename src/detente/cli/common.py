@@ -23,8 +23,14 @@ from detente.model.source import Document, atomic_write, read_document
 from detente.scenarios import resolve
 
 __all__ = [
-    "console", "err_console", "guarded", "load_document", "load_scenario_arg", "emit_json",
-    "write_output", "SCENARIO_HELP",
+    "SCENARIO_HELP",
+    "console",
+    "emit_json",
+    "err_console",
+    "guarded",
+    "load_document",
+    "load_scenario_arg",
+    "write_output",
 ]
 
 console = Console(highlight=False)

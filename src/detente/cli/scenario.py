@@ -140,7 +140,9 @@ def summary_tables(s: Scenario) -> list[object]:
     d = s.disagreement()
     for p in s.parties:
         limit = "none" if p.exposure_limit is None else f"{p.exposure_limit:g}"
-        parties.add_row(p.id, p.label, f"{p.discount:g}", limit, f"{s.utility(p.id, sq):.2f}", f"{d[p.id]:.2f}")
+        parties.add_row(
+            p.id, p.label, f"{p.discount:g}", limit, f"{s.utility(p.id, sq):.2f}", f"{d[p.id]:.2f}"
+        )
     out.append(parties)
 
     for p in s.parties:
@@ -174,5 +176,3 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     for item in summary_tables(scenario):
         ctx.console.print(item)
     ctx.results["scenario"] = scenario
-
-

@@ -6,6 +6,17 @@ from .scenario import Event, Interaction, Move, Party, Pressure, Scenario
 from .values import Value
 
 __all__ = [
-    "AnalysisError", "DetenteError", "Problem", "ScenarioError", "load_scenario",
-    "scenario_from_text", "Event", "Interaction", "Move", "Party", "Pressure", "Scenario", "Value",
+    "AnalysisError",
+    "DetenteError",
+    "Event",
+    "Interaction",
+    "Move",
+    "Party",
+    "Pressure",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "Value",
+    "load_scenario",
+    "scenario_from_text",
 ]

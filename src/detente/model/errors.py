@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DetenteError", "ScenarioError", "Problem", "AnalysisError", "format_path"]
+__all__ = ["AnalysisError", "DetenteError", "Problem", "ScenarioError", "format_path"]
 
 
 class DetenteError(Exception):
@@ -66,7 +66,12 @@ class ScenarioError(DetenteError):
 
     @classmethod
     def single(
-        cls, file: str, message: str, *, path: str = "", line: int | None = None,
+        cls,
+        file: str,
+        message: str,
+        *,
+        path: str = "",
+        line: int | None = None,
         column: int | None = None,
     ) -> ScenarioError:
         return cls([Problem(file, line, column, path, message)])

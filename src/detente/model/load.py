@@ -30,7 +30,7 @@ from .errors import Problem, ScenarioError
 from .scenario import Scenario
 from .source import Document, Locator, read_document, read_text
 
-__all__ = ["load_scenario", "scenario_from_text", "scenario_from_document", "validate_model"]
+__all__ = ["load_scenario", "scenario_from_document", "scenario_from_text", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -194,8 +194,11 @@ def cross_check(s: Scenario, locator: Locator) -> list[Problem]:
             else:
                 check_move(("moves", i, "excludes", j), x)
         if m.reversal_lag and not m.reversible:
-            add(("moves", i, "reversal_lag"), "reversal_lag is set but the move is not reversible; "
-                "expected reversible: true or reversal_lag: 0")
+            add(
+                ("moves", i, "reversal_lag"),
+                "reversal_lag is set but the move is not reversible; "
+                "expected reversible: true or reversal_lag: 0",
+            )
     for i, inter in enumerate(s.interactions):
         if len(set(inter.moves)) != len(inter.moves):
             add(("interactions", i, "moves"), "an interaction lists a move twice; expected distinct moves")
@@ -218,8 +221,12 @@ def cross_check(s: Scenario, locator: Locator) -> list[Problem]:
     cycle = _find_cycle(s)
     if cycle:
         first = index[cycle[0]]
-        add(("moves", first, "requires"), "prerequisites form a cycle: " + " -> ".join([*cycle, cycle[0]])
-            + "; expected an order in which every move's prerequisites come first")
+        add(
+            ("moves", first, "requires"),
+            "prerequisites form a cycle: "
+            + " -> ".join([*cycle, cycle[0]])
+            + "; expected an order in which every move's prerequisites come first",
+        )
         return problems
     excl: dict[str, set[str]] = {m.id: set() for m in s.moves}
     for m in s.moves:
@@ -231,16 +238,21 @@ def cross_check(s: Scenario, locator: Locator) -> list[Problem]:
         clash = sorted((a, b) for a in need for b in excl[a] if b in need and a < b)
         if clash:
             a, b = clash[0]
-            add(("moves", index[m.id], "excludes" if m.id in (a, b) else "requires"),
+            add(
+                ("moves", index[m.id], "excludes" if m.id in (a, b) else "requires"),
                 f"{m.id} can never be in force: it needs {a} and {b} (through its prerequisites) "
-                f"but {a} excludes {b}")
+                f"but {a} excludes {b}",
+            )
     for i, m in enumerate(s.moves):
         if not m.in_force:
             continue
         for r in m.requires:
             if r not in s.status_quo:
-                add(("moves", i, "in_force"), f"{m.id} is in force but its prerequisite {r} is not; "
-                    f"expected the status quo to respect 'requires'")
+                add(
+                    ("moves", i, "in_force"),
+                    f"{m.id} is in force but its prerequisite {r} is not; "
+                    f"expected the status quo to respect 'requires'",
+                )
         for x in m.excludes:
             if x in s.status_quo:
                 add(("moves", i, "in_force"), f"{m.id} and {x} are both in force but exclude each other")
@@ -282,7 +294,7 @@ def _find_cycle(s: Scenario) -> list[str] | None:
                 stack.append((node, k + 1))
                 nxt = reqs[k]
                 if colour.get(nxt) == 1:
-                    return path[path.index(nxt):]
+                    return path[path.index(nxt) :]
                 if not colour.get(nxt):
                     stack.append((nxt, 0))
             else:

@@ -31,8 +31,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from .values import Value, sample_triangular
 
 __all__ = [
-    "Scenario", "Party", "Move", "Interaction", "Pressure", "Event", "EventEffect",
-    "TimeSettings", "AnalysisSettings", "Outcome", "OutcomeEvent",
+    "AnalysisSettings",
+    "Event",
+    "EventEffect",
+    "Interaction",
+    "Move",
+    "Outcome",
+    "OutcomeEvent",
+    "Party",
+    "Pressure",
+    "Scenario",
+    "TimeSettings",
 ]
 
 PARTY_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
@@ -239,7 +248,7 @@ class Scenario(_Frozen):
     def violations(self, moves: Iterable[str]) -> list[str]:
         """Why a set of moves cannot all be in force together (empty if it can)."""
         s = set(moves)
-        out = []
+        out: list[str] = []
         pairs: set[tuple[str, str]] = set()
         for mid in sorted(s):
             m = self._moves_by_id[mid]

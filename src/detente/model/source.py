@@ -133,11 +133,12 @@ def read_text(text: str, name: str = "<input>") -> Document:
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise ScenarioError.single(
-            name, f"top level is a {kind}; expected a mapping of fields (detente: 1, id: ...)", line=1, column=1
+            name,
+            f"top level is a {kind}; expected a mapping of fields (detente: 1, id: ...)",
+            line=1,
+            column=1,
         )
     return Document(data, locator)
-
-
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -161,8 +162,13 @@ def _convert(node: yaml.Node, path: Key, locator: Locator, problems: list[Proble
             if key in out:
                 line = key_node.start_mark.line + 1
                 problems.append(
-                    Problem(locator.file, line, key_node.start_mark.column + 1,
-                            format_path((*path, key)), "duplicate key; each field may appear once")
+                    Problem(
+                        locator.file,
+                        line,
+                        key_node.start_mark.column + 1,
+                        format_path((*path, key)),
+                        "duplicate key; each field may appear once",
+                    )
                 )
                 continue
             out[key] = _convert(value_node, (*path, key), locator, problems)

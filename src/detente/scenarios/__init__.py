@@ -16,7 +16,7 @@ from detente.model.load import load_scenario
 from detente.model.scenario import Scenario
 from detente.model.source import read_document
 
-__all__ = ["builtin_names", "builtin_path", "builtin_text", "load_builtin", "builtin_kind", "resolve"]
+__all__ = ["builtin_kind", "builtin_names", "builtin_path", "builtin_text", "load_builtin", "resolve"]
 
 
 def _data_dir() -> Path:
