@@ -1,0 +1,1 @@
+"""Floors 4-5: the HTML report and figures."""
