@@ -147,7 +147,7 @@ def summary_tables(s: Scenario) -> list[object]:
 
     for p in s.parties:
         t = Table(title=f"Moves by {p.label}")
-        t.add_column("id", style="bold")
+        t.add_column("id", style="bold", no_wrap=True)
         t.add_column("title")
         for q in s.parties:
             t.add_column(f"value to {q.id}", justify="right")
