@@ -1,0 +1,286 @@
+"""Where replicates run: in this process, in local worker processes, or on a Dask cluster.
+
+A backend maps a module-level function over a list of argument tuples and returns the
+results **in task order**, whatever order they finish in. Monte Carlo work is cut into
+chunks of replicates (:meth:`Backend.chunk_size`) to amortise the cost of shipping a
+task; since a replicate's result depends only on the seed and its index (see
+:mod:`detente.simulate.montecarlo`), every backend and every worker count gives
+bit-identical results.
+
+- ``inprocess``: a plain loop (no start-up cost; the default).
+- ``processes``: :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn``
+  start method (safe alongside threads such as a progress bar).
+- ``dask``: a :class:`dask.distributed.LocalCluster` started for the run, or an existing
+  cluster given by its scheduler address (``tcp://host:8786``).
+
+Examples
+--------
+>>> with make_backend("inprocess") as b:
+...     b.map(pow, [(2, 3), (3, 2)])
+[8, 9]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from types import TracebackType
+from typing import Any
+
+from detente.model.errors import ScenarioError
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "DaskBackend",
+    "InProcessBackend",
+    "ProcessBackend",
+    "Progress",
+    "make_backend",
+]
+
+BACKENDS: tuple[str, ...] = ("inprocess", "processes", "dask")
+
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)``, in units of work (replicates), as tasks complete."""
+
+
+class Backend:
+    """Base class: runs tasks and reports progress. Use as a context manager to release workers."""
+
+    name = "base"
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, int(workers))
+
+    def chunk_size(self, total: int) -> int:
+        """Replicates per task: about four tasks per worker, so workers stay evenly loaded."""
+        return max(1, math.ceil(total / (4 * self.workers)))
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        tasks: Sequence[tuple[Any, ...]],
+        weights: Sequence[int] | None = None,
+        progress: Progress | None = None,
+    ) -> list[Any]:
+        """``[fn(*t) for t in tasks]``, in task order; ``progress`` counts ``weights`` (default 1 each)."""
+        w = list(weights) if weights is not None else [1] * len(tasks)
+        if len(w) != len(tasks):
+            raise ValueError("one weight per task")
+        return self._map(fn, list(tasks), w, progress)
+
+    def _map(
+        self,
+        fn: Callable[..., Any],
+        tasks: list[tuple[Any, ...]],
+        weights: list[int],
+        progress: Progress | None,
+    ) -> list[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (idempotent)."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(workers={self.workers})"
+
+
+class InProcessBackend(Backend):
+    """Run every task in this process, one after the other."""
+
+    name = "inprocess"
+
+    def chunk_size(self, total: int) -> int:
+        # No shipping cost: chunks only set how often the progress bar moves.
+        return max(1, math.ceil(total / 100))
+
+    def _map(
+        self,
+        fn: Callable[..., Any],
+        tasks: list[tuple[Any, ...]],
+        weights: list[int],
+        progress: Progress | None,
+    ) -> list[Any]:
+        total, done, out = sum(weights), 0, []
+        for task, w in zip(tasks, weights, strict=True):
+            out.append(fn(*task))
+            done += w
+            if progress is not None:
+                progress(done, total)
+        return out
+
+
+def _gather_in_order(
+    futures: list[Any],
+    weights: list[int],
+    progress: Progress | None,
+    pending_wait: Callable[[set[Any]], set[Any]],
+) -> list[Any]:
+    index = {id(f): k for k, f in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    total, done = sum(weights), 0
+    pending = set(futures)
+    while pending:
+        finished = pending_wait(pending)
+        for f in finished:
+            k = index[id(f)]
+            results[k] = f.result()
+            done += weights[k]
+        pending -= finished
+        if progress is not None:
+            progress(done, total)
+    return results
+
+
+class ProcessBackend(Backend):
+    """Run tasks in local worker processes (``concurrent.futures``, spawn start method)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        super().__init__(workers or os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            import multiprocessing
+
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def _map(
+        self,
+        fn: Callable[..., Any],
+        tasks: list[tuple[Any, ...]],
+        weights: list[int],
+        progress: Progress | None,
+    ) -> list[Any]:
+        pool = self._executor()
+        futures: list[Future[Any]] = [pool.submit(fn, *t) for t in tasks]
+
+        def next_done(pending: set[Any]) -> set[Any]:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            return set(finished)
+
+        try:
+            return _gather_in_order(futures, weights, progress, next_done)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskBackend(Backend):
+    """Run tasks on a Dask cluster: a new :class:`LocalCluster`, or an existing one at ``address``."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        self.address = address
+        self._cluster: Any = None
+        self._client: Any = None
+        if address is not None:
+            try:
+                self._client = Client(address, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ScenarioError.single(
+                    "--address", f"cannot reach a Dask scheduler at {address}: {exc}"
+                ) from None
+            n = len(self._client.scheduler_info().get("workers", {}))
+            super().__init__(workers or n or 1)
+        else:
+            super().__init__(workers or os.cpu_count() or 1)
+            self._cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,  # logging.ERROR
+            )
+            self._client = Client(self._cluster)
+
+    def _map(
+        self,
+        fn: Callable[..., Any],
+        tasks: list[tuple[Any, ...]],
+        weights: list[int],
+        progress: Progress | None,
+    ) -> list[Any]:
+        from dask.distributed import wait as dask_wait
+
+        client = self._client
+        # Ship each distinct first argument (the job) once, then refer to it.
+        shipped: dict[int, Any] = {}
+        futures = []
+        for t in tasks:
+            head = t[0]
+            if id(head) not in shipped:
+                shipped[id(head)] = client.scatter(head, broadcast=False, hash=False)
+            futures.append(client.submit(fn, shipped[id(head)], *t[1:], pure=False))
+
+        def next_done(pending: set[Any]) -> set[Any]:
+            result = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+            return set(result.done)
+
+        try:
+            return _gather_in_order(futures, weights, progress, next_done)
+        finally:
+            client.cancel(futures)
+
+    def close(self) -> None:
+        client, self._client = getattr(self, "_client", None), None
+        if client is not None:
+            client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def make_backend(
+    name: str = "inprocess", *, workers: int | None = None, address: str | None = None
+) -> Backend:
+    """A backend by name (``inprocess``, ``processes``, ``dask``); an ``address`` implies Dask.
+
+    >>> make_backend("threads")
+    Traceback (most recent call last):
+    ...
+    detente.model.errors.ScenarioError: --backend: unknown backend 'threads'; expected one of inprocess, processes, dask
+    """
+    if workers is not None and workers < 1:
+        raise ScenarioError.single("--workers", f"expected at least 1 worker, found {workers}")
+    if address is not None:
+        if name not in ("dask", "inprocess"):
+            raise ScenarioError.single("--address", f"--address needs --backend dask, found --backend {name}")
+        if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+            raise ScenarioError.single(
+                "--address", f"expected a scheduler address like tcp://host:8786, found {address!r}"
+            )
+        return DaskBackend(workers, address)
+    if name == "inprocess":
+        return InProcessBackend()
+    if name == "processes":
+        return ProcessBackend(workers)
+    if name == "dask":
+        return DaskBackend(workers)
+    raise ScenarioError.single(
+        "--backend", f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}"
+    )

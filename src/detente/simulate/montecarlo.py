@@ -1,0 +1,464 @@
+"""Monte Carlo over one scenario: many seeded replicates, one outcome distribution.
+
+A replicate is one play of the scenario by fresh strategy objects. Replicate ``i`` of a
+run with seed ``s`` draws everything from ``SeedSequence(s, spawn_key=(i,))``: its first
+child samples the ranged values of the scenario (when it has ranges), its second child
+drives the engine. A replicate's result therefore depends only on ``(s, i)``: never on
+how replicates are batched, on the backend, or on the number of workers, and replicate
+``i`` of two strategy pairs sees the same sampled valuations (common random numbers,
+which sharpens comparisons between strategies).
+
+Results are gathered in replicate order into a float array (one row per replicate,
+columns :func:`outcome_columns`), and summarised by :func:`distribution`: rates with
+Wilson score intervals, means with Student-t intervals, and quantiles.
+
+Examples
+--------
+>>> [round(x, 4) for x in wilson_interval(8, 10)]
+[0.4902, 0.9433]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import stats
+
+from detente.model.errors import Problem, ScenarioError
+from detente.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from detente.simulate.engine import SimulationSettings
+
+    from detente.simulate.backends import Backend, Progress
+
+__all__ = [
+    "MonteCarloJob",
+    "MonteCarloResult",
+    "distribution",
+    "outcome_columns",
+    "replicate_seed",
+    "run_chunk",
+    "run_jobs",
+    "settings_for",
+    "simulate",
+    "summarise",
+    "validate_strategies",
+    "wilson_interval",
+]
+
+SCALAR_COLUMNS: tuple[str, ...] = (
+    "agreement",
+    "first_step",
+    "target_share",
+    "breakdowns",
+    "breaches_detected",
+    "breaches_missed",
+    "periods",
+)
+"""The scalar outcomes of one replicate, in column order; utilities follow, one per party."""
+
+QUANTILES: tuple[tuple[str, float], ...] = (
+    ("p5", 0.05),
+    ("p25", 0.25),
+    ("p50", 0.5),
+    ("p75", 0.75),
+    ("p95", 0.95),
+)
+
+
+def outcome_columns(parties: Sequence[str]) -> tuple[str, ...]:
+    """Column names of the outcome array: the scalar outcomes, then ``utility:<party>``.
+
+    >>> outcome_columns(["USA", "DPRK"])[-2:]
+    ('utility:USA', 'utility:DPRK')
+    """
+    return (*SCALAR_COLUMNS, *(f"utility:{p}" for p in parties))
+
+
+def replicate_seed(seed: int | np.random.SeedSequence, index: int) -> np.random.SeedSequence:
+    """The seed sequence of replicate ``index``: ``SeedSequence(seed, spawn_key=(index,))``.
+
+    It equals the ``index``-th child of ``SeedSequence(seed).spawn(n)``, so replicates can be
+    computed in any order, in any batch, on any worker.
+
+    >>> a = replicate_seed(7, 3).generate_state(2)
+    >>> b = np.random.SeedSequence(7).spawn(5)[3].generate_state(2)
+    >>> bool((a == b).all())
+    True
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index))
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+# --------------------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class MonteCarloJob:
+    """Everything a worker needs to play any replicate of one simulation (picklable).
+
+    Strategies are given by their specs (registry names, dotted paths or entry points),
+    so each replicate makes fresh strategy objects. ``play`` and ``make`` default to
+    :func:`detente.simulate.engine.play` and
+    :func:`detente.simulate.strategies.make_strategy`; another engine can be plugged in
+    by passing module-level functions (they must be picklable for the process and Dask
+    backends).
+    """
+
+    scenario: Scenario
+    strategies: tuple[tuple[str, str], ...]
+    seed: int = 0
+    settings: SimulationSettings | None = None
+    sample_values: bool = True
+    play: Callable[..., Any] | None = field(default=None, compare=False)
+    make: Callable[[str], Any] | None = field(default=None, compare=False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return outcome_columns(self.scenario.party_ids)
+
+    def replicate(self, index: int) -> np.ndarray:
+        """Play replicate ``index`` and return its outcome row (see :func:`outcome_columns`)."""
+        play = self.play if self.play is not None else _default_play()
+        make = self.make if self.make is not None else _default_make()
+        values_seq, play_seq = replicate_seed(self.seed, index).spawn(2)
+        scenario = self.scenario
+        if self.sample_values and scenario.has_ranges:
+            scenario = scenario.sampled(np.random.default_rng(values_seq))
+        strategies = {party: make(spec) for party, spec in self.strategies}
+        kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
+        if self.settings is not None:
+            kwargs["settings"] = self.settings
+        result = play(scenario, strategies, **kwargs)
+        return _outcome_row(result, self.scenario.party_ids)
+
+
+def _default_play() -> Callable[..., Any]:
+    from detente.simulate.engine import play
+
+    return play
+
+
+def _default_make() -> Callable[[str], Any]:
+    from detente.simulate.strategies import make_strategy
+
+    return make_strategy
+
+
+def _outcome_row(result: Any, parties: Sequence[str]) -> np.ndarray:
+    first = result.first_step
+    row = [
+        1.0 if result.agreement else 0.0,
+        math.nan if first is None else float(first),
+        float(result.target_share),
+        float(result.breakdowns),
+        float(result.breaches_detected),
+        float(result.breaches_missed),
+        float(result.periods),
+    ]
+    row.extend(float(result.utilities[p]) for p in parties)
+    return np.asarray(row, dtype=float)
+
+
+def run_chunk(job: MonteCarloJob, start: int, stop: int) -> np.ndarray:
+    """Outcome rows of replicates ``start .. stop-1`` of ``job`` (the unit of work of every backend)."""
+    rows = [job.replicate(i) for i in range(start, stop)]
+    if not rows:
+        return np.empty((0, len(job.columns)))
+    return np.vstack(rows)
+
+
+def validate_strategies(
+    scenario: Scenario, strategies: Mapping[str, str], make: Callable[[str], Any] | None = None
+) -> tuple[tuple[str, str], ...]:
+    """Check a party -> strategy-spec assignment; return it in the scenario's party order.
+
+    Every party needs exactly one strategy; unknown parties and specs that the strategy
+    factory rejects are reported together as one :class:`ScenarioError`.
+
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+    ...     "parties": [{"id": "USA"}, {"id": "DPRK"}]})
+    >>> try:
+    ...     validate_strategies(s, {"US": "grit", "DPRK": "grit"}, make=str)
+    ... except ScenarioError as e:
+    ...     print(e)
+    --strategy: US: no party 'US' in scenario x; did you mean 'USA'? (parties: USA, DPRK)
+    --strategy: USA: no strategy for party USA; give --strategy USA=NAME
+    """
+    import difflib
+
+    make = make if make is not None else _default_make()
+    known = scenario.party_ids
+    problems: list[Problem] = []
+    for party, spec in strategies.items():
+        if party not in known:
+            close = difflib.get_close_matches(party, list(known), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            message = f"no party {party!r} in scenario {scenario.id}{hint} (parties: {', '.join(known)})"
+            problems.append(Problem("--strategy", None, None, party, message))
+            continue
+        try:
+            make(spec)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                problems.append(Problem("--strategy", None, None, party, f"{spec!r}: {p.message}"))
+    for party in known:
+        if party not in strategies:
+            message = f"no strategy for party {party}; give --strategy {party}=NAME"
+            problems.append(Problem("--strategy", None, None, party, message))
+    if problems:
+        raise ScenarioError(problems)
+    return tuple((p, strategies[p]) for p in known)
+
+
+def settings_for(
+    scenario: Scenario,
+    *,
+    horizon: int | None = None,
+    misperception: float = 0.0,
+    cooling_off: int = 3,
+    target: Sequence[str] | None = None,
+) -> SimulationSettings:
+    """Engine settings checked against a scenario (unknown target moves are located errors)."""
+    import difflib
+
+    from detente.simulate.engine import SimulationSettings
+
+    problems: list[Problem] = []
+    if horizon is not None and horizon < 1:
+        problems.append(Problem("--horizon", None, None, "", f"expected at least 1 period, found {horizon}"))
+    if not 0.0 <= misperception <= 1.0:
+        problems.append(Problem("--misperception", None, None, "", f"expected 0..1, found {misperception}"))
+    if cooling_off < 0:
+        problems.append(
+            Problem("--cooling-off", None, None, "", f"expected 0 or more periods, found {cooling_off}")
+        )
+    for mid in target or ():
+        if mid not in scenario.move_ids:
+            close = difflib.get_close_matches(mid, list(scenario.move_ids), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                Problem("--target", None, None, mid, f"no move {mid!r} in scenario {scenario.id}{hint}")
+            )
+    if problems:
+        raise ScenarioError(problems)
+    return SimulationSettings(
+        horizon=horizon,
+        misperception=misperception,
+        cooling_off=cooling_off,
+        target=frozenset(target) if target else None,
+    )
+
+
+# ------------------------------------------------------------------------ running
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """The outcome rows of ``runs`` replicates of one job, in replicate order."""
+
+    job: MonteCarloJob
+    outcomes: np.ndarray
+    backend: str = "inprocess"
+
+    @property
+    def runs(self) -> int:
+        return int(self.outcomes.shape[0])
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.job.columns
+
+    def column(self, name: str) -> np.ndarray:
+        return self.outcomes[:, self.columns.index(name)]
+
+    def distribution(self, confidence: float = 0.95) -> dict[str, Any]:
+        """The outcome distribution (the ``outcomes`` object of ``simulate --json``)."""
+        return distribution(self.outcomes, self.job.scenario.party_ids, confidence)
+
+    def as_json(self, confidence: float = 0.95) -> dict[str, Any]:
+        """The document printed by ``detente simulate --json``."""
+        return {
+            "scenario": self.job.scenario.id,
+            "strategies": dict(self.job.strategies),
+            "runs": self.runs,
+            "seed": self.job.seed,
+            "backend": self.backend,
+            "confidence": confidence,
+            "outcomes": self.distribution(confidence),
+        }
+
+
+def run_jobs(
+    jobs: Sequence[tuple[MonteCarloJob, int]],
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """Run ``runs`` replicates of each job on one backend; one outcome array per job.
+
+    All jobs are cut into chunks and handed to the backend at once, so many small jobs
+    (a comparison matrix) still keep every worker busy.
+    """
+    from detente.simulate.backends import InProcessBackend
+
+    backend = backend if backend is not None else InProcessBackend()
+    size = backend.chunk_size(sum(runs for _, runs in jobs))
+    tasks: list[tuple[MonteCarloJob, int, int]] = []
+    owners: list[int] = []
+    for k, (job, runs) in enumerate(jobs):
+        if runs < 1:
+            raise ScenarioError.single("--runs", f"expected at least 1 run, found {runs}")
+        for start in range(0, runs, size):
+            tasks.append((job, start, min(start + size, runs)))
+            owners.append(k)
+    chunks = backend.map(run_chunk, tasks, [stop - start for _, start, stop in tasks], progress)
+    out: list[list[np.ndarray]] = [[] for _ in jobs]
+    for k, chunk in zip(owners, chunks, strict=True):
+        out[k].append(chunk)
+    return [np.vstack(parts) for parts in out]
+
+
+def simulate(
+    scenario: Scenario,
+    strategies: Mapping[str, str],
+    *,
+    runs: int = 1000,
+    seed: int = 0,
+    settings: SimulationSettings | None = None,
+    sample_values: bool = True,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    play: Callable[..., Any] | None = None,
+    make: Callable[[str], Any] | None = None,
+) -> MonteCarloResult:
+    """Play ``runs`` seeded replicates of a scenario and gather their outcomes.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario; ranged values are sampled afresh in each replicate unless
+        ``sample_values`` is false (then the likely values are used).
+    strategies : mapping of party id to strategy spec
+        One spec per party: a registry name, a dotted path or an entry point.
+    runs, seed : int
+        Number of replicates and the seed (non-negative); see :func:`replicate_seed`.
+    settings : SimulationSettings, optional
+        Engine settings (horizon, misperception, cooling-off, target package).
+    backend : Backend, optional
+        Where replicates run (default: in this process). Every backend gives identical results.
+    progress : callable, optional
+        Called as ``progress(done, total)`` as replicates complete.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X", "parties": [{"id": "A"}]})
+    >>> def coin(scenario, strategies, *, seed):
+    ...     heads = bool(seed.random() < 0.5)
+    ...     return SimpleNamespace(agreement=heads, first_step=None, target_share=float(heads),
+    ...         utilities={"A": float(heads)}, breakdowns=0, breaches_detected=0, breaches_missed=0,
+    ...         periods=1)
+    >>> r = simulate(s, {"A": "any"}, runs=200, seed=1, play=coin, make=str)
+    >>> d = r.distribution()["agreement_rate"]
+    >>> d["ci"][0] < 0.5 < d["ci"][1]
+    True
+    """
+    if seed < 0:
+        raise ScenarioError.single("--seed", f"expected a non-negative integer, found {seed}")
+    order = validate_strategies(scenario, strategies, make)
+    job = MonteCarloJob(scenario, order, seed, settings, sample_values, play, make)
+    (outcomes,) = run_jobs([(job, runs)], backend, progress)
+    name = backend.name if backend is not None else "inprocess"
+    return MonteCarloResult(job, outcomes, name)
+
+
+# ---------------------------------------------------------------------- statistics
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927).
+
+    Better behaved than the normal interval near 0 and 1 and for small ``n``.
+
+    >>> lo, hi = wilson_interval(0, 20)
+    >>> lo, round(hi, 4)
+    (0.0, 0.1611)
+    """
+    if n <= 0:
+        raise ValueError("n must be positive")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends, not 1e-17 off
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
+
+
+def summarise(x: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
+    """Mean with a Student-t interval, standard deviation, count and quantiles of a sample.
+
+    NaN entries (an outcome that did not occur in a replicate) are left out; ``n`` says
+    how many remain. With fewer than two values the interval is ``[null, null]``.
+
+    >>> s = summarise(np.array([1.0, 2.0, 3.0, np.nan]))
+    >>> s["mean"], s["n"], s["quantiles"]["p50"]
+    (2.0, 3, 2.0)
+    >>> [round(v, 3) for v in s["ci"]]
+    [-0.484, 4.484]
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return {"mean": None, "ci": [None, None], "std": None, "n": 0, "quantiles": None}
+    mean = float(x.mean())
+    std = float(x.std(ddof=1)) if n > 1 else 0.0
+    ci: list[float | None] = [None, None]
+    if n > 1:
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+        ci = [mean - half, mean + half]
+    qs = np.quantile(x, [q for _, q in QUANTILES])
+    return {
+        "mean": mean,
+        "ci": ci,
+        "std": std,
+        "n": n,
+        "quantiles": {name: float(v) for (name, _), v in zip(QUANTILES, qs, strict=True)},
+    }
+
+
+def distribution(outcomes: np.ndarray, parties: Sequence[str], confidence: float = 0.95) -> dict[str, Any]:
+    """Summarise outcome rows (columns :func:`outcome_columns`) into an outcome distribution.
+
+    ``agreement_rate`` is a proportion with a Wilson interval (plus ``count`` and ``n``);
+    ``first_step`` is summarised over the replicates where a first step happened (its
+    ``n`` says how many); every other entry over all replicates.
+
+    >>> rows = np.array([[1, 2, 1.0, 0, 0, 0, 10, 5.0], [0, np.nan, 0.0, 1, 1, 1, 10, -1.0]])
+    >>> d = distribution(rows, ["A"])
+    >>> d["agreement_rate"]["mean"], d["first_step"]["n"], d["utility"]["A"]["mean"]
+    (0.5, 1, 2.0)
+    """
+    outcomes = np.asarray(outcomes, dtype=float)
+    columns = outcome_columns(parties)
+    if outcomes.ndim != 2 or outcomes.shape[1] != len(columns):
+        raise ValueError(f"expected an array with {len(columns)} columns")
+    n = int(outcomes.shape[0])
+    col = {name: outcomes[:, k] for k, name in enumerate(columns)}
+    successes = int(np.count_nonzero(col["agreement"]))
+    lo, hi = wilson_interval(successes, n, confidence)
+    detected = float(col["breaches_detected"].sum())
+    missed = float(col["breaches_missed"].sum())
+    return {
+        "agreement_rate": {"mean": successes / n, "ci": [lo, hi], "count": successes, "n": n},
+        "first_step": summarise(col["first_step"], confidence),
+        "target_share": summarise(col["target_share"], confidence),
+        "utility": {p: summarise(col[f"utility:{p}"], confidence) for p in parties},
+        "breakdowns": summarise(col["breakdowns"], confidence),
+        "breaches_detected": summarise(col["breaches_detected"], confidence),
+        "breaches_missed": summarise(col["breaches_missed"], confidence),
+        "detection_rate": None if detected + missed == 0 else detected / (detected + missed),
+        "periods": summarise(col["periods"], confidence),
+    }
