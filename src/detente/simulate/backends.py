@@ -192,7 +192,9 @@ class DaskBackend(Backend):
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, address: str | None = None, connect_timeout: float = 10.0
+    ) -> None:
         from dask.distributed import Client, LocalCluster
 
         self.address = address
@@ -200,7 +202,7 @@ class DaskBackend(Backend):
         self._client: Any = None
         if address is not None:
             try:
-                self._client = Client(address, timeout="10s")
+                self._client = Client(address, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ScenarioError.single(
                     "--address", f"cannot reach a Dask scheduler at {address}: {exc}"

@@ -1,0 +1,156 @@
+"""Backends: results in task order, progress, and identical Monte Carlo results everywhere.
+
+Worker processes import functions by module name, so the fake engine used here is
+written to a temporary module that the workers can import (they inherit ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from detente.model.errors import ScenarioError
+from detente.model.scenario import Scenario
+from detente.simulate.backends import (
+    DaskBackend,
+    InProcessBackend,
+    ProcessBackend,
+    make_backend,
+)
+from detente.simulate.montecarlo import simulate
+
+FAKE = """
+import time
+from types import SimpleNamespace
+
+
+def slow(i, n):
+    time.sleep(0.02 * (n - i))  # later tasks finish first
+    return i * i
+
+
+def play(scenario, strategies, *, seed, settings=None):
+    u = seed.random()
+    agree = bool(u < 0.4)
+    value = scenario.move("b1").value["A"].likely
+    return SimpleNamespace(
+        agreement=agree, first_step=int(5 * u) if agree else None, target_share=u,
+        utilities={"A": value + seed.normal(), "B": -value * u},
+        breakdowns=int(3 * u), breaches_detected=int(u > 0.5), breaches_missed=int(u > 0.8), periods=7)
+"""
+
+SCENARIO = Scenario.model_validate(
+    {
+        "detente": 1,
+        "id": "pair",
+        "title": "Pair",
+        "parties": [{"id": "A"}, {"id": "B"}],
+        "moves": [
+            {"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": [0, 1, 5]}},
+            {"id": "b1", "by": "B", "title": "b1", "value": {"A": [2, 3, 4], "B": -2}},
+        ],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[ModuleType]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "detente_fake_engine.py").write_text(FAKE)
+        sys.path.insert(0, d)
+        try:
+            yield importlib.import_module("detente_fake_engine")
+        finally:
+            sys.path.remove(d)
+            sys.modules.pop("detente_fake_engine", None)
+
+
+def _json(backend: Any, fake: ModuleType, runs: int = 150) -> str:
+    r = simulate(
+        SCENARIO, {"A": "x", "B": "y"}, runs=runs, seed=17, backend=backend, play=fake.play, make=str
+    )
+    doc = r.as_json()
+    assert doc.pop("backend") == (backend.name if backend is not None else "inprocess")
+    return json.dumps(doc, sort_keys=True)
+
+
+def test_inprocess_map_and_progress() -> None:
+    seen: list[tuple[int, int]] = []
+    out = InProcessBackend().map(
+        divmod, [(7, 2), (9, 4), (1, 1)], [2, 3, 1], lambda d, t: seen.append((d, t))
+    )
+    assert out == [(3, 1), (2, 1), (1, 0)]
+    assert seen == [(2, 6), (5, 6), (6, 6)]
+    with pytest.raises(ValueError):
+        InProcessBackend().map(divmod, [(1, 1)], [1, 2])
+
+
+def test_processes_keep_task_order(fake: ModuleType) -> None:
+    seen: list[int] = []
+    with ProcessBackend(2) as b:
+        out = b.map(fake.slow, [(i, 6) for i in range(6)], None, lambda d, t: seen.append(d))
+    assert out == [i * i for i in range(6)]
+    assert seen == sorted(seen) and seen[-1] == 6
+
+
+def test_chunk_sizes() -> None:
+    assert InProcessBackend().chunk_size(1000) == 10
+    assert ProcessBackend(2).chunk_size(1000) == 125
+    assert ProcessBackend(2).chunk_size(3) == 1
+
+
+def test_make_backend_errors() -> None:
+    with pytest.raises(ScenarioError, match="unknown backend 'gpu'"):
+        make_backend("gpu")
+    with pytest.raises(ScenarioError, match="at least 1 worker"):
+        make_backend("processes", workers=0)
+    with pytest.raises(ScenarioError, match="tcp://"):
+        make_backend("dask", address="localhost:8786")
+    with pytest.raises(ScenarioError, match="needs --backend dask"):
+        make_backend("processes", address="tcp://127.0.0.1:8786")
+    with pytest.raises(ScenarioError, match="cannot reach"):
+        DaskBackend(address="tcp://127.0.0.1:9", connect_timeout=0.5)
+
+
+def test_same_seed_same_result_in_process_and_processes(fake: ModuleType) -> None:
+    reference = _json(None, fake)
+    for workers in (1, 2):
+        with make_backend("processes", workers=workers) as b:
+            assert _json(b, fake) == reference
+
+
+def test_same_seed_same_result_on_dask(fake: ModuleType) -> None:
+    from dask.distributed import LocalCluster
+
+    reference = _json(None, fake)
+    with make_backend("dask", workers=1) as b:
+        assert isinstance(b, DaskBackend) and b.workers == 1
+        assert _json(b, fake) == reference
+    # an existing two-worker cluster, reached by its address
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=40)
+    with cluster, make_backend("dask", address=cluster.scheduler_address) as b:
+        assert b.workers == 2
+        seen: list[int] = []
+        r = simulate(
+            SCENARIO,
+            {"A": "x", "B": "y"},
+            runs=150,
+            seed=17,
+            backend=b,
+            play=fake.play,
+            make=str,
+            progress=lambda d, t: seen.append(d),
+        )
+        doc = r.as_json()
+        assert doc.pop("backend") == "dask"
+        assert json.dumps(doc, sort_keys=True) == reference
+        assert seen[-1] == 150
