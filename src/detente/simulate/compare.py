@@ -22,11 +22,10 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
@@ -213,6 +212,11 @@ def compare(
 
 
 # -------------------------------------------------------------------- tournament
+def _mean(values: Sequence[float]) -> float:
+    """An exactly rounded mean (math.fsum): independent of the order of the strategies."""
+    return math.fsum(values) / len(values)
+
+
 def rank_order(scores: Mapping[str, float]) -> list[tuple[str, int]]:
     """Names by descending score with competition ranks (ties share a rank; names break the order)."""
     ordered = sorted(scores, key=lambda k: (-scores[k], k))
@@ -335,14 +339,14 @@ def tournament(
             matches.append(
                 {"scenario": s.id, "strategies": {s.party_ids[0]: a, s.party_ids[1]: b}, **compact(d)}
             )
-    scores = {x: float(np.mean(v)) for x, v in seat_scores.items()}
+    scores = {x: _mean(v) for x, v in seat_scores.items()}
     ranking = tuple(
         {
             "rank": rank,
             "strategy": name,
             "score": scores[name],
-            "agreement_rate": float(np.mean(agreement[name])),
-            "target_share": float(np.mean(share[name])),
+            "agreement_rate": _mean(agreement[name]),
+            "target_share": _mean(share[name]),
             "matches": len(seat_scores[name]),
         }
         for name, rank in rank_order(scores)
