@@ -32,9 +32,8 @@ from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 
 if TYPE_CHECKING:
-    from detente.simulate.engine import SimulationSettings
-
     from detente.simulate.backends import Backend, Progress
+    from detente.simulate.engine import SimulationSettings
 
 __all__ = [
     "MonteCarloJob",
@@ -223,35 +222,34 @@ def settings_for(
     cooling_off: int = 3,
     target: Sequence[str] | None = None,
 ) -> SimulationSettings:
-    """Engine settings checked against a scenario (unknown target moves are located errors)."""
-    import difflib
+    """Engine settings checked against a scenario; every problem is reported, named by its option.
 
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X", "parties": [{"id": "A"}],
+    ...     "moves": [{"id": "freeze", "by": "A", "title": "f"}]})
+    >>> settings_for(s, target=["freeze"]).target
+    frozenset({'freeze'})
+    >>> try:
+    ...     settings_for(s, cooling_off=-1, target=["freez"])
+    ... except ScenarioError as e:
+    ...     print(e)
+    --cooling-off: expected >= 0, found -1
+    --target: no move 'freez' (did you mean 'freeze'?)
+    """
     from detente.simulate.engine import SimulationSettings
 
-    problems: list[Problem] = []
-    if horizon is not None and horizon < 1:
-        problems.append(Problem("--horizon", None, None, "", f"expected at least 1 period, found {horizon}"))
-    if not 0.0 <= misperception <= 1.0:
-        problems.append(Problem("--misperception", None, None, "", f"expected 0..1, found {misperception}"))
-    if cooling_off < 0:
-        problems.append(
-            Problem("--cooling-off", None, None, "", f"expected 0 or more periods, found {cooling_off}")
-        )
-    for mid in target or ():
-        if mid not in scenario.move_ids:
-            close = difflib.get_close_matches(mid, list(scenario.move_ids), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(
-                Problem("--target", None, None, mid, f"no move {mid!r} in scenario {scenario.id}{hint}")
-            )
-    if problems:
-        raise ScenarioError(problems)
-    return SimulationSettings(
+    settings = SimulationSettings(
         horizon=horizon,
         misperception=misperception,
         cooling_off=cooling_off,
         target=frozenset(target) if target else None,
     )
+    problems = []
+    for text in settings.problems(scenario):
+        name, _, message = text.partition(": ")
+        problems.append(Problem("--" + name.replace("_", "-"), None, None, "", message))
+    if problems:
+        raise ScenarioError(problems)
+    return settings
 
 
 # ------------------------------------------------------------------------ running
