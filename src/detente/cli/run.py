@@ -1,12 +1,22 @@
-"""``detente run``: the main job, every analysis on one scenario."""
+"""``detente run``: the main job, every analysis on one scenario, then the HTML report."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
-from .common import SCENARIO_HELP, RunContext, guarded, load_scenario_arg
+from detente.model.scenario import Scenario
+from detente.model.source import Document
 
-__all__ = ["register"]
+from .common import SCENARIO_HELP, RunContext, console, guarded, load_document
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+__all__ = ["register", "run"]
 
 
 def register(app: typer.Typer) -> None:
@@ -17,14 +27,106 @@ def run(
     scenario: str = typer.Argument("korea-2019", help=SCENARIO_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed for every random draw (same seed, same result)."),
     quick: bool = typer.Option(False, "--quick", help="Fewer samples and runs, for a first look."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Report file to write (default: detente-report-ID.html here)."
+    ),
+    no_report: bool = typer.Option(False, "--no-report", help="Print the sections only; write no report."),
+    figures: Path | None = typer.Option(
+        None, "--figures", help="Also write every figure as PNG and SVG here."
+    ),
+    timings: bool = typer.Option(False, "--timings", help="Print how long each section took."),
 ) -> None:
-    """Run every analysis on a scenario (default: the built-in korea-2019) and summarise."""
+    """Run every analysis on a scenario (default: the built-in korea-2019), summarise, write the report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from detente.model.load import scenario_from_document
+
     from . import command_modules
 
     with guarded():
-        s = load_scenario_arg(scenario)
+        doc = load_document(scenario)
+        s = scenario_from_document(doc)
         ctx = RunContext(seed=seed, quick=quick)
-        for module in command_modules():
-            section = getattr(module, "run_section", None)
-            if section is not None:
-                section(s, ctx)
+        sections = [m for m in command_modules() if getattr(m, "run_section", None) is not None]
+        spent: list[tuple[str, float]] = []
+        report_steps = 0
+        if not no_report:
+            from detente.report import section_modules
+
+            report_steps = len(section_modules()) + 1
+        with Progress(
+            TextColumn("[bold]detente run[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=len(sections) + report_steps)
+            for module in sections:
+                name = module.__name__.rsplit(".", 1)[-1]
+                bar.update(task, description=name)
+                start = time.perf_counter()
+                module.run_section(s, ctx)
+                spent.append((name, time.perf_counter() - start))
+                bar.advance(task)
+            path = None
+            if not no_report:
+                path = _write_report(doc, s, ctx, output, figures, bar, task, spent)
+        if timings:
+            total = sum(t for _, t in spent)
+            console.rule("[bold]Timings")
+            for name, t in spent:
+                console.print(f"  {name:<28} {t:7.2f} s  ({100 * t / max(total, 1e-9):4.1f}%)")
+            console.print(f"  {'total':<28} {total:7.2f} s")
+        if path is not None:
+            console.rule("[bold]Report")
+            console.print(f"report written: {path}", markup=False, highlight=False)
+
+
+def _write_report(
+    doc: Document,
+    s: Scenario,
+    ctx: RunContext,
+    output: Path | None,
+    figures: Path | None,
+    bar: Progress,
+    task: TaskID,
+    spent: list[tuple[str, float]],
+) -> Path:
+    """Build the report from the results the sections stored, advancing the bar per section."""
+    from detente.report import ReportInputs, build_report
+
+    file = Path(doc.locator.file)
+    inputs = ReportInputs(
+        s,
+        seed=ctx.seed,
+        quick=ctx.quick,
+        results=ctx.results,
+        source_text=file.read_text(encoding="utf-8") if file.is_file() else None,
+        source_name=file.name,
+    )
+    start = time.perf_counter()
+    started = [0]
+
+    def step(title: str) -> None:
+        if started[0]:
+            bar.advance(task)
+        started[0] += 1
+        bar.update(task, description=f"report: {title}")
+
+    rep = build_report(inputs, progress=step)
+    bar.advance(task)
+    spent.extend((f"report: {sec.key}", sec.seconds) for sec in rep.sections)
+    out = output if output is not None else Path(f"detente-report-{s.id}.html")
+    rep.write(out)
+    if figures is not None:
+        rep.write_figures(figures)
+    spent.append(
+        ("report: assemble and write", time.perf_counter() - start - sum(x.seconds for x in rep.sections))
+    )
+    for sec in rep.sections:
+        if sec.skipped:
+            ctx.console.print(f"[yellow]report:[/] {sec.title}: {sec.note}", highlight=False)
+    return out.resolve()

@@ -1,0 +1,59 @@
+"""``detente app``: the web app (Streamlit), bound to localhost by default."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from .common import err_console
+
+__all__ = ["app_command", "register", "streamlit_command"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("app")(app_command)
+
+
+def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
+    """The ``streamlit run`` command line that serves the app.
+
+    >>> cmd = streamlit_command(9000)
+    >>> cmd[1:4], "--server.address" in cmd, cmd[cmd.index("--server.port") + 1]
+    (['-m', 'streamlit', 'run'], True, '9000')
+    """
+    from detente.app import main
+
+    script = Path(main.__file__ or "")
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.address", address,
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--global.developmentMode", "false",
+        "--client.toolbarMode", "minimal",
+    ]  # fmt: skip
+
+
+def app_command(
+    port: int = typer.Option(8501, "--port", "-p", help="Port to listen on."),
+    address: str = typer.Option(
+        "127.0.0.1", "--address", help="Address to bind (default: this machine only; 0.0.0.0 exposes it)."
+    ),
+) -> None:
+    """Start the web app: pick or upload a scenario, edit it, run each analysis, download the report."""
+    if not 0 < port < 65536:
+        err_console.print(f"[bold red]error:[/] --port: expected 1..65535, found {port}")
+        raise typer.Exit(2)
+    cmd = streamlit_command(port, address)
+    err_console.print(f"detente app on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    try:
+        code = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)

@@ -1,0 +1,106 @@
+"""The last section of every report: the inputs and the seed that reproduce each figure.
+
+It embeds the scenario (as the file it was read from when known, else as YAML
+written from the validated model), its SHA-256, the seed, the command that
+remakes the report, and the parameters each section used.
+
+Examples
+--------
+>>> from detente.scenarios import load_builtin
+>>> text = scenario_yaml(load_builtin("korea-2019"))
+>>> from detente.model.load import scenario_from_text
+>>> scenario_from_text(text, "again.yaml") == load_builtin("korea-2019")
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from detente.model.scenario import Scenario
+
+from .html import esc, table
+
+if TYPE_CHECKING:
+    from .core import ReportInputs, Section
+
+__all__ = ["reproduce_section", "scenario_data", "scenario_yaml"]
+
+
+def _plain_value(v: Any) -> Any:
+    if isinstance(v, dict) and set(v) == {"low", "likely", "high"}:
+        if v["low"] == v["likely"] == v["high"]:
+            return v["likely"]
+        return [v["low"], v["likely"], v["high"]]
+    if isinstance(v, dict):
+        return {k: _plain_value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain_value(x) for x in v]
+    return v
+
+
+def scenario_data(s: Scenario) -> dict[str, Any]:
+    """The scenario as the plain data a user would write (values as numbers or ranges)."""
+    data = s.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
+    data = {"detente": s.detente, **{k: v for k, v in data.items() if k != "detente"}}
+    return _plain_value(data)
+
+
+def scenario_yaml(s: Scenario) -> str:
+    """The scenario written as a YAML scenario file (valid input for every command)."""
+    return yaml.safe_dump(scenario_data(s), sort_keys=False, allow_unicode=True, width=100)
+
+
+def reproduce_section(inputs: ReportInputs, sections: list[Section]) -> Section:
+    from detente import __version__
+
+    from .core import Section
+
+    s = inputs.scenario
+    text = inputs.source_text if inputs.source_text is not None else scenario_yaml(s)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fname = inputs.source_name or f"{s.id}.yaml"
+    if "/" in fname:
+        fname = fname.rsplit("/", 1)[-1]
+    b64 = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    cmd = (
+        f"detente report {fname} --seed {inputs.seed}"
+        + (" --quick" if inputs.quick else "")
+        + " -o report.html"
+    )
+    parts = [
+        "<p>Every number and figure above is computed from this scenario file and this seed; "
+        "running the command below on the file gives the same report.</p>",
+        table(
+            ["input", "value"],
+            [
+                ["scenario", f"{s.id} ({fname})"],
+                ["SHA-256 of the scenario file", digest],
+                ["seed", inputs.seed],
+                ["quick", "yes" if inputs.quick else "no"],
+                ["detente version", __version__],
+            ],
+        ),
+        f"<pre><code>{esc(cmd)}</code></pre>",
+    ]
+    rows = []
+    for sec in sections:
+        figs = ", ".join(f.name for f in sec.figures) or "—"
+        params = json.dumps(sec.params, sort_keys=True, default=str) if sec.params else "—"
+        status = sec.note if sec.skipped else "included"
+        rows.append([sec.title, status, figs, params])
+    parts.append("<h3>Sections, figures and their parameters</h3>")
+    parts.append(table(["section", "status", "figures", "parameters"], rows))
+    parts.append(
+        f'<p><a download="{esc(fname)}" href="data:application/x-yaml;base64,{b64}">'
+        f"Download the scenario file ({esc(fname)})</a></p>"
+    )
+    parts.append(
+        f"<details><summary>The scenario file</summary><pre><code>{esc(text)}</code></pre></details>"
+    )
+    return Section("reproduce", "Inputs and seed", "\n".join(parts), params={"seed": inputs.seed})

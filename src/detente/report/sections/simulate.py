@@ -1,0 +1,185 @@
+"""Report section: the strategy comparison as a heatmap, with the outcome distributions.
+
+Uses the comparison that ``detente run`` stored (``results["simulate"]``, the
+``detente compare --json`` document) or runs one: the op-ed's strategies for the
+first two parties, any other party playing tit-for-tat. Options
+(``inputs.options["simulate"]``): ``strategies`` (names), ``runs`` (per pairing).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..figures import Figure, new_figure
+from ..html import esc, table
+
+if TYPE_CHECKING:
+    from ..core import Body, ReportInputs
+
+__all__ = ["KEY", "ORDER", "STRATEGIES", "TITLE", "comparison_doc", "render"]
+
+KEY = "simulate"
+TITLE = "Strategy comparison"
+ORDER = 40
+
+STRATEGIES = ("maximum-pressure", "big-deal", "step-by-step", "tit-for-tat", "grit")
+RUNS, RUNS_QUICK = 60, 20
+
+
+def comparison_doc(inputs: ReportInputs) -> dict[str, Any]:
+    """The comparison document: the stored one, or a fresh seeded comparison."""
+    from ..core import Skip
+
+    s = inputs.scenario
+    if len(s.parties) < 2:
+        raise Skip("not included: a strategy comparison needs at least two parties")
+
+    def compute() -> dict[str, Any]:
+        from detente.simulate.compare import compare
+        from detente.simulate.strategies import REGISTRY
+
+        names = list(inputs.option(KEY, "strategies", [x for x in STRATEGIES if x in REGISTRY]))
+        row, col, *others = s.party_ids
+        runs = int(inputs.option(KEY, "runs", RUNS_QUICK if inputs.quick else RUNS))
+        fixed = {p: "tit-for-tat" for p in others}
+        result = compare(
+            s, names, parties=(row, col), fixed=fixed, runs=runs, seed=inputs.seed, progress=inputs.progress
+        )
+        return result.as_json()
+
+    return inputs.result(KEY, compute, accept=lambda v: isinstance(v, dict) and "matrix" in v)
+
+
+def _heatmap(doc: dict[str, Any]) -> Figure:
+    import numpy as np
+
+    rows, cols = doc["rows"], doc["columns"]
+    m = np.array([[np.nan if v is None else v for v in r] for r in doc["matrix"]["agreement_rate"]], float)
+    fig, ax = new_figure(1.6 + 1.25 * len(cols), 1.2 + 0.6 * len(rows))
+    ax.grid(False)
+    im = ax.imshow(m, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_xlabel(f"{doc['column_party']} strategy")
+    ax.set_ylabel(f"{doc['row_party']} strategy")
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            if not np.isnan(m[i, j]):
+                ax.text(
+                    j,
+                    i,
+                    f"{100 * m[i, j]:.0f}%",
+                    ha="center",
+                    va="center",
+                    color="white" if m[i, j] < 0.6 else "black",
+                    fontsize=9,
+                )
+    fig.colorbar(im, ax=ax, label="agreement rate")
+    ax.set_title(f"Agreement rate over {doc['runs']} runs per pairing (seed {doc['seed']})")
+    return Figure("strategy-heatmap", "Strategy comparison: agreement rate", fig)
+
+
+def _distributions(doc: dict[str, Any]) -> Figure:
+    parties = [doc["row_party"], doc["column_party"]]
+    cells = doc["cells"]
+    labels = [f"{c['row']} vs {c['column']}" for c in cells]
+    fig, axes = new_figure(9.5, 1.0 + 0.28 * len(cells), ncols=2, sharey=True)
+    ys = list(range(len(cells)))[::-1]
+    for ax, party, colour in zip(axes, parties, ("#1f5fa8", "#b3261e"), strict=True):
+        means, lo, hi = [], [], []
+        for c in cells:
+            u = c["outcomes"]["utility"][party]
+            mean = u["mean"] if u["mean"] is not None else float("nan")
+            a, b = u["ci"]
+            means.append(mean)
+            lo.append(mean - a if a is not None else 0.0)
+            hi.append(b - mean if b is not None else 0.0)
+        ax.errorbar(means, ys, xerr=[lo, hi], fmt="o", color=colour, ms=4, capsize=2)
+        ax.axvline(0.0, color="grey", lw=0.8, ls="--")
+        ax.set_title(f"{party}: mean utility (95% interval)")
+        ax.grid(True, axis="x", alpha=0.3)
+        ax.set_xlabel("utility over the horizon")
+    axes[0].set_yticks(ys, labels, fontsize=8)
+    return Figure("strategy-outcomes", "Outcome distributions by pairing", fig)
+
+
+def _pct(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("mean") is None:
+        return "—"
+    lo, hi = entry.get("ci", [None, None])
+    band = f" ({100 * lo:.0f}–{100 * hi:.0f}%)" if lo is not None and hi is not None else ""
+    return f"{100 * entry['mean']:.0f}%{band}"
+
+
+def _num(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("mean") is None:
+        return "—"
+    lo, hi = entry.get("ci", [None, None])
+    band = f" ({lo:.1f} to {hi:.1f})" if lo is not None and hi is not None else ""
+    return f"{entry['mean']:.1f}{band}"
+
+
+def render(inputs: ReportInputs) -> Body:
+    from ..core import Body
+
+    doc = comparison_doc(inputs)
+    rp, cp = doc["row_party"], doc["column_party"]
+    figs = [_heatmap(doc), _distributions(doc)]
+    rates = doc["matrix"]["agreement_rate"]
+    by_row = {
+        r: sum(v for v in rates[i] if v is not None) / max(1, len(rates[i]))
+        for i, r in enumerate(doc["rows"])
+    }
+    best = max(by_row, key=lambda k: (by_row[k], k))
+    worst = min(by_row, key=lambda k: (by_row[k], k))
+    parts = [
+        f"<p>Each cell plays {esc(rp)}'s strategy (row) against {esc(cp)}'s (column) in "
+        f"{doc['runs']} seeded runs, sampling the uncertain values afresh in each run."
+        + (
+            f" Other parties: {esc(', '.join(f'{k} plays {v}' for k, v in doc['fixed'].items()))}."
+            if doc.get("fixed")
+            else ""
+        )
+        + "</p>",
+        f'<p class="note">Averaged over {esc(cp)}\'s strategies, {esc(rp)} reaches agreement most often with '
+        f"<b>{esc(best)}</b> ({100 * by_row[best]:.0f}%) and least often with <b>{esc(worst)}</b> "
+        f"({100 * by_row[worst]:.0f}%).</p>",
+    ]
+    for f in figs:
+        parts.append(f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>")
+    rows = []
+    for c in doc["cells"]:
+        o = c["outcomes"]
+        rows.append(
+            [
+                c["row"],
+                c["column"],
+                _pct(o.get("agreement_rate")),
+                _num(o.get("target_share")),
+                _num(o["utility"].get(rp)),
+                _num(o["utility"].get(cp)),
+            ]
+        )
+    parts.append("<details><summary>Every pairing (mean and 95% interval)</summary>")
+    parts.append(
+        table(
+            [
+                "row strategy",
+                "column strategy",
+                "agreement",
+                "target share",
+                f"utility {rp}",
+                f"utility {cp}",
+            ],
+            rows,
+            numeric=(2, 3, 4, 5),
+        )
+    )
+    parts.append("</details>")
+    params = {
+        "runs": doc["runs"],
+        "seed": doc["seed"],
+        "strategies": doc["rows"],
+        "fixed": doc.get("fixed", {}),
+    }
+    return Body("\n".join(parts), figs, params)
