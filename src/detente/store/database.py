@@ -83,6 +83,9 @@ _SCHEMA = (
 )
 
 
+_LOCKED = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
+
+
 class StoreBusyError(DetenteError):
     """Another process kept the results database locked for longer than the lock timeout."""
 
@@ -227,7 +230,7 @@ class RunStore:
                 break
             except duckdb.Error as exc:
                 text = str(exc)
-                if "lock" not in text.lower():
+                if not _LOCKED.search(text):
                     raise self._refuse(f"not a readable DuckDB database ({text.splitlines()[0]})") from None
                 if time.monotonic() >= deadline:
                     pid = re.search(r"PID (\d+)", text)
