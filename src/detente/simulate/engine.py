@@ -1,0 +1,708 @@
+"""The negotiation engine: one run of a scenario, period by period.
+
+Each period runs, in this order (the full rules are in docs/simulate.md):
+
+1. **events** fire, each with its rate (one draw per event, in file order): trust
+   deltas, one-off utility shocks, pauses of the talks;
+2. the talks **resume** if their cooling-off or pause is over;
+3. if the talks are open, a **round**: one party proposes (taking turns in scenario
+   order), the others respond, and an agreed or unilateral proposal starts; if any
+   strategy asks for simultaneous offers, every party proposes in the same round;
+   ``stall_limit`` rejected proposals in a row break the talks down;
+4. **reneging**: each party may reverse its own moves; reversing a move agreed in an
+   exchange without cause (see licences in docs/simulate.md) is a covert breach;
+5. **detection**: each undetected breach is found out with its move's verification
+   probability (one draw per breach); a detected breach costs trust and breaks the
+   talks down for ``cooling_off`` periods;
+6. **progress**: reversals whose lag is over leave force, implementations whose
+   duration is over enter force, sequenced moves whose conditions are met start;
+7. **accounting**: each party's utility for the period (moves in force, pressures,
+   event shocks), discounted by ``discount ** period``.
+
+All randomness comes from one generator made from ``seed``, drawn in a fixed order
+(misperception errors, one seed per strategy, then per period the events and the
+detections), so the same seed gives the same run.
+
+Examples
+--------
+>>> from detente.model.scenario import Scenario
+>>> from detente.simulate.strategies import make_strategy
+>>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T", "time": {"horizon": 6},
+...     "parties": [{"id": "A"}, {"id": "B"}],
+...     "moves": [{"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": 2}},
+...               {"id": "b1", "by": "B", "title": "b1", "value": {"A": 2, "B": -1}}]})
+>>> r = play(s, {"A": make_strategy("tit-for-tat"), "B": make_strategy("tit-for-tat")}, seed=1)
+>>> r.agreement, r.first_step, r.target_share, r.utilities
+(True, 0, 1.0, {'A': 6.0, 'B': 6.0})
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+
+from detente.model.errors import Problem, ScenarioError
+from detente.model.scenario import Scenario
+from detente.model.values import Value
+
+from .observation import History, Observation, Perception, Proposal, TalksState
+from .strategies.base import Strategy, StrategyError
+from .trace import AFTER_BREACH, RunResult, TraceEntry, TraceKind
+
+__all__ = ["RunResult", "SimulationSettings", "TraceEntry", "default_target", "perceptions", "play"]
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """The rules of a run that are not part of the scenario.
+
+    Attributes
+    ----------
+    horizon : int or None
+        Periods to play; default ``scenario.time.horizon``.
+    misperception : float
+        Standard deviation of the relative error with which a party sees each of the
+        other parties' values (``v * (1 + e)``, ``e ~ N(0, misperception)``, drawn once per run).
+    cooling_off : int
+        Periods the talks stay broken after a breakdown before they resume.
+    target : frozenset of str or None
+        The package whose share in force is measured and which the strategies see as the
+        agenda. Default: :func:`default_target` (every concession not in force at the start,
+        kept in file order as long as they are feasible together).
+    stall_limit : int
+        Rejected proposals in a row that break the talks down.
+    initial_trust : float
+        Every party's trust at the start, in [0, 1].
+    trust_gain : float
+        Trust a party gains when a move of another party that it values enters force.
+    trust_loss_reversal, trust_loss_breach : float
+        Trust a party loses when another party openly reverses a move it values, and when
+        a breach by another party is detected.
+    trust_recovery : float
+        Each period, trust moves this much back towards ``initial_trust``.
+    first_proposer : str or None
+        The party that proposes first (default: the first party of the scenario).
+    """
+
+    horizon: int | None = None
+    misperception: float = 0.0
+    cooling_off: int = 3
+    target: frozenset[str] | None = None
+    stall_limit: int = 6
+    initial_trust: float = 0.5
+    trust_gain: float = 0.05
+    trust_loss_reversal: float = 0.15
+    trust_loss_breach: float = 0.3
+    trust_recovery: float = 0.0
+    first_proposer: str | None = None
+
+    def problems(self, scenario: Scenario) -> list[str]:
+        """What is wrong with these settings for ``scenario`` (empty if nothing)."""
+        out = []
+        if self.horizon is not None and not 0 < self.horizon <= 10_000:
+            out.append(f"horizon: expected 1..10000, found {self.horizon}")
+        if not (np.isfinite(self.misperception) and self.misperception >= 0):
+            out.append(f"misperception: expected a number >= 0, found {self.misperception}")
+        if self.cooling_off < 0:
+            out.append(f"cooling_off: expected >= 0, found {self.cooling_off}")
+        if self.stall_limit < 1:
+            out.append(f"stall_limit: expected >= 1, found {self.stall_limit}")
+        for name in (
+            "initial_trust",
+            "trust_gain",
+            "trust_loss_reversal",
+            "trust_loss_breach",
+            "trust_recovery",
+        ):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                out.append(f"{name}: expected 0..1, found {v}")
+        if self.target is not None:
+            for mid in sorted(self.target):
+                if mid not in scenario.move_ids:
+                    out.append(f"target: no move {mid!r}{_did_you_mean(mid, scenario.move_ids)}")
+        if self.first_proposer is not None and self.first_proposer not in scenario.party_ids:
+            out.append(
+                f"first_proposer: no party {self.first_proposer!r}"
+                f"{_did_you_mean(self.first_proposer, scenario.party_ids)}"
+            )
+        return out
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def default_target(scenario: Scenario) -> frozenset[str]:
+    """Every concession on the table that is feasible together.
+
+    A concession is a move not in force at the start that some party other than its
+    maker values above zero. They are taken in file order, each with its prerequisites,
+    skipping any that would break an exclusion.
+
+    >>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T",
+    ...     "parties": [{"id": "A"}, {"id": "B"}],
+    ...     "moves": [{"id": "a1", "by": "A", "title": "a1", "value": {"B": 1}},
+    ...               {"id": "a2", "by": "A", "title": "a2", "value": {"B": 2}, "excludes": ["a1"]},
+    ...               {"id": "b1", "by": "B", "title": "b1", "value": {"B": 5}}]})
+    >>> sorted(default_target(s))
+    ['a1']
+    """
+    sq = scenario.status_quo
+    chosen: frozenset[str] = frozenset()
+    for m in scenario.moves:
+        if m.in_force or not any(v.likely > 0 for p, v in m.value.items() if p != m.by):
+            continue
+        candidate = scenario.closure(chosen | {m.id})
+        if scenario.is_feasible(candidate | sq):
+            chosen = candidate - sq
+    return chosen
+
+
+def perceptions(scenario: Scenario, misperception: float, rng: np.random.Generator) -> dict[str, Perception]:
+    """Each party's view of the values: exact for itself, with relative error for the others.
+
+    Draws ``len(parties) * len(moves) * len(parties)`` normal errors (then the same for the
+    interactions), observer by observer, when ``misperception > 0``; none otherwise.
+
+    >>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T",
+    ...     "parties": [{"id": "A"}, {"id": "B"}],
+    ...     "moves": [{"id": "m", "by": "A", "title": "m", "value": {"A": -1, "B": 2}}]})
+    >>> v = perceptions(s, 0.5, np.random.default_rng(0))
+    >>> v["A"].values["A"]["m"], v["B"].values["B"]["m"], v["A"].values["B"]["m"] != 2.0
+    (-1.0, 2.0, True)
+    """
+    parties = scenario.party_ids
+    if misperception <= 0:
+        return {p: Perception.exact(p, scenario) for p in parties}
+    out = {}
+    for observer in parties:
+        err_m = rng.normal(0.0, misperception, size=(len(scenario.moves), len(parties)))
+        err_i = rng.normal(0.0, misperception, size=(len(scenario.interactions), len(parties)))
+
+        def seen(
+            values: Mapping[str, Value], errors: np.ndarray, observer: str = observer
+        ) -> dict[str, Value]:
+            res = {}
+            for j, p in enumerate(parties):
+                if p in values:
+                    x = values[p].likely * (1.0 if p == observer else 1.0 + float(errors[j]))
+                    res[p] = Value(low=x, likely=x, high=x)
+            return res
+
+        moves = tuple(
+            m.model_copy(update={"value": seen(m.value, err_m[i])}) for i, m in enumerate(scenario.moves)
+        )
+        inters = tuple(
+            x.model_copy(update={"value": seen(x.value, err_i[i])})
+            for i, x in enumerate(scenario.interactions)
+        )
+        out[observer] = Perception.exact(observer, scenario.replace(moves=moves, interactions=inters))
+    return out
+
+
+@dataclass
+class _Breach:
+    move: str
+    party: str
+    period: int
+    phase: str  # "in_force" (covert reversal) or "pending" (covert halt)
+    apparent: int | None  # for a halted move: the period it appears to enter force
+    detected: int | None = None
+
+
+@dataclass
+class _Board:
+    """The mutable state of one run (never stored on the scenario)."""
+
+    in_force: set[str]
+    pending: dict[str, int] = field(default_factory=dict)
+    waiting: dict[str, frozenset[str]] = field(default_factory=dict)
+    reversing: dict[str, int] = field(default_factory=dict)
+    covert: set[str] = field(default_factory=set)
+    exposed: set[str] = field(default_factory=set)
+    committed: set[str] = field(default_factory=set)
+    breaches: list[_Breach] = field(default_factory=list)
+    licences: dict[str, int] = field(default_factory=dict)
+    trust: dict[str, float] = field(default_factory=dict)
+    talks: TalksState = "open"
+    resume_at: int = 0
+    stall: int = 0
+    rounds: int = 0
+
+
+def play(
+    scenario: Scenario,
+    strategies: Mapping[str, Strategy],
+    *,
+    seed: int | np.random.Generator,
+    settings: SimulationSettings = SimulationSettings(),
+) -> RunResult:
+    """Play ``scenario`` once with one strategy per party.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Played with the likely value of every move (sample it first for a Monte Carlo run).
+    strategies : mapping
+        Party id -> strategy; each is copied, so the objects passed in are never changed.
+    seed : int or numpy.random.Generator
+        The one source of randomness.
+    settings : SimulationSettings
+        The rules of the run.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ScenarioError
+        Bad settings, a missing or unknown party, or a strategy that breaks the rules
+        (:class:`~detente.simulate.strategies.base.StrategyError`).
+
+    Examples
+    --------
+    See the module docstring.
+    """
+    return _Run(scenario, strategies, seed, settings).play()
+
+
+class _Run:
+    def __init__(
+        self,
+        scenario: Scenario,
+        strategies: Mapping[str, Strategy],
+        seed: int | np.random.Generator,
+        settings: SimulationSettings,
+    ) -> None:
+        problems = settings.problems(scenario)
+        for pid in scenario.party_ids:
+            if pid not in strategies:
+                problems.append(f"strategies: no strategy for party {pid!r}")
+        for key in strategies:
+            if key not in scenario.party_ids:
+                problems.append(f"strategies: no party {key!r}{_did_you_mean(key, scenario.party_ids)}")
+        if problems:
+            raise ScenarioError([Problem("simulation settings", None, None, "", p) for p in problems])
+        self.sc = scenario
+        self.settings = settings
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.horizon = settings.horizon or scenario.time.horizon
+        self.parties = scenario.party_ids
+        self.target = frozenset(settings.target) if settings.target is not None else default_target(scenario)
+        self.views = perceptions(scenario, settings.misperception, self.rng)
+        self.strategies: dict[str, Strategy] = {}
+        for pid in self.parties:
+            strat = copy.deepcopy(strategies[pid])
+            if not isinstance(strat, Strategy):
+                raise StrategyError.of(repr(strat), "is not a detente Strategy (subclass Strategy)")
+            strat.validate()
+            strat.rng = np.random.default_rng(int(self.rng.integers(2**63)))
+            self.strategies[pid] = strat
+        self.simultaneous = any(s.simultaneous for s in self.strategies.values())
+        first = settings.first_proposer or self.parties[0]
+        self.first = self.parties.index(first)
+        self.board = _Board(
+            in_force=set(scenario.status_quo),
+            licences=dict.fromkeys(self.parties, 0),
+            trust=dict.fromkeys(self.parties, settings.initial_trust),
+        )
+        self.trace: list[TraceEntry] = []
+        self.seen: dict[str, list[TraceEntry]] = {p: [] for p in self.parties}
+        self.t = 0
+        self.shock = dict.fromkeys(self.parties, 0.0)
+        self.streak = [0] * len(scenario.pressures)
+        self.totals = dict.fromkeys(self.parties, 0.0)
+        self.flows: dict[str, list[float]] = {p: [] for p in self.parties}
+        self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
+        self.first_step: int | None = None
+
+    # ----- the trace ------------------------------------------------------
+    def log(
+        self,
+        party: str,
+        kind: TraceKind,
+        moves: frozenset[str] | set[str] = frozenset(),
+        note: str = "",
+        *,
+        asks: frozenset[str] = frozenset(),
+        only: str | None = None,
+    ) -> None:
+        entry = TraceEntry(self.t, party, kind, frozenset(moves), note, asks)
+        self.trace.append(entry)
+        for p in self.parties if only is None else (only,):
+            self.seen[p].append(entry)
+
+    # ----- what a party sees ---------------------------------------------
+    def observe(self, me: str, *, proposer: bool = False) -> Observation:
+        b, t = self.board, self.t
+        in_force = set(b.in_force)
+        pending: dict[str, int | None] = dict(b.pending)
+        pending.update(dict.fromkeys(b.waiting))
+        for br in b.breaches:
+            if br.detected is not None or br.party == me:
+                continue
+            if br.phase == "in_force" or (br.apparent is not None and br.apparent <= t):
+                in_force.add(br.move)
+            else:
+                pending[br.move] = br.apparent
+        reversing = {m: at for m, at in b.reversing.items() if m not in b.covert or self.sc.move(m).by == me}
+        return Observation(
+            period=t,
+            horizon=self.horizon,
+            me=me,
+            others=tuple(p for p in self.parties if p != me),
+            in_force=frozenset(in_force),
+            pending=MappingProxyType(pending),
+            reversing=MappingProxyType(reversing),
+            committed=frozenset(b.committed),
+            agenda=self.target,
+            trust=MappingProxyType(dict(b.trust)),
+            talks=b.talks,
+            proposer=proposer,
+            history=History(self.seen[me]),
+            view=self.views[me],
+        )
+
+    # ----- the run --------------------------------------------------------
+    def play(self) -> RunResult:
+        for pid in self.parties:
+            self.strategies[pid].setup(self.observe(pid))
+        for t in range(self.horizon):
+            self.t = t
+            self.shock = dict.fromkeys(self.parties, 0.0)
+            self.events()
+            self.resume()
+            if self.board.talks == "open":
+                self.negotiate()
+            self.reneging()
+            self.detection()
+            self.progress()
+            self.account()
+        return self.result()
+
+    def events(self) -> None:
+        b = self.board
+        for ev in self.sc.events:
+            if self.rng.random() >= ev.rate:
+                continue
+            eff = ev.effect
+            note = ev.id
+            for p, delta in eff.trust.items():
+                if p in b.trust:
+                    b.trust[p] = min(1.0, max(0.0, b.trust[p] + delta))
+            for p, shock in eff.utility.items():
+                if p in self.shock:
+                    self.shock[p] += shock
+            if eff.pause > 0:
+                note += f"; talks paused for {eff.pause} period{'s' if eff.pause != 1 else ''}"
+                if b.talks == "open":
+                    b.talks = "paused"
+                    b.resume_at = self.t + eff.pause
+                else:
+                    b.resume_at = max(b.resume_at, self.t + eff.pause)
+            self.log("", "event", note=note)
+
+    def resume(self) -> None:
+        b = self.board
+        if b.talks != "open" and self.t >= b.resume_at:
+            b.talks = "open"
+            b.stall = 0
+            self.log("", "resume")
+
+    def breakdown(self, reason: str, until: int) -> None:
+        b = self.board
+        if b.talks == "broken":
+            b.resume_at = max(b.resume_at, until)
+            return
+        was_paused = b.talks == "paused"
+        b.talks = "broken"
+        b.resume_at = max(b.resume_at, until) if was_paused else until
+        b.stall = 0
+        self.counts["breakdowns"] += 1
+        self.log("", "breakdown", note=reason)
+
+    # ----- step 3: the round ---------------------------------------------
+    def negotiate(self) -> None:
+        b = self.board
+        n = len(self.parties)
+        proposers = list(self.parties) if self.simultaneous else [self.parties[(self.first + b.rounds) % n]]
+        b.rounds += 1
+        offers = []
+        for pid in proposers:
+            offer = self.strategies[pid].propose(self.observe(pid, proposer=True))
+            offers.append((pid, offer))
+        for pid, offer in offers:
+            if b.talks != "open":
+                break
+            prop = self.clean(pid, offer)
+            if prop is not None:
+                self.settle(prop)
+
+    def clean(self, pid: str, offer: object) -> Proposal | None:
+        """Check a strategy's offer against the rules; drop moves already settled."""
+        if offer is None:
+            return None
+        strat = self.strategies[pid].label
+        if not isinstance(offer, Proposal):
+            raise StrategyError.of(
+                strat, f"propose() must return a Proposal or None, not {type(offer).__name__}"
+            )
+        if offer.sequence not in ("together", "asks-first", "gives-first"):
+            raise StrategyError.of(strat, f"unknown sequence {offer.sequence!r}")
+        for mid in sorted(offer.gives | offer.asks):
+            if mid not in self.sc.move_ids:
+                raise StrategyError.of(
+                    strat, f"proposed unknown move {mid!r}{_did_you_mean(mid, self.sc.move_ids)}"
+                )
+        for mid in sorted(offer.gives):
+            if self.sc.move(mid).by != pid:
+                raise StrategyError.of(
+                    strat, f"party {pid} cannot give {mid!r}, a move of {self.sc.move(mid).by}"
+                )
+        for mid in sorted(offer.asks):
+            if self.sc.move(mid).by == pid:
+                raise StrategyError.of(strat, f"party {pid} asks for its own move {mid!r} (put it in gives)")
+        settled = self.settled()
+        gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
+        if not gives and not asks:
+            return None
+        return replace(offer, gives=gives, asks=asks, by=pid)
+
+    def settled(self) -> frozenset[str]:
+        b = self.board
+        return frozenset(b.in_force) | frozenset(b.pending) | frozenset(b.waiting)
+
+    def settle(self, prop: Proposal) -> None:
+        b = self.board
+        pid = prop.by
+        self.counts["proposals"] += 1
+        note = prop.describe() + ("; unilateral" if prop.unilateral else "")
+        self.log(pid, "proposal", prop.moves, note, asks=prop.asks)
+        problems = self.sc.violations(self.settled() | prop.moves)
+        if problems:
+            self.log("", "reject", prop.moves, "infeasible: " + "; ".join(problems), asks=prop.asks)
+            self.stalled()
+            return
+        if prop.unilateral:
+            self.counts["accepted"] += 1
+            b.stall = 0
+            self.start(prop, committed=False)
+            return
+        verdicts = []
+        for rid in self.parties:
+            if rid == pid:
+                continue
+            ok = bool(self.strategies[rid].respond(self.observe(rid), prop))
+            verdicts.append(ok)
+            self.log(rid, "accept" if ok else "reject", prop.moves, f"to {pid}", asks=prop.asks)
+        if all(verdicts):
+            self.counts["accepted"] += 1
+            b.stall = 0
+            self.start(prop, committed=True)
+            makers = {self.sc.move(m).by for m in prop.moves}
+            if len(makers) >= 2 and self.first_step is None:
+                self.first_step = self.t
+        else:
+            self.stalled()
+
+    def stalled(self) -> None:
+        b = self.board
+        b.stall += 1
+        if b.stall >= self.settings.stall_limit:
+            self.breakdown(f"{b.stall} proposals rejected in a row", self.t + 1 + self.settings.cooling_off)
+
+    def start(self, prop: Proposal, *, committed: bool) -> None:
+        b = self.board
+        if committed:
+            b.committed.update(prop.moves)
+        first, then = prop.moves, frozenset[str]()
+        if prop.sequence == "asks-first":
+            first, then = prop.asks, prop.gives
+        elif prop.sequence == "gives-first":
+            first, then = prop.gives, prop.asks
+        for mid in sorted(first):
+            b.pending[mid] = self.t + self.sc.move(mid).duration
+        for mid in sorted(then):
+            b.waiting[mid] = first
+
+    # ----- step 4: reneging ----------------------------------------------
+    def reneging(self) -> None:
+        for pid in self.parties:
+            moves = self.strategies[pid].renege(self.observe(pid))
+            for mid in sorted(moves):
+                self.reverse(pid, mid)
+
+    def reverse(self, pid: str, mid: str) -> None:
+        b, t = self.board, self.t
+        strat = self.strategies[pid].label
+        if mid not in self.sc.move_ids:
+            raise StrategyError.of(
+                strat, f"reneged on unknown move {mid!r}{_did_you_mean(mid, self.sc.move_ids)}"
+            )
+        move = self.sc.move(mid)
+        if move.by != pid:
+            raise StrategyError.of(strat, f"party {pid} cannot reverse {mid!r}, a move of {move.by}")
+        if mid in b.reversing:
+            return
+        if mid in b.in_force:
+            if not move.reversible:
+                raise StrategyError.of(strat, f"{mid!r} is in force and irreversible")
+            phase = "in_force"
+        elif mid in b.pending:
+            phase = "pending"
+        elif mid in b.waiting:
+            phase = "waiting"
+        else:
+            return
+        breach = mid in b.committed
+        if breach and b.licences[pid] > 0:
+            b.licences[pid] -= 1
+            breach, licensed = False, True
+        else:
+            licensed = False
+        if phase == "in_force":
+            b.reversing[mid] = t + move.reversal_lag
+            if breach:
+                b.covert.add(mid)
+        elif phase == "pending":
+            apparent = b.pending.pop(mid)
+            if not breach:
+                self.log(pid, "reverse", {mid}, "implementation halted")
+        else:
+            del b.waiting[mid]
+            apparent = None
+            if not breach:
+                self.log(pid, "reverse", {mid}, "withdrawn before it began")
+        if breach:
+            b.committed.discard(mid)
+            br = _Breach(mid, pid, t, phase, apparent if phase == "pending" else None)
+            b.breaches.append(br)
+            what = {
+                "in_force": "covert reversal",
+                "pending": "implementation halted",
+                "waiting": "withdrawn",
+            }[phase]
+            self.log(pid, "breach", {mid}, what, only=pid)
+            if phase == "waiting":
+                self.found_out(br, "withdrawal is visible")
+        else:
+            b.committed.discard(mid)
+            self.wronged(pid, mid, self.settings.trust_loss_reversal, licence=not licensed)
+
+    def wronged(self, pid: str, mid: str, loss: float, *, licence: bool) -> None:
+        """Others who valued ``mid`` lose trust (and may answer in kind)."""
+        b = self.board
+        for q in self.parties:
+            if q != pid and self.sc.move(mid).value_for(q).likely > 0:
+                b.trust[q] = max(0.0, b.trust[q] - loss)
+                if licence:
+                    b.licences[q] += 1
+
+    # ----- step 5: detection ---------------------------------------------
+    def detection(self) -> None:
+        for br in self.board.breaches:
+            if br.detected is not None:
+                continue
+            if self.rng.random() < self.sc.move(br.move).verification:
+                self.found_out(br, "verified")
+
+    def found_out(self, br: _Breach, how: str) -> None:
+        b = self.board
+        br.detected = self.t
+        if br.move in b.covert:
+            b.covert.discard(br.move)
+            b.exposed.add(br.move)
+        self.log(br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
+        self.wronged(br.party, br.move, self.settings.trust_loss_breach, licence=True)
+        self.breakdown(f"breach by {br.party} detected", self.t + 1 + self.settings.cooling_off)
+
+    # ----- step 6: progress ----------------------------------------------
+    def progress(self) -> None:
+        b, t = self.board, self.t
+        for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], m)):
+            if b.reversing[mid] > t:
+                continue
+            del b.reversing[mid]
+            b.in_force.discard(mid)
+            self.counts["reversed"] += 1
+            pid = self.sc.move(mid).by
+            if mid in b.covert:
+                b.covert.discard(mid)
+                self.log(pid, "reverse", {mid}, "covert", only=pid)
+            elif mid in b.exposed:
+                b.exposed.discard(mid)
+                self.log(pid, "reverse", {mid}, AFTER_BREACH)
+            else:
+                self.log(pid, "reverse", {mid})
+        changed = True
+        while changed:
+            changed = False
+            for mid in sorted(b.pending, key=lambda m: (b.pending[m], m)):
+                move = self.sc.move(mid)
+                if b.pending[mid] > t or not all(r in b.in_force for r in move.requires):
+                    continue
+                del b.pending[mid]
+                b.in_force.add(mid)
+                self.counts["implemented"] += 1
+                self.log(move.by, "implement", {mid})
+                for q in self.parties:
+                    if q != move.by and move.value_for(q).likely > 0:
+                        b.trust[q] = min(1.0, b.trust[q] + self.settings.trust_gain)
+                changed = True
+            for mid in sorted(b.waiting):
+                if b.waiting[mid] <= b.in_force:
+                    del b.waiting[mid]
+                    b.pending[mid] = t + self.sc.move(mid).duration
+                    changed = True
+
+    # ----- step 7: accounting --------------------------------------------
+    def account(self) -> None:
+        b, t = self.board, self.t
+        flow = {p: self.sc.utility(p, b.in_force) + self.shock[p] for p in self.parties}
+        for i, pr in enumerate(self.sc.pressures):
+            if any(m in b.in_force for m in pr.stopped_by):
+                self.streak[i] = 0
+                continue
+            if pr.party in flow:
+                flow[pr.party] += pr.per_period - pr.growth * self.streak[i]
+            self.streak[i] += 1
+        for p in self.parties:
+            self.flows[p].append(flow[p])
+            self.totals[p] += self.sc.party(p).discount ** t * flow[p]
+        rec = self.settings.trust_recovery
+        if rec > 0:
+            for p in self.parties:
+                gap = self.settings.initial_trust - b.trust[p]
+                b.trust[p] += float(np.clip(gap, -rec, rec))
+
+    def result(self) -> RunResult:
+        b = self.board
+        todo = self.target - self.sc.status_quo
+        share = len(todo & b.in_force) / len(todo) if todo else 1.0
+        detected = sum(1 for br in b.breaches if br.detected is not None)
+        return RunResult(
+            agreement=self.first_step is not None,
+            first_step=self.first_step,
+            target_share=share,
+            utilities=dict(self.totals),
+            breakdowns=self.counts["breakdowns"],
+            breaches_detected=detected,
+            breaches_missed=len(b.breaches) - detected,
+            periods=self.horizon,
+            trace=tuple(self.trace),
+            target=self.target,
+            in_force=frozenset(b.in_force),
+            period_utilities={p: tuple(v) for p, v in self.flows.items()},
+            proposals=self.counts["proposals"],
+            accepted=self.counts["accepted"],
+            implemented=self.counts["implemented"],
+            reversed=self.counts["reversed"],
+        )

@@ -1,0 +1,244 @@
+"""What a strategy sees at the table: an :class:`Observation`, and what it says: a :class:`Proposal`.
+
+An observation is read-only and holds no reference to the engine or to another
+party's strategy. Values of the other parties are *perceived* values: with
+misperception switched on (``SimulationSettings.misperception``), each party sees
+the others' values with a relative error drawn once per run.
+
+Examples
+--------
+>>> p = Proposal(gives=frozenset({"a1"}), asks=frozenset({"b1"}))
+>>> sorted(p.moves), p.sequence
+(['a1', 'b1'], 'together')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, overload
+
+from detente.model.scenario import Scenario
+
+from .trace import TraceEntry
+
+__all__ = ["History", "Observation", "Perception", "Proposal", "Sequencing", "TalksState"]
+
+Sequencing = Literal["together", "asks-first", "gives-first"]
+TalksState = Literal["open", "broken", "paused"]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """An offer: moves the proposer gives, moves it asks of the others, and in which order.
+
+    Attributes
+    ----------
+    gives : frozenset of str
+        The proposer's own moves.
+    asks : frozenset of str
+        Moves of the other parties. A proposal that asks nothing is a unilateral
+        initiative: the engine implements it without a response.
+    sequence : {"together", "asks-first", "gives-first"}
+        ``together``: every move starts at once. ``asks-first``: the proposer's moves
+        start only once every asked move is in force. ``gives-first``: the reverse.
+    note : str
+        Free text copied into the trace.
+    by : str
+        The proposer; filled in by the engine (a strategy need not set it).
+    """
+
+    gives: frozenset[str] = frozenset()
+    asks: frozenset[str] = frozenset()
+    sequence: Sequencing = "together"
+    note: str = ""
+    by: str = ""
+
+    @property
+    def moves(self) -> frozenset[str]:
+        return self.gives | self.asks
+
+    @property
+    def unilateral(self) -> bool:
+        return not self.asks
+
+    def describe(self) -> str:
+        give = ", ".join(sorted(self.gives)) or "nothing"
+        ask = ", ".join(sorted(self.asks)) or "nothing"
+        text = f"gives {give}; asks {ask}; {self.sequence}"
+        return f"{text}; {self.note}" if self.note else text
+
+
+@dataclass(frozen=True)
+class Perception:
+    """How one party sees the scenario: its own values exactly, the others' perhaps with error.
+
+    Attributes
+    ----------
+    party : str
+        Whose perception this is.
+    scenario : Scenario
+        The scenario with the others' values replaced by the perceived ones (likely
+        values only), fixed for the run.
+    values : mapping
+        ``values[party][move]``: the perceived per-period value of ``move`` to ``party``.
+    """
+
+    party: str
+    scenario: Scenario
+    values: Mapping[str, Mapping[str, float]]
+
+    @classmethod
+    def exact(cls, party: str, scenario: Scenario) -> Perception:
+        """A perception without error.
+
+        >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+        ...     "parties": [{"id": "A"}, {"id": "B"}],
+        ...     "moves": [{"id": "m", "by": "A", "title": "m", "value": {"B": [1, 2, 3]}}]})
+        >>> Perception.exact("A", s).values["B"]["m"]
+        2.0
+        """
+        values = {p: {m.id: m.value_for(p).likely for m in scenario.moves} for p in scenario.party_ids}
+        return cls(party, scenario, values)
+
+
+class History(Sequence[TraceEntry]):
+    """A read-only view of the first ``n`` entries of a growing list (no copy)."""
+
+    __slots__ = ("_items", "_n")
+
+    def __init__(self, items: list[TraceEntry], n: int | None = None) -> None:
+        self._items = items
+        self._n = len(items) if n is None else n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> TraceEntry: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[TraceEntry]: ...
+    def __getitem__(self, i: int | slice) -> TraceEntry | Sequence[TraceEntry]:
+        if isinstance(i, slice):
+            return tuple(self._items[: self._n][i])
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._items[i]
+
+    def __iter__(self) -> Iterator[TraceEntry]:
+        for i in range(self._n):
+            yield self._items[i]
+
+    def __reversed__(self) -> Iterator[TraceEntry]:
+        for i in range(self._n - 1, -1, -1):
+            yield self._items[i]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything one party knows at one moment of a run.
+
+    Attributes
+    ----------
+    period, horizon : int
+        The current period (0-based) and the number of periods in the run.
+    me : str
+        The observing party.
+    others : tuple of str
+        The other parties, in scenario order.
+    in_force : frozenset of str
+        Moves this party believes are in force (a breach not yet detected is not seen).
+    pending : mapping
+        Moves agreed or begun but not yet in force, with the period in which each will
+        enter force, or ``None`` for a move that waits for other moves (sequenced deals).
+    reversing : mapping
+        Moves whose reversal this party knows of, with the period in which each leaves force.
+    committed : frozenset of str
+        Moves agreed in exchanges (reversing one without cause is a breach).
+    agenda : frozenset of str
+        The moves on the table (the run's target package).
+    trust : mapping
+        Each party's trust in the others, in [0, 1].
+    talks : {"open", "broken", "paused"}
+        The state of the talks.
+    proposer : bool
+        Whether this party proposes in the current round.
+    history : sequence of TraceEntry
+        The trace entries this party can see, oldest first.
+    view : Perception
+        The values as this party sees them.
+    """
+
+    period: int
+    horizon: int
+    me: str
+    others: tuple[str, ...]
+    in_force: frozenset[str]
+    pending: Mapping[str, int | None]
+    reversing: Mapping[str, int]
+    committed: frozenset[str]
+    agenda: frozenset[str]
+    trust: Mapping[str, float]
+    talks: TalksState
+    proposer: bool
+    history: Sequence[TraceEntry]
+    view: Perception = field(repr=False)
+
+    # ----- conveniences for strategies -----------------------------------
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario as this party perceives it."""
+        return self.view.scenario
+
+    @property
+    def periods_left(self) -> int:
+        return self.horizon - self.period
+
+    @property
+    def settled(self) -> frozenset[str]:
+        """Moves in force or pending (already dealt with)."""
+        return self.in_force | frozenset(self.pending)
+
+    def value(self, party: str, move: str) -> float:
+        """Per-period value of ``move`` to ``party`` as this party sees it (exact for itself)."""
+        return self.view.values[party][move]
+
+    def maker(self, move: str) -> str:
+        return self.view.scenario.move(move).by
+
+    def utility(self, party: str, moves: frozenset[str] | set[str]) -> float:
+        """Perceived per-period utility of ``party`` if exactly ``moves`` were in force."""
+        return self.view.scenario.utility(party, moves)
+
+    def gain(self, party: str, moves: frozenset[str] | set[str]) -> float:
+        """Perceived change in ``party``'s per-period utility if ``moves`` were added to what is settled."""
+        base = self.settled
+        return self.utility(party, base | moves) - self.utility(party, base)
+
+    def available(self, party: str, *, agenda_only: bool = True) -> list[str]:
+        """Moves of ``party`` neither in force nor pending (on the agenda only, by default), in file order."""
+        settled = self.settled
+        return [
+            m.id
+            for m in self.view.scenario.moves
+            if m.by == party and m.id not in settled and (not agenda_only or m.id in self.agenda)
+        ]
+
+    def complete(self, moves: frozenset[str] | set[str]) -> frozenset[str]:
+        """``moves`` plus the prerequisites they need that are not yet settled."""
+        return self.view.scenario.closure(moves) - self.settled
+
+    def feasible(self, moves: frozenset[str] | set[str]) -> bool:
+        """Whether ``moves`` can be added to what is settled (prerequisites, exclusions)."""
+        return self.view.scenario.is_feasible(self.settled | moves)
+
+    def reversible_in_force(self, party: str) -> list[str]:
+        """Moves of ``party`` in force, reversible, and not already being reversed."""
+        sc = self.view.scenario
+        return [
+            mid
+            for mid in sorted(self.in_force)
+            if sc.move(mid).by == party and sc.move(mid).reversible and mid not in self.reversing
+        ]

@@ -1,0 +1,122 @@
+"""The strategy base class: traits on the class, parameters stored by the constructor.
+
+A strategy sees an :class:`~detente.simulate.observation.Observation` and answers
+three questions each period: what to propose (:meth:`Strategy.propose`), whether to
+accept a proposal (:meth:`Strategy.respond`), and which of its own moves to reverse
+(:meth:`Strategy.renege`). The engine works on a private copy of the strategy per
+run, injects a random generator as ``self.rng`` and calls :meth:`Strategy.setup`
+once before the first period, so a strategy may keep per-run state on ``self``.
+
+Examples
+--------
+>>> class Passive(Strategy):
+...     name = "passive"
+...     description = "Never proposes, never accepts."
+>>> Passive().get_params()
+{}
+>>> Passive().respond(None, Proposal())  # doctest: +SKIP
+False
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+import numpy as np
+
+from detente.model.errors import Problem, ScenarioError
+
+from ..observation import Observation, Proposal
+
+__all__ = ["Proposal", "Strategy", "StrategyError"]
+
+
+class StrategyError(ScenarioError):
+    """A strategy was misconfigured or did something the rules do not allow."""
+
+    @classmethod
+    def of(cls, strategy: str, message: str) -> StrategyError:
+        return cls([Problem(f"strategy {strategy}", None, None, "", message)])
+
+
+class Strategy:
+    """Base class of every negotiation strategy.
+
+    Subclasses declare their traits as class attributes and take their parameters as
+    keyword arguments of ``__init__``, stored under the same names (so that
+    :meth:`get_params` and :meth:`clone` work, scikit-learn style).
+
+    Attributes
+    ----------
+    name : str
+        The registry name.
+    description : str
+        One line for people.
+    reference : str
+        Where the strategy comes from.
+    simultaneous : bool
+        If true, every party proposes in every round while this strategy plays
+        (simultaneous offers) instead of taking turns.
+    rng : numpy.random.Generator
+        Injected by the engine for each run; use it for any random choice.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    reference: ClassVar[str] = ""
+    simultaneous: ClassVar[bool] = False
+
+    rng: np.random.Generator
+
+    # ----- configuration -------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters and their current values."""
+        out = {}
+        for pname, param in inspect.signature(type(self).__init__).parameters.items():
+            if pname == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if not hasattr(self, pname):
+                raise StrategyError.of(
+                    self.label, f"parameter {pname!r} is not stored on the object under the same name"
+                )
+            out[pname] = getattr(self, pname)
+        return out
+
+    def clone(self) -> Strategy:
+        """A fresh, unused copy with the same parameters."""
+        return type(self)(**self.get_params())
+
+    def validate(self) -> None:
+        """Check the parameters; raise :class:`StrategyError` if one is out of range."""
+
+    @property
+    def label(self) -> str:
+        return self.name or type(self).__name__
+
+    def __repr__(self) -> str:
+        try:
+            params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        except StrategyError:
+            params = "..."
+        return f"{type(self).__name__}({params})"
+
+    def _check(self, ok: bool, message: str) -> None:
+        if not ok:
+            raise StrategyError.of(self.label, message)
+
+    # ----- decisions -----------------------------------------------------
+    def setup(self, obs: Observation) -> None:
+        """Called once per run before the first period (prepare per-run state here)."""
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        """The offer to make when it is this party's turn, or ``None`` to pass."""
+        return None
+
+    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+        """Whether to accept ``proposal`` (made by ``proposal.by``)."""
+        return False
+
+    def renege(self, obs: Observation) -> frozenset[str]:
+        """Own moves to reverse now (in force and reversible, or still pending)."""
+        return frozenset()

@@ -1,0 +1,249 @@
+"""Building blocks the built-in strategies share: judging a proposal, finding small exchanges.
+
+Every judgement is made with the observer's *perceived* values (exact for itself), so
+an exchange balanced in one party's eyes need not be balanced in the other's.
+
+Examples
+--------
+>>> from detente.model.scenario import Scenario
+>>> from detente.simulate.observation import Observation, Perception, Proposal
+>>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T",
+...     "parties": [{"id": "A"}, {"id": "B"}],
+...     "moves": [{"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": 2}},
+...               {"id": "b1", "by": "B", "title": "b1", "value": {"A": 2, "B": -1}}]})
+>>> obs = Observation(0, 5, "A", ("B",), frozenset(), {}, {}, frozenset(), frozenset({"a1", "b1"}),
+...     {"A": .5, "B": .5}, "open", True, (), Perception.exact("A", s))
+>>> a = assess(obs, Proposal(frozenset({"a1"}), frozenset({"b1"}), by="A"), "A")
+>>> a.given, a.received, a.gain, a.balanced(0.0)
+(1.0, 2.0, 1.0, True)
+>>> sorted(small_exchange(obs, 0.2).moves)
+['a1', 'b1']
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..observation import Observation, Proposal, Sequencing
+from ..trace import AFTER_BREACH
+
+__all__ = [
+    "Assessment",
+    "Tracker",
+    "acceptable",
+    "assess",
+    "best_demand",
+    "exposure_ok",
+    "package_at",
+    "small_exchange",
+]
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A proposal as one party sees it (on its own scale).
+
+    ``given``: the losses it would bear (sum of its negative values of the moves);
+    ``received``: the gains (sum of its positive values); ``gain``: the change in its
+    per-period utility, interactions included; ``exposure``: what it would give
+    irreversibly without irreversible compensation in hand (all of its irreversible
+    losses if its moves come first).
+    """
+
+    given: float
+    received: float
+    gain: float
+    exposure: float
+
+    def balanced(self, tolerance: float) -> bool:
+        """Received at least ``(1 - tolerance)`` times given (DESIGN.md's balanced stage)."""
+        return self.received >= (1.0 - tolerance) * self.given - EPS
+
+
+def _goes_first(party: str, prop: Proposal) -> bool | None:
+    """True if ``party``'s moves start before the others', False if after, None if together."""
+    if prop.sequence == "together":
+        return None
+    if prop.sequence == "gives-first":
+        return party == prop.by
+    return party != prop.by
+
+
+def assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
+    """How ``party`` would see ``prop``, in the eyes of the observer (``obs.me``)."""
+    sc = obs.scenario
+    given = received = own_irrev = their_irrev = 0.0
+    for mid in prop.moves:
+        v = obs.value(party, mid)
+        move = sc.move(mid)
+        if v < 0:
+            given -= v
+            if move.by == party and not move.reversible:
+                own_irrev -= v
+        else:
+            received += v
+            if move.by != party and not move.reversible:
+                their_irrev += v
+    first = _goes_first(party, prop)
+    exposure = max(0.0, own_irrev - their_irrev) if first is None else (own_irrev if first else 0.0)
+    return Assessment(given, received, obs.gain(party, prop.moves), exposure)
+
+
+def exposure_ok(obs: Observation, party: str, a: Assessment) -> bool:
+    limit = obs.scenario.party(party).exposure_limit
+    return limit is None or a.exposure <= limit + EPS
+
+
+def acceptable(obs: Observation, prop: Proposal, tolerance: float) -> bool:
+    """Balanced in the observer's own eyes within ``tolerance``, exposure within its limit."""
+    a = assess(obs, prop, obs.me)
+    return a.balanced(tolerance) and exposure_ok(obs, obs.me, a) and a.received > EPS
+
+
+def _split(obs: Observation, moves: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    ms = frozenset(moves)
+    gives = frozenset(m for m in ms if obs.maker(m) == obs.me)
+    return gives, ms - gives
+
+
+def small_exchange(
+    obs: Observation,
+    tolerance: float,
+    *,
+    reversible_only: bool = False,
+    max_size: int = 2,
+) -> Proposal | None:
+    """The smallest exchange balanced in both parties' eyes (as the observer sees them).
+
+    One own move for one move of another party first; if no such pair is balanced,
+    bundles of up to ``max_size`` moves a side. "Smallest" means the least value given
+    by the party that gives most (each on its own scale); ties go to the first ids.
+    Each side's exposure must stay within its limit.
+    """
+    me = obs.me
+    for size in range(1, max_size + 1):
+        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        for other in obs.others:
+            mine = [
+                m
+                for m in obs.available(me)
+                if obs.value(other, m) > EPS and (not reversible_only or obs.scenario.move(m).reversible)
+            ]
+            theirs = [
+                m
+                for m in obs.available(other)
+                if obs.value(me, m) > EPS and (not reversible_only or obs.scenario.move(m).reversible)
+            ]
+            for k_g in range(1, size + 1):
+                k_a = size if k_g < size else None
+                for a_sizes in [size] if k_a else range(1, size + 1):
+                    for g in itertools.combinations(mine, k_g):
+                        for a in itertools.combinations(theirs, a_sizes):
+                            moves = obs.complete(set(g) | set(a))
+                            if any(obs.maker(m) not in (me, other) for m in moves) or not obs.feasible(moves):
+                                continue
+                            gives, asks = _split(obs, moves)
+                            prop = Proposal(gives, asks, by=me)
+                            mine_a, theirs_a = assess(obs, prop, me), assess(obs, prop, other)
+                            if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):
+                                continue
+                            if not (exposure_ok(obs, me, mine_a) and exposure_ok(obs, other, theirs_a)):
+                                continue
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            if best is None or key < best[0]:
+                                best = (key, prop)
+        if best is not None:
+            return Proposal(best[1].gives, best[1].asks)
+    return None
+
+
+def best_demand(obs: Observation) -> frozenset[str]:
+    """Every move of the others on the agenda that the observer values, kept feasible (file order)."""
+    me = obs.me
+    chosen: frozenset[str] = frozenset()
+    for other in obs.others:
+        for m in obs.available(other):
+            if obs.value(me, m) <= EPS:
+                continue
+            cand = obs.complete(chosen | {m})
+            if obs.feasible(cand) and all(obs.maker(x) != me for x in cand):
+                chosen = cand
+    return chosen
+
+
+def package_at(obs: Observation, level: float, sequence: Sequencing = "together") -> Proposal | None:
+    """The offer most generous to the others that still gives the observer a gain of ``level``.
+
+    Starts from :func:`best_demand`, adds own concessions (best ratio of the others'
+    perceived gain to own cost first) and then drops demands (least valued first)
+    while the observer's gain stays at or above ``level``. ``None`` if even the best
+    demand falls short of ``level`` or nothing is left to ask.
+    """
+    me = obs.me
+    asks = best_demand(obs)
+    if not asks or obs.gain(me, asks) < level - EPS:
+        return None
+    pkg = set(asks)
+
+    def others_value(m: str) -> float:
+        return sum(max(0.0, obs.value(o, m)) for o in obs.others)
+
+    offers = [m for m in obs.available(me) if others_value(m) > EPS]
+    offers.sort(key=lambda m: (-others_value(m) / max(EPS, -obs.value(me, m)), m))
+    for m in offers:
+        cand = pkg | obs.complete({m})
+        if obs.feasible(frozenset(cand)) and obs.gain(me, frozenset(cand)) >= level - EPS:
+            pkg = set(cand)
+    for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
+        cand = pkg - {m}
+        if any(m in obs.scenario.move(x).requires for x in cand):
+            continue
+        rest = frozenset(cand)
+        if any(obs.maker(x) != me for x in rest) and obs.gain(me, rest) >= level - EPS:
+            pkg = set(rest)
+    gives, asks2 = _split(obs, pkg)
+    return Proposal(gives, asks2, sequence)
+
+
+class Tracker:
+    """Reads the history for what the other parties took away since the last call.
+
+    A defection is another party's move, valued above zero by the observer, that
+    visibly left force (an open reversal, or a halt), or whose breach was detected.
+    """
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def defections(self, obs: Observation) -> list[str]:
+        out: list[str] = []
+        history = obs.history
+        for i in range(self.seen, len(history)):
+            e = history[i]
+            if e.party == obs.me or e.kind not in ("reverse", "detect"):
+                continue
+            if e.kind == "reverse" and e.note == AFTER_BREACH:
+                continue  # already counted when the breach was detected
+            out.extend(m for m in sorted(e.moves) if obs.value(obs.me, m) > EPS)
+        self.seen = len(history)
+        return out
+
+    def answers(self, obs: Observation, taken: list[str], *, all_of_them: bool = False) -> frozenset[str]:
+        """Own moves to reverse in answer: one per move taken (the closest in the taker's eyes), or all."""
+        candidates = [m for m in obs.reversible_in_force(obs.me)]
+        candidates += sorted(m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed)
+        if all_of_them:
+            return frozenset(candidates) if taken else frozenset()
+        out: set[str] = set()
+        for mid in taken:
+            taker = obs.maker(mid)
+            saved = abs(obs.value(taker, mid))
+            pool = [m for m in candidates if m not in out and obs.value(taker, m) > EPS]
+            if not pool:
+                break
+            out.add(min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), m)))
+        return frozenset(out)

@@ -1,0 +1,214 @@
+"""Reciprocity strategies: tit-for-tat, GRIT, freeze-for-freeze.
+
+Each proposes small exchanges balanced in both parties' eyes (as it perceives them),
+accepts what is balanced in its own eyes, and answers the other side's reversals.
+
+Examples
+--------
+>>> TitForTat(tolerance=0.1).get_params()
+{'tolerance': 0.1, 'min_trust': 0.0}
+>>> Grit().name, FreezeForFreeze.simultaneous
+('grit', True)
+"""
+
+from __future__ import annotations
+
+from ..observation import Observation, Proposal
+from .base import Strategy
+from .offers import EPS, Tracker, acceptable, small_exchange
+
+__all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
+
+
+class Reciprocal(Strategy):
+    """Shared behaviour: balanced acceptance, trust threshold, answering reversals.
+
+    Not registered; the concrete strategies below are.
+    """
+
+    tolerance: float
+    min_trust: float
+    _tracker: Tracker
+
+    def validate(self) -> None:
+        self._check(0 <= self.tolerance < 1, f"tolerance: expected 0 <= t < 1, found {self.tolerance}")
+        self._check(0 <= self.min_trust <= 1, f"min_trust: expected 0..1, found {self.min_trust}")
+
+    def setup(self, obs: Observation) -> None:
+        self._tracker = Tracker()
+
+    def trusting(self, obs: Observation) -> bool:
+        return obs.trust[obs.me] >= self.min_trust
+
+    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+        return self.trusting(obs) and acceptable(obs, proposal, self.tolerance)
+
+    def renege(self, obs: Observation) -> frozenset[str]:
+        return self._tracker.answers(obs, self._tracker.defections(obs))
+
+
+class TitForTat(Reciprocal):
+    """Cooperate first, then do what the other side did (Axelrod 1984).
+
+    Cooperation is the smallest exchange balanced in both parties' eyes (one move for
+    one move where possible) and accepting any proposal balanced in its own eyes
+    within ``tolerance`` whose exposure stays within its limit. Each move the other
+    side takes away (an open reversal, a halted implementation, a detected breach) is
+    answered by reversing one own move of about the same value in the taker's eyes;
+    then it cooperates again (it does not hold a grudge).
+
+    Parameters
+    ----------
+    tolerance : float
+        Accepted shortfall: received >= (1 - tolerance) x given, on its own scale.
+    min_trust : float
+        Below this trust it neither proposes nor accepts (0: always engages).
+
+    References
+    ----------
+    Axelrod, R. (1984). *The Evolution of Cooperation*. Basic Books.
+    Axelrod, R. & Hamilton, W. D. (1981). The evolution of cooperation. *Science* 211:1390-1396.
+    """
+
+    name = "tit-for-tat"
+    description = "Cooperates first with small balanced exchanges; answers each reversal in kind."
+    reference = "Axelrod (1984), The Evolution of Cooperation"
+
+    def __init__(self, tolerance: float = 0.2, min_trust: float = 0.0) -> None:
+        self.tolerance = tolerance
+        self.min_trust = min_trust
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        if not self.trusting(obs):
+            return None
+        return small_exchange(obs, self.tolerance)
+
+
+class Grit(Reciprocal):
+    """Graduated and reciprocated initiatives in tension reduction (Osgood 1962).
+
+    When it proposes, it announces and carries out a small unilateral initiative
+    (its cheapest concession the other side values, reversible ones first, costing at
+    most ``step`` times its exposure limit), and keeps doing so while the other side
+    reciprocates; after ``patience`` initiatives in a row without reciprocation it
+    proposes balanced exchanges instead. Reciprocation is any move of the other side
+    that it values entering force, any initiative of the other side, or the other
+    side accepting its proposal. It accepts balanced proposals and answers each
+    reversal in kind, as Osgood advises (keep a retaliatory capacity, respond in kind).
+
+    Parameters
+    ----------
+    step : float
+        Largest cost of one initiative, as a share of its exposure limit (of its largest
+        single concession's cost when it has no limit).
+    patience : int
+        Initiatives made without reciprocation before it stops making them.
+    tolerance, min_trust : float
+        As for :class:`TitForTat`.
+
+    References
+    ----------
+    Osgood, C. E. (1962). *An Alternative to War or Surrender*. University of Illinois Press.
+    Lindskold, S. (1978). Trust development, the GRIT proposal, and the effects of conciliatory
+    acts on conflict and cooperation. *Psychological Bulletin* 85(4):772-793.
+    """
+
+    name = "grit"
+    description = "Small unilateral initiatives, continued while reciprocated; balanced exchanges otherwise."
+    reference = "Osgood (1962), An Alternative to War or Surrender"
+
+    def __init__(
+        self, step: float = 0.5, patience: int = 3, tolerance: float = 0.2, min_trust: float = 0.0
+    ) -> None:
+        self.step = step
+        self.patience = patience
+        self.tolerance = tolerance
+        self.min_trust = min_trust
+
+    def validate(self) -> None:
+        super().validate()
+        self._check(self.step > 0, f"step: expected > 0, found {self.step}")
+        self._check(self.patience >= 0, f"patience: expected >= 0, found {self.patience}")
+
+    def unreciprocated(self, obs: Observation) -> int:
+        """Own initiatives since the other side last reciprocated."""
+        count = 0
+        for e in reversed(obs.history):
+            if e.party == obs.me:
+                if e.kind == "proposal" and not e.asks:
+                    count += 1
+                continue
+            if e.kind == "implement" and any(obs.value(obs.me, m) > EPS for m in e.moves):
+                break
+            if (e.kind == "proposal" and not e.asks) or (e.kind == "accept" and e.note == f"to {obs.me}"):
+                break
+        return count
+
+    def initiative(self, obs: Observation) -> frozenset[str] | None:
+        me = obs.me
+        candidates = []
+        for mid in obs.available(me):
+            moves = obs.complete({mid})
+            if any(obs.maker(m) != me for m in moves) or not obs.feasible(moves):
+                continue
+            if not any(obs.value(o, m) > EPS for o in obs.others for m in moves):
+                continue
+            cost = sum(max(0.0, -obs.value(me, m)) for m in moves)
+            reversible = all(obs.scenario.move(m).reversible for m in moves)
+            candidates.append((not reversible, cost, mid, moves))
+        if not candidates:
+            return None
+        limit = obs.scenario.party(me).exposure_limit
+        scale = limit if limit else max(c[1] for c in candidates)
+        cap = self.step * scale
+        fitting = sorted(c for c in candidates if c[1] <= cap + EPS)
+        return fitting[0][3] if fitting else None
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        if not self.trusting(obs):
+            return None
+        if self.unreciprocated(obs) < self.patience:
+            moves = self.initiative(obs)
+            if moves:
+                return Proposal(gives=moves, note="initiative")
+        return small_exchange(obs, self.tolerance)
+
+
+class FreezeForFreeze(Reciprocal):
+    """Suspension for suspension: reversible steps taken by both sides at once, snap-back on breach.
+
+    Offers are simultaneous (every party proposes in every round while it plays). It
+    proposes the smallest exchange of one reversible move for one reversible move
+    balanced in both parties' eyes; when no such freeze is left, the smallest balanced
+    exchange of any moves. It accepts balanced proposals. If the other side takes any
+    move away, it reverses every reversible move of its own (snap-back).
+
+    Parameters
+    ----------
+    tolerance, min_trust : float
+        As for :class:`TitForTat`.
+
+    References
+    ----------
+    The "double suspension" (freeze-for-freeze) proposal of China and Russia, joint statement
+    of their foreign ministries, 4 July 2017 (citation from memory); the freeze-first sequencing
+    of the 1994 US-DPRK Agreed Framework (see docs/strategies.md).
+    """
+
+    name = "freeze-for-freeze"
+    description = "Simultaneous reversible freezes first, then balanced exchanges; snap-back on reversal."
+    reference = "China-Russia 'double suspension' proposal (2017); Agreed Framework (1994) freeze"
+    simultaneous = True
+
+    def __init__(self, tolerance: float = 0.3, min_trust: float = 0.0) -> None:
+        self.tolerance = tolerance
+        self.min_trust = min_trust
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        if not self.trusting(obs):
+            return None
+        freeze = small_exchange(obs, self.tolerance, reversible_only=True, max_size=1)
+        return freeze or small_exchange(obs, self.tolerance)
+
+    def renege(self, obs: Observation) -> frozenset[str]:
+        return self._tracker.answers(obs, self._tracker.defections(obs), all_of_them=True)

@@ -1,0 +1,152 @@
+"""Step by step, action for action: follow a roadmap of balanced stages.
+
+Examples
+--------
+>>> s = StepByStep(roadmap=[["a1", "b1"], ["a2", "b2"]])
+>>> s.name, s.get_params()["tolerance"]
+('step-by-step', 0.2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from detente.model.errors import DetenteError
+
+from ..observation import Observation, Proposal
+from .offers import acceptable, small_exchange
+from .reciprocity import Reciprocal
+
+__all__ = ["StepByStep"]
+
+_PLANS: dict[tuple[object, ...], list[frozenset[str]] | None] = {}
+_PLAN_CACHE_SIZE = 64
+
+
+class StepByStep(Reciprocal):
+    """Follows a roadmap stage by stage, each stage only after the previous one is in force.
+
+    The roadmap is ``roadmap`` if given, else the planner's
+    (:func:`detente.analysis.roadmap.plan` on the scenario as this party perceives it,
+    for the run's agenda, with ``tolerance``). When it proposes, it proposes the
+    remaining moves of the first stage not yet in force, all together; while moves of
+    that stage are still being implemented it waits ("action for action"). It accepts
+    the current stage, and any other proposal balanced in its own eyes within
+    ``tolerance`` with its exposure within its limit. Each move the other side takes
+    away is answered by reversing one own move of about the same value (as
+    :class:`~detente.simulate.strategies.reciprocity.TitForTat`).
+
+    Without a roadmap (the planner finds none, cannot finish in ``plan_time_limit``
+    seconds, or is not installed) and once the roadmap is done, it pairs the smallest
+    offers of equal perceived value one for one
+    (:func:`~detente.simulate.strategies.offers.small_exchange`).
+
+    Parameters
+    ----------
+    roadmap : sequence of iterables of move ids, optional
+        Stages to follow instead of planning.
+    tolerance : float
+        Balance tolerance, for planning and for accepting.
+    min_trust : float
+        Below this trust it neither proposes nor accepts.
+    plan_time_limit : float
+        Seconds the planner may take (once per run; plans are cached per perceived scenario).
+
+    References
+    ----------
+    "Commitment for commitment, action for action": Chair's statement of the fifth round of
+    the Six-Party Talks, 11 Nov 2005, and the "Initial Actions" of 13 Feb 2007
+    (/work/shared/sources/negotiation-history.md); Schelling, T. C. (1960). *The Strategy of
+    Conflict*, Harvard University Press (dividing a deal into small steps when trust is lacking).
+    """
+
+    name = "step-by-step"
+    description = "Follows a roadmap of balanced stages, action for action."
+    reference = "Six-Party Talks, 'action for action' (2005, 2007)"
+
+    def __init__(
+        self,
+        roadmap: Sequence[Iterable[str]] | None = None,
+        tolerance: float = 0.2,
+        min_trust: float = 0.0,
+        plan_time_limit: float = 1.0,
+    ) -> None:
+        self.roadmap = roadmap
+        self.tolerance = tolerance
+        self.min_trust = min_trust
+        self.plan_time_limit = plan_time_limit
+
+    def validate(self) -> None:
+        super().validate()
+        self._check(self.plan_time_limit > 0, f"plan_time_limit: expected > 0, found {self.plan_time_limit}")
+
+    def setup(self, obs: Observation) -> None:
+        super().setup(obs)
+        self._stages: list[frozenset[str]] | None
+        if self.roadmap is not None:
+            self._stages = [frozenset(stage) for stage in self.roadmap]
+            for stage in self._stages:
+                for mid in sorted(stage):
+                    self._check(mid in obs.scenario.move_ids, f"roadmap: no move {mid!r} in the scenario")
+        else:
+            self._stages = self.plan(obs)
+
+    def plan(self, obs: Observation) -> list[frozenset[str]] | None:
+        """The planner's stages for this party's view, or ``None`` (cached)."""
+        sc = obs.scenario
+        key = (
+            sc.id,
+            tuple(
+                (m.id, m.in_force, tuple(sorted((p, v.likely) for p, v in m.value.items()))) for m in sc.moves
+            ),
+            tuple(sorted(obs.agenda)),
+            self.tolerance,
+        )
+        if key in _PLANS:
+            return _PLANS[key]
+        try:
+            from detente.analysis.roadmap import plan
+        except ImportError:  # the planner is optional for the engine
+            return None
+        try:
+            result = plan(sc, obs.agenda, tolerance=self.tolerance, time_limit=self.plan_time_limit)
+        except DetenteError:
+            stages = None
+        else:
+            stages = (
+                [frozenset(st.moves) for st in result.stages] if result.feasible and result.stages else None
+            )
+        if len(_PLANS) >= _PLAN_CACHE_SIZE:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = stages
+        return stages
+
+    def current(self, obs: Observation) -> tuple[int, frozenset[str]] | None:
+        """The first stage not wholly in force, and its moves not yet in force."""
+        for k, stage in enumerate(self._stages or ()):
+            left = stage - obs.in_force
+            if left:
+                return k, left
+        return None
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        if not self.trusting(obs):
+            return None
+        cur = self.current(obs)
+        if cur is not None:
+            k, left = cur
+            if left & frozenset(obs.pending):
+                return None  # action for action: wait until the stage is implemented
+            moves = obs.complete(left)
+            if obs.feasible(moves):
+                gives = frozenset(m for m in moves if obs.maker(m) == obs.me)
+                return Proposal(gives, moves - gives, note=f"stage {k + 1}")
+        return small_exchange(obs, self.tolerance)
+
+    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+        if not self.trusting(obs):
+            return False
+        cur = self.current(obs)
+        if cur is not None and proposal.moves == cur[1] - frozenset(obs.pending):
+            return True
+        return acceptable(obs, proposal, self.tolerance)
