@@ -1,0 +1,168 @@
+"""A brute-force reference for the roadmap definitions (docs/roadmap.md), the oracle for the planner.
+
+Written from the definitions, sharing no code with detente.analysis.roadmap: it reads
+the Scenario directly and computes self-enforcement by walking the two paths
+(complete the roadmap, or renege now) period by period with ``Scenario.utility``.
+Roadmaps are enumerated as ordered set partitions, depth first, pruning a prefix as
+soon as a stage breaks a constraint that only depends on the past. Slow on purpose;
+use it on up to 8 moves.
+
+A *group* names a family of constraints: ("reciprocity", None), ("balance", p),
+("exposure", p), ("self-enforcement", p), ("prerequisite", (r, m)), ("max-stages", None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from detente.model.scenario import Scenario
+
+TOL = 1e-7
+Stages = list[frozenset[str]]
+
+
+class Oracle:
+    def __init__(
+        self, s: Scenario, target: Sequence[str], tolerance: float = 0.0, max_stages: int | None = None
+    ) -> None:
+        self.s = s
+        self.target = sorted(set(target) - s.status_quo)
+        self.tol = tolerance
+        self.max_stages = max_stages
+
+    # ------------------------------------------------------------------ groups
+    def all_groups(self) -> set[tuple[str, object]]:
+        g: set[tuple[str, object]] = {("reciprocity", None)}
+        for p in self.s.parties:
+            g.add(("balance", p.id))
+            g.add(("self-enforcement", p.id))
+            if p.exposure_limit is not None:
+                g.add(("exposure", p.id))
+        for m in self.target:
+            for r in self.s.move(m).requires:
+                if r in self.target:
+                    g.add(("prerequisite", (r, m)))
+        if self.max_stages is not None:
+            g.add(("max-stages", None))
+        return g
+
+    def v(self, p: str, m: str) -> float:
+        return self.s.move(m).value_for(p).likely
+
+    # ------------------------------------------------------------------ prefix checks
+    def stage_breaks(self, done: Stages, stage: frozenset[str]) -> set[tuple[str, object]]:
+        """Groups that adding ``stage`` after ``done`` breaks (past-only constraints)."""
+        out: set[tuple[str, object]] = set()
+        s = self.s
+        if len({s.move(m).by for m in stage}) < 2:
+            out.add(("reciprocity", None))
+        earlier = set().union(*done) if done else set()
+        for m in stage:
+            for r in s.move(m).requires:
+                if r not in s.status_quo and r not in earlier:
+                    out.add(("prerequisite", (r, m)))
+        for p in s.party_ids:
+            own_cost = sum(-self.v(p, m) for m in stage if s.move(m).by == p and self.v(p, m) < 0)
+            net = sum(self.v(p, m) for m in stage)
+            received = net + own_cost
+            if received < (1 - self.tol) * own_cost - TOL:
+                out.add(("balance", p))
+            limit = s.party(p).exposure_limit
+            if limit is not None:
+                exposure = 0.0
+                for m in [*earlier, *stage]:
+                    mv = s.move(m)
+                    if mv.reversible:
+                        continue
+                    if mv.by == p:
+                        exposure += max(0.0, -self.v(p, m))
+                    else:
+                        exposure -= self.v(p, m)
+                if max(0.0, exposure) > limit + TOL:
+                    out.add(("exposure", p))
+        if self.max_stages is not None and len(done) + 1 > self.max_stages:
+            out.add(("max-stages", None))
+        return out
+
+    # ------------------------------------------------------------------ self-enforcement, by walking
+    def ends(self, stages: Stages) -> list[int]:
+        out = [0]
+        for st in stages:
+            out.append(out[-1] + max(self.s.move(m).duration for m in st))
+        return out
+
+    def continue_value(self, p: str, stages: Stages, k: int) -> float:
+        s, e = self.s, self.ends(stages)
+        base = set(s.status_quo).union(*stages[:k])
+        total = 0.0
+        for t in range(s.time.horizon):
+            state = set(base)
+            for j in range(k + 1, len(stages) + 1):
+                if e[j] - e[k] <= t:
+                    state |= stages[j - 1]
+            total += s.party(p).discount ** t * s.utility(p, state)
+        return total
+
+    def renege_value(self, p: str, stages: Stages, k: int) -> float:
+        s = self.s
+        done = set().union(*stages[:k]) if k else set()
+        total = 0.0
+        for t in range(s.time.horizon):
+            state = set(s.status_quo) | done
+            for m in done:
+                mv = s.move(m)
+                if mv.reversible and self.v(mv.by, m) < 0 and mv.reversal_lag <= t:
+                    state.discard(m)
+            total += s.party(p).discount ** t * s.utility(p, state)
+        return total
+
+    def renege_breaks(self, stages: Stages) -> set[tuple[str, object]]:
+        out: set[tuple[str, object]] = set()
+        for k in range(len(stages) + 1):
+            for p in self.s.party_ids:
+                if self.continue_value(p, stages, k) < self.renege_value(p, stages, k) - 1e-6:
+                    out.add(("self-enforcement", p))
+        return out
+
+    # ------------------------------------------------------------------ whole sequences
+    def breaks(self, stages: Stages) -> set[tuple[str, object]]:
+        out: set[tuple[str, object]] = set()
+        for k in range(len(stages)):
+            out |= self.stage_breaks(stages[:k], stages[k])
+        return out | self.renege_breaks(stages)
+
+    def roadmaps(
+        self, groups: set[tuple[str, object]] | None = None, n_stages: int | None = None
+    ) -> Iterator[Stages]:
+        """Every roadmap satisfying ``groups`` (default: all), optionally with exactly ``n_stages``."""
+        on = self.all_groups() if groups is None else set(groups)
+        moves = self.target
+
+        def rec(done: Stages, left: list[str]) -> Iterator[Stages]:
+            if not left:
+                if (n_stages is None or len(done) == n_stages) and not (self.renege_breaks(done) & on):
+                    yield list(done)
+                return
+            if n_stages is not None and len(done) >= n_stages:
+                return
+            n = len(left)
+            for mask in range(1, 1 << n):
+                stage = frozenset(left[i] for i in range(n) if mask >> i & 1)
+                if self.stage_breaks(done, stage) & on:
+                    continue
+                rest = [m for m in left if m not in stage]
+                yield from rec([*done, stage], rest)
+
+        if not moves:
+            yield []
+            return
+        yield from rec([], list(moves))
+
+    def fewest_stages(self, groups: set[tuple[str, object]] | None = None) -> int | None:
+        for k in range(1, len(self.target) + 1):
+            for _ in self.roadmaps(groups, n_stages=k):
+                return k
+        return None if self.target else 0
+
+    def exists(self, groups: set[tuple[str, object]]) -> bool:
+        return next(iter(self.roadmaps(groups)), None) is not None

@@ -1,0 +1,184 @@
+"""The planner against an independent brute-force oracle on small random scenarios (Hypothesis).
+
+Every roadmap returned satisfies every constraint; its stage count equals the
+brute-force optimum; "infeasible" only when brute force finds none; the
+explanation's constraints are infeasible together and each is needed; the checker
+reports exactly the constraint families the oracle finds broken.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from detente.analysis.roadmap import check, plan
+from detente.model.scenario import Scenario
+
+sys.path.insert(0, str(Path(__file__).parent))
+from roadmap_oracle import Oracle
+
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@st.composite
+def scenarios(draw: Any, max_moves: int = 6) -> tuple[Scenario, float]:
+    n_parties = draw(st.sampled_from([2, 2, 2, 2, 3]))
+    pids = ["A", "B", "C"][:n_parties]
+    parties = []
+    for p in pids:
+        limit = draw(st.sampled_from([None, None, 0, 1, 2, 3, 5]))
+        parties.append(
+            {
+                "id": p,
+                "discount": draw(st.sampled_from([1.0, 0.95, 0.8])),
+                **({"exposure_limit": limit} if limit is not None else {}),
+            }
+        )
+    n = draw(st.integers(2, max_moves))
+    paired = draw(st.integers(0, 2)) > 0  # alternating makers, friendlier values: more feasible cases
+    own = [-2, -1, -1, -0.5] if paired else [-3, -2, -1, -1, -0.5, 0, 0.5]
+    other = [1, 1.5, 2, 3] if paired else [-0.5, 0, 0.5, 1, 2, 3, 4]
+    moves: list[dict[str, Any]] = []
+    for i in range(n):
+        by = pids[i % n_parties] if paired or i < n_parties else draw(st.sampled_from(pids))
+        value = {q: float(draw(st.sampled_from(own if q == by else other))) for q in pids}
+        reversible = draw(st.integers(0, 3)) == 0
+        requires = []
+        if i >= n_parties and paired and draw(st.booleans()):
+            requires = [moves[i - n_parties]["id"]]
+        elif i and not paired and draw(st.integers(0, 3)) == 0:
+            requires = [moves[draw(st.integers(0, i - 1))]["id"]]
+        moves.append(
+            {
+                "id": f"m{i}",
+                "by": by,
+                "title": f"m{i}",
+                "value": value,
+                "reversible": reversible,
+                "reversal_lag": draw(st.integers(0, 3)) if reversible else 0,
+                "duration": draw(st.sampled_from([0, 0, 1, 2])),
+                "requires": requires,
+            }
+        )
+    if draw(st.booleans()):  # a move already in force, which the planner must leave alone
+        moves.append({"id": "sq", "by": pids[0], "title": "sq", "value": {pids[1]: 1.0}, "in_force": True})
+    s = Scenario.model_validate(
+        {
+            "detente": 1,
+            "id": "gen",
+            "title": "gen",
+            "time": {"horizon": draw(st.integers(3, 12))},
+            "parties": parties,
+            "moves": moves,
+        }
+    )
+    return s, draw(st.sampled_from([0.0, 0.0, 0.25, 0.5]))
+
+
+def key_of(c: Any) -> tuple[str, object]:
+    if c.kind == "prerequisite":
+        return ("prerequisite", (c.moves[1], c.moves[0]))
+    if c.kind in ("reciprocity", "max-stages"):
+        return (c.kind, None)
+    return (c.kind, c.party)
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from([None, None, 2, 3]))
+def test_plan_matches_brute_force(case: tuple[Scenario, float], max_stages: int | None) -> None:
+    s, tol = case
+    target = [m for m in s.move_ids if m not in s.status_quo]
+    oracle = Oracle(s, target, tol, max_stages)
+    best = oracle.fewest_stages()
+    r = plan(s, target, tolerance=tol, max_stages=max_stages, time_limit=60)
+    event(f"{r.status} with {len(r.stages)} stages")
+    assert r.status in ("optimal", "infeasible")
+    if r.feasible:
+        stages = [st.moves for st in r.stages]
+        assert sorted(m for x in stages for m in x) == sorted(target)
+        assert oracle.breaks(stages) & oracle.all_groups() == set()
+        assert len(stages) == best
+    else:
+        assert best is None
+        keys = {key_of(c) for c in r.conflicts}
+        assert keys, "an infeasible plan must name its conflicts"
+        assert not oracle.exists(keys), f"{keys} are not infeasible together"
+        for k in keys:
+            assert oracle.exists(keys - {k}), f"{k} is not needed in {keys}"
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenarios(max_moves=8))
+def test_plan_matches_brute_force_up_to_eight_moves(case: tuple[Scenario, float]) -> None:
+    s, tol = case
+    target = [m for m in s.move_ids if m not in s.status_quo]
+    best = Oracle(s, target, tol).fewest_stages()
+    r = plan(s, target, tolerance=tol, time_limit=60)
+    assert (len(r.stages) if r.feasible else None) == best
+
+
+@SETTINGS
+@given(scenarios(), st.data())
+def test_checker_reports_what_the_oracle_finds_broken(case: tuple[Scenario, float], data: Any) -> None:
+    s, tol = case
+    target = [m for m in s.move_ids if m not in s.status_quo]
+    slots = data.draw(st.lists(st.integers(0, len(target) - 1), min_size=len(target), max_size=len(target)))
+    stages = [frozenset(m for m, k in zip(target, slots, strict=True) if k == i) for i in sorted(set(slots))]
+    r = check(s, stages, tolerance=tol)
+    expected = Oracle(s, target, tol).breaks(stages)
+    assert {key_of(c) for c in r.conflicts} == expected
+    assert r.feasible == (not expected)
+    assert [x.moves for x in r.stages] == stages
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenarios(max_moves=5), st.sampled_from(["fastest", "most-robust"]))
+def test_other_objectives_are_optimal(case: tuple[Scenario, float], objective: str) -> None:
+    s, tol = case
+    target = [m for m in s.move_ids if m not in s.status_quo]
+    oracle = Oracle(s, target, tol)
+    every = list(oracle.roadmaps())
+    r = plan(s, target, tolerance=tol, objective=objective, time_limit=60)
+    assert r.feasible == bool(every)
+    if not every:
+        return
+    assert r.status == "optimal"
+    stages = [x.moves for x in r.stages]
+    assert not oracle.breaks(stages) & oracle.all_groups()
+    if objective == "fastest":
+        best = min((oracle.ends(x)[-1], len(x)) for x in every)
+        assert (oracle.ends(stages)[-1], len(stages)) == best
+    else:
+
+        def slack(x: list[frozenset[str]]) -> float:
+            res = check(s, x, tolerance=tol)
+            out = [st.received[p] - (1 - tol) * st.given[p] for st in res.stages for p in s.party_ids]
+            out += [
+                s.party(p).exposure_limit - st.exposure[p]  # type: ignore[operator]
+                for st in res.stages
+                for p in s.party_ids
+                if s.party(p).exposure_limit is not None
+            ]
+            return min(out)
+
+        assert slack(stages) == pytest.approx(max(slack(x) for x in every), abs=2e-3)
