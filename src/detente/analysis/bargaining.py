@@ -246,24 +246,7 @@ def _hull_k(F: np.ndarray, d: np.ndarray) -> dict[str, Lottery] | None:
     ideal = np.array([float(_lp(G, None, np.eye(k)[p]) @ G[:, p]) for p in range(k)])
     ks = _lp(G, 1.0 / ideal, None)
     util = _lp(G, None, np.ones(k))
-    lam = egal.copy()  # Nash: Frank–Wolfe on log gains from the egalitarian lottery
-    for _ in range(2000):
-        x = lam @ G
-        s = int(np.argmax(G @ (1.0 / x)))
-        dvec = G[s] - x
-        if float(dvec @ (1.0 / x)) < 1e-12:
-            break
-        neg = dvec < 0
-        lo, hi = 0.0, min(1.0, float((-x[neg] / dvec[neg]).min()) * (1 - 1e-12)) if neg.any() else 1.0
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            if float((dvec / (x + mid * dvec)).sum()) > 0:
-                lo = mid
-            else:
-                hi = mid
-        step = np.zeros_like(lam)
-        step[s] = 1.0
-        lam = (1 - lo) * lam + lo * step
+    lam = _nash_weights(G, egal)
     return {
         "nash": _as_lottery(F, lam),
         "kalai_smorodinsky": _as_lottery(F, ks),
@@ -272,12 +255,47 @@ def _hull_k(F: np.ndarray, d: np.ndarray) -> dict[str, Lottery] | None:
     }
 
 
+def _nash_weights(G: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Maximise the sum of log gains over lotteries: pairwise Frank–Wolfe (linear convergence on a polytope)."""
+    lam = lam.copy()
+    for _ in range(20_000):
+        x = lam @ G
+        grad = G @ (1.0 / x)
+        s = int(np.argmax(grad))
+        support = np.flatnonzero(lam > 0)
+        v = int(support[np.argmin(grad[support])])
+        dvec = G[s] - G[v]
+        if s == v or grad[s] - grad[v] < 1e-14 * max(1.0, abs(float(grad[s]))):
+            break
+        neg = dvec < 0
+        hi = float(lam[v])
+        if neg.any():
+            hi = min(hi, float((-x[neg] / dvec[neg]).min()) * (1 - 1e-12))
+        lo = 0.0
+        if float((dvec / (x + hi * dvec)).sum()) > 0:
+            lo = hi
+        else:
+            for _ in range(80):
+                mid = (lo + hi) / 2
+                if float((dvec / (x + mid * dvec)).sum()) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+        if lo <= 0:
+            break
+        lam[s] += lo
+        lam[v] -= lo
+        if lam[v] < 1e-15:
+            lam[v] = 0.0
+    return lam
+
+
 def hull_solutions(F: np.ndarray, d: np.ndarray) -> dict[str, Lottery] | None:
     """Each solution over lotteries between frontier packages, or ``None`` if none beats ``d``.
 
     Two parties: exact, edge by edge of the hull. One party: its best package. Three or
     more: linear programs (HiGHS) for Kalai–Smorodinsky, egalitarian and utilitarian, and
-    Frank–Wolfe iterations for Nash (to about 1e-9 in the product).
+    pairwise Frank–Wolfe iterations for Nash (to within about 1e-9).
 
     >>> s = hull_solutions(np.array([[4.0, 0.0], [0.0, 4.0]]), np.zeros(2))
     >>> s["egalitarian"].point
