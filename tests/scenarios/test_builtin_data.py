@@ -186,3 +186,24 @@ def test_korea_2019_follows_sources_over_op_ed() -> None:
     assert "ulchi freedom guardian" in notes and "dong maeng" in notes
     assert s.outcome is not None
     assert s.outcome.timeline[0].date.isoformat() == "2019-10-05"  # type: ignore[union-attr]
+
+
+CASE_CONFLICTS = [n for n in CONFLICTS if n.endswith("-conflict")]
+
+
+def test_at_least_three_case_conflicts() -> None:
+    assert len(CASE_CONFLICTS) >= 3
+
+
+@pytest.mark.parametrize("name", CASE_CONFLICTS)
+def test_case_conflict_is_sourced_and_matches_a_scenario(name: str) -> None:
+    raw = _raw(name)
+    assert raw["id"] == name
+    assert name.removesuffix("-conflict") in SCENARIOS, "a case conflict goes with a built-in scenario"
+    assert raw.get("description", "").strip()
+    assert re.search(r"\[(V|M)\b", raw.get("source", "")), "source lacks a [V]/[M] tag"
+    assert raw.get("status_quo"), "a case conflict states its status quo"
+    for dm in raw["decision_makers"]:
+        for opt in dm["options"]:
+            oid = opt if isinstance(opt, str) else opt["id"]
+            assert oid.startswith(dm["id"].lower() + "-"), f"{name}: option {oid} not prefixed by its DM"
