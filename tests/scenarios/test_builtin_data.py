@@ -6,7 +6,9 @@ number where a judgement range is expected fails here even though the model acce
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
+import itertools
 import re
 from typing import Any
 
@@ -207,3 +209,40 @@ def test_case_conflict_is_sourced_and_matches_a_scenario(name: str) -> None:
         for opt in dm["options"]:
             oid = opt if isinstance(opt, str) else opt["id"]
             assert oid.startswith(dm["id"].lower() + "-"), f"{name}: option {oid} not prefixed by its DM"
+
+
+def _as_period(value: object) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a timeline date: a date, or a 'YYYY' / 'YYYY-MM' string; else None."""
+    if isinstance(value, dt.date):
+        return value, value
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", str(value))
+    if not m:
+        return None
+    year = int(m.group(1))
+    if m.group(2) is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(m.group(2))
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.date(year, month, 1), nxt - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_outcome_comes_after_the_scenario_date_in_order(name: str) -> None:
+    s = load_builtin(name)
+    assert s.outcome is not None and s.as_of is not None
+    periods = [p for p in (_as_period(ev.date) for ev in s.outcome.timeline) if p is not None]
+    assert periods, f"{name}: no dated outcome event"
+    assert all(last >= s.as_of for _, last in periods), f"{name}: an outcome event precedes as_of"
+    for (first_a, _), (_, last_b) in itertools.pairwise(periods):
+        assert first_a <= last_b, f"{name}: the outcome timeline is not in date order near {first_a}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_pressures_and_events_are_sourced(name: str) -> None:
+    s = load_builtin(name)
+    for p in s.pressures:
+        assert p.source.strip() and p.description.strip(), f"{name}: pressure on {p.party}"
+        assert p.per_period < 0, f"{name}: a pressure is a cost of delay"
+        assert p.stopped_by, f"{name}: pressure on {p.party} is never stopped"
+    for e in s.events:
+        assert e.source.strip() and e.description.strip(), f"{name}: event {e.id}"
