@@ -88,6 +88,7 @@ class ReportInputs:
     """Per-section settings (``options["roadmap"]["tolerance"]``); a section documents its own."""
     progress: Callable[[int, int], None] | None = None
     """Called as ``progress(done, total)`` by long sections (the simulator), for a progress bar."""
+    _computed: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def option(self, section: str, name: str, default: T) -> T:
         """One setting of one section, or ``default``."""
@@ -98,8 +99,13 @@ class ReportInputs:
         value = self.results.get(key)
         if value is not None and (accept is None or accept(value)):
             return value
+        if key in self._computed:
+            return self._computed[key]  # type: ignore[no-any-return]
         value = compute()
-        self.results[key] = value
+        if key in self.results:  # a stored result of another shape: keep it, cache ours apart
+            self._computed[key] = value
+        else:
+            self.results[key] = value
         return value
 
 

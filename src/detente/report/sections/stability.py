@@ -1,0 +1,158 @@
+"""Report section: GMCR stability of the conflict implied by the scenario, and the status-quo tree.
+
+The conflict comes from :func:`detente.analysis.stability_scenario.conflict_from_scenario`;
+stability from :func:`detente.analysis.stability.analyse`; the tree of shortest
+unilateral-improvement paths from the status quo to the Nash equilibria from
+:func:`detente.analysis.stability_paths.status_quo_tree`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..html import Raw, esc, table
+
+if TYPE_CHECKING:
+    from ..core import Body, ReportInputs
+
+__all__ = ["KEY", "ORDER", "TITLE", "StabilityData", "render"]
+
+KEY = "stability"
+TITLE = "Stability"
+ORDER = 50
+
+TREE_CONCEPT = "nash"
+MAX_ROWS = 40
+NAMES = {"nash": "Nash", "gmr": "GMR", "smr": "SMR", "seq": "SEQ"}
+
+
+@dataclass(frozen=True)
+class StabilityData:
+    """What the section shows: the scenario conflict, its stability and the status-quo tree."""
+
+    scenario_conflict: Any
+    result: Any
+    tree: Any
+
+
+def stability_data(inputs: ReportInputs) -> StabilityData:
+    from detente.analysis.stability import analyse
+    from detente.analysis.stability_paths import status_quo_tree
+    from detente.analysis.stability_scenario import conflict_from_scenario
+
+    def compute() -> StabilityData:
+        sc = conflict_from_scenario(inputs.scenario)
+        res = analyse(sc.conflict)
+        c = sc.conflict
+        tree = None
+        if c.status_quo is not None:
+            targets: dict[int, list[str]] = {}
+            for k in res.concepts:
+                for st in res.equilibrium_states(k):
+                    targets.setdefault(st, []).append(k)
+            nash_targets = {st: ks for st, ks in targets.items() if TREE_CONCEPT in ks}
+            tree = status_quo_tree(c, c.status_quo, nash_targets)
+        return StabilityData(sc, res, tree)
+
+    return inputs.result(KEY + "-report", compute, accept=lambda v: isinstance(v, StabilityData))
+
+
+def _describe(c: Any, state: int, base: set[str]) -> str:
+    taken = set(c.taken(state))
+    added = sorted(taken - base)
+    dropped = sorted(base - taken)
+    parts = []
+    if added:
+        parts.append("+ " + ", ".join(added))
+    if dropped:
+        parts.append("− " + ", ".join(dropped))
+    return "; ".join(parts) or "the status quo"
+
+
+def _tree_html(node: dict[str, Any], c: Any, base: set[str]) -> str:
+    label = f'<span class="pattern">{esc(node["pattern"])}</span>'
+    if node.get("by"):
+        label += f" — {esc(node['by'])} " + esc(
+            ", ".join(_verb(c, x, node["pattern"]) for x in node["changed"])
+        )
+    else:
+        label += " — status quo"
+    if node.get("equilibrium"):
+        label += ' <span class="good">equilibrium: ' + esc(
+            ", ".join(NAMES.get(k, k) for k in node["equilibrium"])
+        )
+        label += "</span>"
+    kids = "".join(_tree_html(ch, c, base) for ch in node.get("children", []))
+    return f"<li>{label}" + (f"<ul>{kids}</ul>" if kids else "") + "</li>"
+
+
+def _verb(c: Any, option: str, pattern: str) -> str:
+    idx = list(c.option_ids).index(option)
+    return ("takes " if pattern[idx] == "Y" else "drops ") + option
+
+
+def render(inputs: ReportInputs) -> Body:
+    from ..core import Body
+
+    data = stability_data(inputs)
+    sc, res, tree = data.scenario_conflict, data.result, data.tree
+    c = sc.conflict
+    base = set(c.taken(c.status_quo)) if c.status_quo is not None else set()
+    concepts = list(res.concepts)
+    counts = {k: len(res.equilibrium_states(k)) for k in concepts}
+    parts = [
+        f"<p>The conflict implied by the scenario: {len(c.dms)} decision makers, {len(c.option_ids)} options "
+        f"({esc(sc.reason)}), {int(c.feasible.sum())} feasible states. Equilibria: "
+        + ", ".join(f"{NAMES.get(k, k)} {counts[k]}" for k in concepts)
+        + ".</p>",
+    ]
+    if sc.left_out:
+        parts.append(f'<p class="muted">Held as in the status quo: {esc(", ".join(sc.left_out))}.</p>')
+    rows_states: list[int] = []
+    if c.status_quo is not None:
+        rows_states.append(int(c.status_quo))
+    for st in res.equilibrium_states("nash"):
+        if st not in rows_states:
+            rows_states.append(st)
+    rows = []
+    for st in rows_states[:MAX_ROWS]:
+        rec = res.state_record(st)
+        eq = [NAMES.get(k, k) for k in concepts if rec["equilibrium"][k]]
+        cells: list[Any] = [
+            Raw(f'<span class="pattern">{esc(rec["pattern"])}</span>'),
+            Raw(f"<small>{esc(_describe(c, st, base))}</small>"),
+        ]
+        for dm in c.dms:
+            flags = rec["stable"][dm]
+            cells.append(" ".join(NAMES.get(k, k) for k in concepts if flags[k]) or "unstable")
+        cells.append(Raw(f'<span class="good">{esc(", ".join(eq))}</span>') if eq else "—")
+        rows.append(cells)
+    parts.append("<h3>The status quo and the Nash equilibria</h3>")
+    parts.append(
+        '<p class="muted">Patterns list the options in order ('
+        + esc(", ".join(c.option_ids))
+        + "); Y = in force. Each decision maker's column lists the concepts under which the state is "
+        "stable for it.</p>"
+    )
+    parts.append(
+        table(
+            ["state", "moves (vs the status quo)", *[f"stable for {d}" for d in c.dms], "equilibrium"], rows
+        )
+    )
+    if len(rows_states) > MAX_ROWS:
+        parts.append(f'<p class="muted">… and {len(rows_states) - MAX_ROWS} more Nash equilibria.</p>')
+    if tree is not None:
+        parts.append("<h3>From the status quo</h3>")
+        parts.append(
+            f"<p>Shortest sequences of unilateral improvements from the status quo to each Nash equilibrium "
+            f"({tree.reachable_states} states reachable by improvements).</p>"
+        )
+        parts.append(f'<ul class="tree">{_tree_html(tree.tree, c, base)}</ul>')
+        if tree.unreached:
+            pats = ", ".join(c.pattern(t) for t in tree.unreached)
+            parts.append(
+                f"<p>Not reached from the status quo by improvements alone: <code>{esc(pats)}</code>.</p>"
+            )
+    params = {"options": list(c.option_ids), "concepts": concepts, "tree": TREE_CONCEPT}
+    return Body("\n".join(parts), [], params)
