@@ -215,6 +215,11 @@ def _triangular_ppf(u: np.ndarray, low: float, likely: float, high: float) -> np
     )
 
 
+def _salib_seed(seed: int, stream: int) -> int:
+    """A non-zero seed for SALib (which leaves a zero seed unseeded), one stream per use."""
+    return int(np.random.SeedSequence([seed, stream]).generate_state(1)[0]) | 1
+
+
 def sobol_design(
     inputs: Sequence[Input], n: int, seed: int = 0, distribution: Distribution = "triangular"
 ) -> np.ndarray:
@@ -235,7 +240,7 @@ def sobol_design(
         )
     k = len(inputs)
     problem = {"num_vars": k, "names": [i.name for i in inputs], "bounds": [[0.0, 1.0]] * k}
-    u = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+    u = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=_salib_seed(seed, 0))
     x = np.empty_like(u)
     for j, inp in enumerate(inputs):
         if distribution == "uniform":
@@ -262,7 +267,9 @@ def sobol_analyse(y: np.ndarray, names: Sequence[str], seed: int = 0) -> dict[st
     problem = {"num_vars": k, "names": list(names), "bounds": [[0.0, 1.0]] * k}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = salib_analyze.analyze(problem, y, calc_second_order=False, print_to_console=False, seed=seed)
+        res = salib_analyze.analyze(
+            problem, y, calc_second_order=False, print_to_console=False, seed=_salib_seed(seed, 1)
+        )
     rows = [
         {
             "name": n,
