@@ -26,8 +26,10 @@ def report(
     seed: int = typer.Option(0, "--seed", help="Seed for every random draw (same seed, same report)."),
     quick: bool = typer.Option(False, "--quick", help="Fewer samples and runs, for a first look."),
 ) -> None:
-    """Write a self-contained HTML report (opens with no network): scenario, deals, roadmap,
-    strategy comparison, stability, and the inputs and seed that reproduce every figure."""
+    """Write a self-contained HTML report (scenario, deals, roadmap, strategies, stability, inputs and seed).
+
+    The file opens with no network: figures are inline SVG, sources are plain links.
+    """
     with guarded():
         path = make_report(scenario, output, figures=figures, seed=seed, quick=quick)
         console.print(str(path), markup=False, highlight=False)

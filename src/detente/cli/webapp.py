@@ -1,4 +1,8 @@
-"""``detente app``: the web app (Streamlit), bound to localhost by default."""
+"""``detente app``: the web app (Streamlit), bound to localhost by default.
+
+(The module is not called ``app.py``: that name would shadow the Typer ``app`` of
+:mod:`detente.cli` once imported.)
+"""
 
 from __future__ import annotations
 
