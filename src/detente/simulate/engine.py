@@ -135,7 +135,8 @@ class SimulationSettings:
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
+    same_case = [c for c in choices if c.lower() == word.lower()]
+    close = same_case or difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -214,6 +215,7 @@ class _Breach:
     period: int
     phase: str  # "in_force" (covert reversal) or "pending" (covert halt)
     apparent: int | None  # for a halted move: the period it appears to enter force
+    deal: int  # index of the deal the move was agreed in
     detected: int | None = None
 
 
@@ -227,7 +229,8 @@ class _Board:
     reversing: dict[str, int] = field(default_factory=dict)
     covert: set[str] = field(default_factory=set)
     exposed: set[str] = field(default_factory=set)
-    committed: set[str] = field(default_factory=set)
+    committed: dict[str, int] = field(default_factory=dict)  # move -> index of its deal
+    deals: list[frozenset[str]] = field(default_factory=list)
     breaches: list[_Breach] = field(default_factory=list)
     licences: dict[str, int] = field(default_factory=dict)
     trust: dict[str, float] = field(default_factory=dict)
@@ -522,7 +525,8 @@ class _Run:
     def start(self, prop: Proposal, *, committed: bool) -> None:
         b = self.board
         if committed:
-            b.committed.update(prop.moves)
+            b.deals.append(prop.moves)
+            b.committed.update(dict.fromkeys(prop.moves, len(b.deals) - 1))
         first, then = prop.moves, frozenset[str]()
         if prop.sequence == "asks-first":
             first, then = prop.asks, prop.gives
@@ -562,7 +566,8 @@ class _Run:
             phase = "waiting"
         else:
             return
-        breach = mid in b.committed
+        deal = b.committed.pop(mid, None)
+        breach = deal is not None
         if breach and b.licences[pid] > 0:
             b.licences[pid] -= 1
             breach, licensed = False, True
@@ -581,9 +586,8 @@ class _Run:
             apparent = None
             if not breach:
                 self.log(pid, "reverse", {mid}, "withdrawn before it began")
-        if breach:
-            b.committed.discard(mid)
-            br = _Breach(mid, pid, t, phase, apparent if phase == "pending" else None)
+        if deal is not None and breach:
+            br = _Breach(mid, pid, t, phase, apparent if phase == "pending" else None, deal)
             b.breaches.append(br)
             what = {
                 "in_force": "covert reversal",
@@ -594,7 +598,6 @@ class _Run:
             if phase == "waiting":
                 self.found_out(br, "withdrawal is visible")
         else:
-            b.committed.discard(mid)
             self.wronged(pid, mid, self.settings.trust_loss_reversal, licence=not licensed)
 
     def wronged(self, pid: str, mid: str, loss: float, *, licence: bool) -> None:
@@ -622,6 +625,9 @@ class _Run:
             b.exposed.add(br.move)
         self.log(br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
         self.wronged(br.party, br.move, self.settings.trust_loss_breach, licence=True)
+        for mid in b.deals[br.deal]:  # a material breach releases the others from that deal
+            if self.sc.move(mid).by != br.party and b.committed.get(mid) == br.deal:
+                del b.committed[mid]
         self.breakdown(f"breach by {br.party} detected", self.t + 1 + self.settings.cooling_off)
 
     # ----- step 6: progress ----------------------------------------------

@@ -51,13 +51,15 @@ class MaximumPressure(Strategy):
         asks = best_demand(obs)
         if not asks:
             return None
-        gives: frozenset[str] = frozenset()
         if self.reward:
-            gives = frozenset(
+            offer = frozenset(
                 m for m in obs.available(obs.me) if any(obs.value(o, m) > EPS for o in obs.others)
             )
-            gives = obs.complete(gives) if obs.feasible(obs.complete(gives) | asks) else frozenset()
-        return Proposal(gives, asks, "asks-first")
+            full = obs.complete(offer | asks)
+            if obs.feasible(full):
+                gives = frozenset(m for m in full if obs.maker(m) == obs.me)
+                return Proposal(gives, full - gives, "asks-first")
+        return Proposal(asks=asks, sequence="asks-first")
 
     def respond(self, obs: Observation, proposal: Proposal) -> bool:
         demand = best_demand(obs)

@@ -1,0 +1,390 @@
+"""Strategies: one registry, construction by name/path/entry point, and pinned "versus" behaviour."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import itertools
+import pkgutil
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import detente.simulate.strategies as strategies_pkg
+from detente.model.errors import ScenarioError
+from detente.model.scenario import Scenario
+from detente.scenarios import builtin_names, load_builtin
+from detente.simulate import (
+    REGISTRY,
+    Observation,
+    Proposal,
+    RunResult,
+    SimulationSettings,
+    Strategy,
+    StrategyError,
+    make_strategy,
+    play,
+)
+from detente.simulate.strategies.time_based import alpha
+
+NINE = {
+    "maximum-pressure",
+    "big-deal",
+    "step-by-step",
+    "tit-for-tat",
+    "grit",
+    "freeze-for-freeze",
+    "boulware",
+    "conceder",
+    "hardliner",
+}
+
+
+def mini_korea(**changes: Any) -> Scenario:
+    """A small US-DPRK case: three DPRK steps against three US steps of matching size."""
+    moves = [
+        {
+            "id": "d-test-pledge",
+            "by": "DPRK",
+            "title": "test pledge",
+            "value": {"USA": 1, "DPRK": -0.5},
+            "reversible": True,
+        },
+        {
+            "id": "d-freeze",
+            "by": "DPRK",
+            "title": "freeze",
+            "value": {"USA": 2, "DPRK": -1.5},
+            "reversible": True,
+            "reversal_lag": 1,
+            "verification": 1.0,
+        },
+        {
+            "id": "d-dismantle",
+            "by": "DPRK",
+            "title": "dismantle",
+            "value": {"USA": 3, "DPRK": -3},
+            "duration": 2,
+            "requires": ["d-freeze"],
+        },
+        {
+            "id": "u-exercises",
+            "by": "USA",
+            "title": "exercises off",
+            "value": {"DPRK": 0.8, "USA": -0.4},
+            "reversible": True,
+        },
+        {
+            "id": "u-relief",
+            "by": "USA",
+            "title": "sanctions relief",
+            "value": {"DPRK": 2, "USA": -1.5},
+            "reversible": True,
+            "reversal_lag": 2,
+        },
+        {"id": "u-treaty", "by": "USA", "title": "peace treaty", "value": {"DPRK": 3, "USA": -2}},
+    ]
+    data: dict[str, Any] = {
+        "detente": 1,
+        "id": "mini-korea",
+        "title": "Mini Korea",
+        "time": {"horizon": 24},
+        "parties": [
+            {"id": "USA", "discount": 0.97, "exposure_limit": 2},
+            {"id": "DPRK", "discount": 0.97, "exposure_limit": 2},
+        ],
+        "moves": moves,
+    }
+    data.update(changes)
+    return Scenario.model_validate(data)
+
+
+ROADMAP = [["d-test-pledge", "u-exercises"], ["d-freeze", "u-relief"], ["d-dismantle", "u-treaty"]]
+
+
+def versus(
+    usa: Strategy | str, dprk: Strategy | str, seed: int = 1, sc: Scenario | None = None, **settings: Any
+) -> RunResult:
+    s = {"USA": usa, "DPRK": dprk}
+    strats = {k: make_strategy(v) if isinstance(v, str) else v for k, v in s.items()}
+    return play(sc or mini_korea(), strats, seed=seed, settings=SimulationSettings(**settings))
+
+
+def proposals(r: RunResult, party: str) -> list[Any]:
+    return [e for e in r.trace if e.kind == "proposal" and e.party == party]
+
+
+# ----- the registry ---------------------------------------------------------------------
+def test_registry_holds_the_nine_names() -> None:
+    assert set(REGISTRY) == NINE
+
+
+def test_every_strategy_class_is_registered() -> None:
+    """Fails when a module of the strategies package defines a named strategy missing from REGISTRY."""
+    found = {}
+    for info in pkgutil.iter_modules(strategies_pkg.__path__):
+        module = importlib.import_module(f"{strategies_pkg.__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Strategy) and cls.__dict__.get("name"):
+                found[cls.__dict__["name"]] = cls
+    assert found == REGISTRY
+
+
+@pytest.mark.parametrize("name", sorted(NINE))
+def test_registered_class_traits_and_parameters(name: str) -> None:
+    cls = REGISTRY[name]
+    assert cls.name == name and cls.description and cls.reference
+    doc = inspect.getdoc(cls) or ""
+    assert "References" in doc
+    s = make_strategy(name)
+    clone = s.clone()
+    assert type(clone) is cls and clone.get_params() == s.get_params() and clone is not s
+    assert name in repr(s) or cls.__name__ in repr(s)
+
+
+# ----- building strategies -----------------------------------------------------------
+def test_make_strategy_by_dotted_path_both_forms() -> None:
+    a = make_strategy("detente.simulate.strategies.reciprocity:TitForTat", tolerance=0.1)
+    b = make_strategy("detente.simulate.strategies.reciprocity.TitForTat", tolerance=0.1)
+    assert type(a) is type(b) is REGISTRY["tit-for-tat"] and a.get_params() == b.get_params()
+
+
+def test_make_strategy_unknown_name_says_did_you_mean() -> None:
+    with pytest.raises(ScenarioError, match="did you mean 'boulware'"):
+        make_strategy("bulware")
+
+
+@pytest.mark.parametrize(
+    ("spec", "params", "text"),
+    [
+        ("grit", {"patiense": 2}, "did you mean 'patience'"),
+        ("boulware", {"beta": 0}, "beta"),
+        ("tit-for-tat", {"tolerance": 1.5}, "tolerance"),
+        ("no.such.module:Thing", {}, "cannot import"),
+        ("detente.simulate.strategies.reciprocity:Nope", {}, "no attribute"),
+        ("detente.simulate.engine:SimulationSettings", {}, "not a subclass"),
+    ],
+)
+def test_make_strategy_errors(spec: str, params: dict[str, Any], text: str) -> None:
+    with pytest.raises(StrategyError, match=text):
+        make_strategy(spec, **params)
+
+
+USER_MODULE = '''
+from detente.simulate import Strategy, Proposal
+
+
+class AlwaysYes(Strategy):
+    """Accepts everything and asks for nothing."""
+
+    name = "always-yes"
+    description = "Says yes."
+
+    def __init__(self, eager: bool = True) -> None:
+        self.eager = eager
+
+    def respond(self, obs, proposal):
+        return self.eager
+'''
+
+
+def test_user_strategy_by_path_and_by_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "my_detente_plugin.py").write_text(textwrap.dedent(USER_MODULE))
+    dist = tmp_path / "my_detente_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-detente-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[detente.strategies]\nalways-yes = my_detente_plugin:AlwaysYes\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    by_path = make_strategy("my_detente_plugin:AlwaysYes", eager=False)
+    by_entry = make_strategy("always-yes")
+    assert type(by_path).__name__ == type(by_entry).__name__ == "AlwaysYes"
+    assert by_path.get_params() == {"eager": False}
+    # it plays: big-deal's whole package is accepted at once
+    r = versus("big-deal", by_entry)
+    assert r.first_step == 0 and r.target_share == 1.0
+
+
+# ----- versus: the op-ed's claim on a small case ---------------------------------------
+def test_maximum_pressure_against_tit_for_tat_stalls() -> None:
+    r = versus("maximum-pressure", "tit-for-tat")
+    assert not r.agreement and r.target_share == 0.0 and r.breakdowns >= 2
+    demand = proposals(r, "USA")[0]
+    assert demand.asks == {"d-test-pledge", "d-freeze", "d-dismantle"} and "asks-first" in demand.note
+    assert all(e.kind == "reject" for e in r.trace if e.party == "DPRK" and e.kind in ("accept", "reject"))
+
+
+def test_step_by_step_against_tit_for_tat_reaches_the_target() -> None:
+    r = versus(make_strategy("step-by-step", roadmap=ROADMAP), "tit-for-tat")
+    assert r.agreement and r.first_step == 0 and r.target_share == 1.0
+    stages = [frozenset(s) for s in ROADMAP]
+    usa = [stages.index(e.moves) for e in proposals(r, "USA")]  # only roadmap stages, in order
+    assert usa == sorted(usa) and usa[0] == 0
+    assert r.utilities["USA"] > versus("maximum-pressure", "tit-for-tat").utilities["USA"]
+
+
+def test_step_by_step_with_the_planner_or_its_fallback_reaches_a_share() -> None:
+    r = versus("step-by-step", "tit-for-tat")
+    assert r.agreement and r.target_share > 0.5
+
+
+def test_step_by_step_waits_for_each_stage_to_be_implemented() -> None:
+    slow = mini_korea()
+    slow = slow.replace(moves=tuple(m.model_copy(update={"duration": 3}) for m in slow.moves))
+    r = versus(make_strategy("step-by-step", roadmap=ROADMAP), "hardliner", sc=slow)
+    # the hardliner rejects everything: no stage is ever agreed, step-by-step keeps proposing stage 1
+    assert {e.moves for e in proposals(r, "USA")} == {frozenset(ROADMAP[0])}
+    # against a partner that accepts everything and never proposes: stage k+1 only after stage k is in force
+    r2 = versus(make_strategy("step-by-step", roadmap=ROADMAP), Cheater(when=-1), sc=slow)
+    assert [(e.period, e.moves) for e in proposals(r2, "USA")] == [
+        (0, frozenset(ROADMAP[0])),
+        (4, frozenset(ROADMAP[1])),
+        (8, frozenset(ROADMAP[2])),
+    ]
+
+
+def test_tit_for_tat_pair_trade_the_smallest_balanced_exchange_first() -> None:
+    r = versus("tit-for-tat", "tit-for-tat")
+    first = proposals(r, "USA")[0]
+    assert first.moves == {"d-test-pledge", "u-exercises"} and first.asks == {"d-test-pledge"}
+    assert r.first_step == 0 and r.target_share == 1.0
+
+
+def test_hardliner_gets_nothing_from_reciprocity() -> None:
+    for other in ("tit-for-tat", "step-by-step", "grit", "freeze-for-freeze"):
+        r = versus("hardliner", other)
+        assert not r.agreement
+        assert all(not e.gives for e in proposals(r, "USA"))
+
+
+def test_big_deal_is_all_or_nothing() -> None:
+    r = versus("big-deal", "big-deal")
+    assert r.first_step == 0 and r.target_share == 1.0 and len(r.entries("accept")) == 1
+    bd = make_strategy("big-deal")
+    r2 = versus(bd, "tit-for-tat", first_proposer="DPRK")
+    # tit-for-tat's small offers are refused; the whole package (offered in period 1) is accepted
+    assert [e.period for e in r2.entries("reject")] == [0] and r2.first_step == 1
+
+
+def test_grit_stops_initiatives_after_patience_without_reciprocation() -> None:
+    r = versus("hardliner", make_strategy("grit", patience=2, step=1.0))
+    initiatives = [e for e in proposals(r, "DPRK") if not e.asks]
+    assert [e.moves for e in initiatives] == [{"d-test-pledge"}, {"d-freeze"}]  # cheapest reversible first
+    assert all(e.asks for e in proposals(r, "DPRK") if e.period > initiatives[-1].period)
+    # with a smaller step the freeze (cost 1.5) exceeds 0.5 x the exposure limit of 2: one initiative only
+    small = versus("hardliner", make_strategy("grit", patience=2, step=0.5))
+    assert [e.moves for e in proposals(small, "DPRK") if not e.asks] == [{"d-test-pledge"}]
+
+
+def test_grit_keeps_initiating_while_reciprocated() -> None:
+    grit = make_strategy("grit", patience=1, step=1.0)
+    r = versus(grit, grit)
+    for side in ("USA", "DPRK"):
+        assert len([e for e in proposals(r, side) if not e.asks]) >= 2  # each initiative answered by one
+    assert r.target_share >= 4 / 6
+
+
+def test_freeze_for_freeze_is_simultaneous_and_freezes_first() -> None:
+    sc = mini_korea()
+    sc = sc.replace(
+        moves=tuple(
+            m.model_copy(update={"reversible": False}) if m.id == "d-test-pledge" else m for m in sc.moves
+        )
+    )
+    r = versus("tit-for-tat", "freeze-for-freeze", sc=sc)
+    at0 = [e for e in r.trace if e.period == 0 and e.kind == "proposal"]
+    assert {e.party for e in at0} == {"USA", "DPRK"}  # both propose in the same round
+    f4f = next(e for e in at0 if e.party == "DPRK")
+    assert all(sc.move(m).reversible for m in f4f.moves)
+
+
+class Cheater(Strategy):
+    """Agrees to any exchange, then covertly reverses its freeze at ``when``."""
+
+    name = ""
+
+    def __init__(self, when: int = 3) -> None:
+        self.when = when
+
+    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+        return True
+
+    def renege(self, obs: Observation) -> frozenset[str]:
+        if obs.period == self.when and "d-freeze" in obs.in_force:
+            return frozenset({"d-freeze"})
+        return frozenset()
+
+
+@pytest.mark.parametrize(
+    ("name", "answers"),
+    [("tit-for-tat", 1), ("freeze-for-freeze", 2), ("step-by-step", 1), ("maximum-pressure", 2)],
+)
+def test_answers_to_a_detected_breach(name: str, answers: int) -> None:
+    us = make_strategy(name, roadmap=ROADMAP[:2]) if name == "step-by-step" else make_strategy(name)
+    r = versus(us, Cheater(when=4), horizon=12)
+    assert r.breaches_detected == 1
+    detected = r.entries("detect")[0].period
+    reversed_by_us = [e for e in r.entries("reverse") if e.party == "USA"]
+    assert len({m for e in reversed_by_us for m in e.moves}) == answers
+    assert all(e.period > detected for e in reversed_by_us)
+    assert not [e for e in r.entries("breach") if e.party == "USA"]
+
+
+def test_time_function_shapes() -> None:
+    for beta in (0.2, 1.0, 5.0):
+        vals = [alpha(t, 11, beta=beta, kappa=0.1) for t in range(11)]
+        assert vals[0] == pytest.approx(0.1) and vals[-1] == pytest.approx(1.0)
+        assert all(a <= b for a, b in itertools.pairwise(vals))
+    assert alpha(5, 11, beta=0.2, kappa=0) < alpha(5, 11, beta=1, kappa=0) < alpha(5, 11, beta=5, kappa=0)
+
+
+def test_conceder_settles_before_boulware() -> None:
+    c = versus("conceder", "conceder")
+    b = versus("boulware", "boulware")
+    assert c.first_step is not None
+    assert b.first_step is None or b.first_step > c.first_step
+
+
+def test_maximum_pressure_accepts_only_its_whole_demand_with_its_moves_after() -> None:
+    r = versus("hardliner", "maximum-pressure", first_proposer="USA")
+    assert not r.agreement
+    cap = versus("maximum-pressure", "hardliner", first_proposer="DPRK")
+    assert not cap.agreement
+
+
+# ----- every strategy on every built-in scenario ---------------------------------------
+SCENARIOS = builtin_names("scenario")
+
+
+@pytest.mark.parametrize("scenario_name", SCENARIOS)
+@pytest.mark.parametrize("name", sorted(NINE))
+def test_every_strategy_plays_every_builtin_scenario(scenario_name: str, name: str) -> None:
+    sc = load_builtin(scenario_name).sampled(np.random.default_rng(3))
+    first = sc.party_ids[0]
+    mixes = [
+        {p: make_strategy(name) for p in sc.party_ids},
+        {p: make_strategy(name if p == first else "tit-for-tat") for p in sc.party_ids},
+    ]
+    for strats in mixes:
+        s = SimulationSettings(misperception=0.2)
+        r = play(sc, strats, seed=42, settings=s)
+        again = play(sc, strats, seed=42, settings=s)
+        assert r == again
+        assert r.periods == sc.time.horizon and 0.0 <= r.target_share <= 1.0
+        assert all(np.isfinite(list(r.utilities.values())))
+
+
+@pytest.mark.skipif("korea-2019" not in SCENARIOS, reason="korea-2019 not yet shipped")
+def test_op_ed_claim_on_korea_2019() -> None:
+    sc = load_builtin("korea-2019")
+    for seed in (1, 2, 3):
+        mp = play(
+            sc, {"USA": make_strategy("maximum-pressure"), "DPRK": make_strategy("tit-for-tat")}, seed=seed
+        )
+        sbs = play(
+            sc, {"USA": make_strategy("step-by-step"), "DPRK": make_strategy("tit-for-tat")}, seed=seed
+        )
+        assert not mp.agreement and mp.target_share == 0.0
+        assert sbs.agreement and sbs.target_share > 0.25
