@@ -203,7 +203,7 @@ class DealSpace:
             "message": self.message,
             "zopa": {
                 "size": len(self.zopa),
-                "gain_range": {p: list(r) for p, r in self.zopa_range().items()},
+                "gain_range": {p: [round(x, 9) for x in r] for p, r in self.zopa_range().items()},
             },
             "solutions": {k: v.as_dict() for k, v in self.solutions.items()},
             "rubinstein": None if self.rubinstein is None else self.rubinstein.as_dict(),
