@@ -493,3 +493,24 @@ def test_invariants_hold_for_any_pairing(a: str, b: str, seed: int, mis: float) 
     assert (r.first_step is None) == (not r.agreement)
     assert all(e.period < r.periods for e in r.trace)
     assert play(sc, {"A": make_strategy(a), "B": make_strategy(b)}, seed=seed, settings=s) == r
+
+
+class Dice(Strategy):
+    """Proposes a random own move each turn with the injected generator."""
+
+    name = ""
+
+    def __init__(self) -> None:
+        pass
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        own = obs.available(obs.me)
+        return Proposal(gives=frozenset({own[int(self.rng.integers(len(own)))]})) if own else None
+
+
+def test_strategies_get_their_own_seeded_generator() -> None:
+    sc = quiet(time={"horizon": 30})
+    runs = [play(sc, {"A": Dice(), "B": Dice()}, seed=k) for k in (1, 1, 2, 3, 4)]
+    assert runs[0] == runs[1]
+    orders = {tuple(next(iter(e.moves)) for e in r.entries("proposal")) for r in runs}
+    assert len(orders) > 1

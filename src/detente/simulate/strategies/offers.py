@@ -175,16 +175,44 @@ def best_demand(obs: Observation) -> frozenset[str]:
     return chosen
 
 
+def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
+    """``asks`` less the irreversible demands that would take a party past its exposure limit.
+
+    For each other party, its irreversible asked moves are dropped (those the observer values
+    least per unit of that party's cost first, with whatever requires them) until their total
+    cost, in the observer's view of that party's values, is within the party's limit.
+    """
+    sc = obs.scenario
+    out = set(asks)
+    for other in obs.others:
+        limit = sc.party(other).exposure_limit
+        if limit is None:
+            continue
+
+        def cost(m: str, other: str = other) -> float:
+            return max(0.0, -obs.value(other, m))
+
+        irrev = [m for m in out if obs.maker(m) == other and not sc.move(m).reversible and cost(m) > EPS]
+        irrev.sort(key=lambda m: (obs.value(obs.me, m) / cost(m), m))
+        while irrev and sum(cost(m) for m in irrev) > limit + EPS:
+            drop = irrev.pop(0)
+            gone = {drop} | {m for m in out if drop in sc.closure([m])}
+            out -= gone
+            irrev = [m for m in irrev if m not in gone]
+    return frozenset(out)
+
+
 def package_at(obs: Observation, level: float, sequence: Sequencing = "together") -> Proposal | None:
     """The offer most generous to the others that still gives the observer a gain of ``level``.
 
-    Starts from :func:`best_demand`, adds own concessions (best ratio of the others'
+    Starts from :func:`best_demand` (within the others' exposure limits, see
+    :func:`within_exposure`), adds own concessions (best ratio of the others'
     perceived gain to own cost first) and then drops demands (least valued first)
     while the observer's gain stays at or above ``level``. ``None`` if even the best
     demand falls short of ``level`` or nothing is left to ask.
     """
     me = obs.me
-    asks = best_demand(obs)
+    asks = within_exposure(obs, best_demand(obs))
     if not asks or obs.gain(me, asks) < level - EPS:
         return None
     pkg = set(asks)
