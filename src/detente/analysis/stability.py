@@ -45,7 +45,16 @@ import numpy as np
 from detente.model.conflict import Conflict
 from detente.model.errors import AnalysisError
 
-__all__ = ["BASIC_CONCEPTS", "CONCEPTS", "Engine", "StabilityResult", "analyse", "parse_concepts"]
+__all__ = [
+    "BASIC_CONCEPTS",
+    "CONCEPTS",
+    "Engine",
+    "StabilityResult",
+    "analyse",
+    "default_concepts",
+    "parse_concepts",
+    "parse_state",
+]
 
 BASIC_CONCEPTS: tuple[str, ...] = ("nash", "gmr", "smr", "seq")
 CONCEPTS: tuple[str, ...] = (*BASIC_CONCEPTS, "sim", "coalition")
@@ -82,6 +91,36 @@ def parse_concepts(text: str | Sequence[str] | None) -> tuple[str, ...]:
             + " or all"
         )
     return tuple(c for c in CONCEPTS if c in wanted)
+
+
+def default_concepts(conflict: Conflict) -> tuple[str, ...]:
+    """Nash, GMR, SMR, SEQ; plus SIM and coalition Nash when the conflict is small enough.
+
+    >>> default_concepts(Conflict.example())
+    ('nash', 'gmr', 'smr', 'seq', 'sim', 'coalition')
+    """
+    from .stability_sim import MAX_SIM_OPTIONS
+
+    return CONCEPTS if conflict.n_options <= MAX_SIM_OPTIONS else BASIC_CONCEPTS
+
+
+def parse_state(conflict: Conflict, text: str) -> int:
+    """A feasible state from a full pattern (Y/N per option), or AnalysisError saying why.
+
+    >>> parse_state(Conflict.example(), "ny")
+    2
+    """
+    pattern = text.strip().upper()
+    n = conflict.n_options
+    if len(pattern) != n or set(pattern) - set("YN"):
+        raise AnalysisError(
+            f"state {text!r}: expected a pattern of {n} characters Y or N, one per option in order: "
+            + ", ".join(conflict.option_ids)
+        )
+    state = conflict.state_of(pattern)
+    if not conflict.feasible[state]:
+        raise AnalysisError(f"state {pattern} is infeasible in {conflict.id}; expected a feasible state")
+    return state
 
 
 class Engine:
@@ -296,6 +335,14 @@ class StabilityResult:
             },
             "equilibrium": {k: bool(self.stable[k][:, state].all()) for k in self.concepts},
         }
+
+    def targets(self) -> dict[int, list[str]]:
+        """Every state that is an equilibrium under some concept, with those concepts."""
+        out: dict[int, list[str]] = {}
+        for k in self.concepts:
+            for s in self.equilibrium_states(k):
+                out.setdefault(s, []).append(k)
+        return dict(sorted(out.items()))
 
     def to_json(self, states: str = "all") -> dict[str, Any]:
         """The ``detente stability --json`` document (FORMATS.md), plus extra keys.
