@@ -514,3 +514,13 @@ def test_strategies_get_their_own_seeded_generator() -> None:
     assert runs[0] == runs[1]
     orders = {tuple(next(iter(e.moves)) for e in r.entries("proposal")) for r in runs}
     assert len(orders) > 1
+
+
+def test_result_as_dict_is_json_ready() -> None:
+    import json
+
+    r = play(scenario(), {"A": make_strategy("grit"), "B": make_strategy("tit-for-tat")}, seed=3)
+    data = json.loads(json.dumps(r.as_dict()))
+    assert data["utilities"] == pytest.approx(r.utilities)
+    assert [e["kind"] for e in data["trace"]] == [e.kind for e in r.trace]
+    assert data["target_share"] == r.target_share

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, overload
 
 from detente.model.scenario import Scenario
@@ -196,7 +197,7 @@ class Observation:
     def periods_left(self) -> int:
         return self.horizon - self.period
 
-    @property
+    @cached_property
     def settled(self) -> frozenset[str]:
         """Moves in force or pending (already dealt with)."""
         return self.in_force | frozenset(self.pending)
@@ -215,7 +216,14 @@ class Observation:
     def gain(self, party: str, moves: frozenset[str] | set[str]) -> float:
         """Perceived change in ``party``'s per-period utility if ``moves`` were added to what is settled."""
         base = self.settled
-        return self.utility(party, base | moves) - self.utility(party, base)
+        values = self.view.values[party]
+        total = sum(values[m] for m in moves if m not in base)
+        for inter in self.view.scenario.interactions:
+            if party in inter.value:
+                before = all(m in base for m in inter.moves)
+                after = all(m in base or m in moves for m in inter.moves)
+                total += inter.value[party].likely * (int(after) - int(before))
+        return total
 
     def available(self, party: str, *, agenda_only: bool = True) -> list[str]:
         """Moves of ``party`` neither in force nor pending (on the agenda only, by default), in file order."""

@@ -164,6 +164,15 @@ class RunResult:
             out[f"utility.{party}"] = u
         return out
 
+    def as_dict(self) -> dict[str, object]:
+        """Everything, JSON-ready: the summary figures, the target, the final state and the trace."""
+        out: dict[str, object] = dict(self.summary())
+        out["utilities"] = dict(self.utilities)
+        out["target"] = sorted(self.target)
+        out["in_force"] = sorted(self.in_force)
+        out["trace"] = [e.as_dict() for e in self.trace]
+        return out
+
     def entries(self, kind: str) -> list[TraceEntry]:
         """The trace entries of one kind."""
         return [e for e in self.trace if e.kind == kind]
