@@ -12,7 +12,9 @@ Discrete solutions choose one package among those with ``u >= d`` for every part
 - **Utilitarian**: maximise the sum of gains (compares the parties' scales).
 
 Ties (within a relative 1e-12) go to the larger sum of gains (for the utilitarian
-solution: the larger smallest gain), then to the first package in frontier order.
+solution: the larger smallest gain), then to the first package in frontier order; the
+two-party hull solutions break ties the same way (for three or more parties, a tie goes to
+the vertex the linear program returns).
 There is an agreement only if some package gives every party a strictly positive gain;
 otherwise the solutions are ``None`` ("no package beats the disagreement point").
 
@@ -160,13 +162,15 @@ def _hull_2(F: np.ndarray, d: np.ndarray) -> dict[str, Lottery] | None:
         return None
 
     def best(
-        f: Callable[[np.ndarray], float], extra: Callable[[np.ndarray, np.ndarray], list[float]]
+        f: Callable[[np.ndarray], float],
+        extra: Callable[[np.ndarray, np.ndarray], list[float]],
+        second: Callable[[np.ndarray], float] = lambda g: float(g.sum()),
     ) -> Lottery:
         top: tuple[float, float, int, int, float] | None = None
         for i, j, lo, hi, a, e in segs:
             for t in [lo, hi, *[x for x in extra(a, e) if lo < x < hi]]:
                 g = a + t * e
-                val, tie = f(g), float(g.sum())
+                val, tie = f(g), second(g)
                 if (
                     top is None
                     or val > top[0] + _TOL * max(1.0, abs(top[0]))
@@ -196,7 +200,7 @@ def _hull_2(F: np.ndarray, d: np.ndarray) -> dict[str, Lottery] | None:
         "nash": best(lambda g: float(g[0] * g[1]), nash_t),
         "kalai_smorodinsky": best(lambda g: float((g * w_ks).min()), cross_t(w_ks)),
         "egalitarian": best(lambda g: float(g.min()), cross_t(ones)),
-        "utilitarian": best(lambda g: float(g.sum()), lambda a, e: []),
+        "utilitarian": best(lambda g: float(g.sum()), cross_t(ones), lambda g: float(g.min())),
     }
     if out["egalitarian"].point and min(np.array(out["egalitarian"].point) - d) <= 0:
         return None
