@@ -329,7 +329,7 @@ class RunStore:
         from detente import __version__
 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        run_id = f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        run_id = f"{now:%Y%m%d-%H%M%S}{now.microsecond // 1000:03d}-{uuid.uuid4().hex[:4]}"
         with self._transaction() as con:
             for job in jobs:
                 if job.scenario is not None:
