@@ -168,9 +168,13 @@ def page_roadmap() -> None:
         min_value=0.0, max_value=1.0, value=0.0, step=0.05, key="tolerance",
     )  # fmt: skip
     open_moves = [m.id for m in s.moves if not m.in_force]
-    target = st.multiselect("Target package (empty: the planner's default)", open_moves, key="target")
+    target = st.multiselect(
+        "Target package (empty: the moves of the Nash bargaining package)", open_moves, key="target"
+    )
+    options = {"tolerance": float(tol), "target": list(target) or None}
+    _remember("roadmap", options)
     if st.button("Plan the roadmap", key="run-roadmap", type="primary"):
-        _render("roadmap", {"tolerance": float(tol), "target": list(target) or None})
+        _render("roadmap", options)
     _show("roadmap")
 
 
@@ -191,8 +195,11 @@ def page_simulate() -> None:
     chosen = st.multiselect("Strategies", known, default=default, key="strategies")
     runs = st.slider("Runs per pairing", 5, 200, 20, step=5, key="runs")
     seed = st.number_input("Seed", min_value=0, value=0, step=1, key="seed")
+    options = {"strategies": list(chosen), "runs": int(runs)}
+    if chosen:
+        _remember("simulate", options)
     if st.button("Run the simulations", key="run-simulate", type="primary", disabled=not chosen):
-        _render("simulate", {"strategies": chosen, "runs": int(runs)}, seed=int(seed), with_progress=True)
+        _render("simulate", options, seed=int(seed), with_progress=True)
     _show("simulate")
 
 
@@ -213,6 +220,7 @@ def page_report() -> None:
         return
     from detente.report import ReportInputs, build_report, section_modules
 
+    st.caption("The report uses the settings chosen on the Roadmap and Simulate pages, if any.")
     quick = st.checkbox("Quick (fewer runs)", value=True, key="report-quick")
     seed = st.number_input("Seed", min_value=0, value=0, step=1, key="report-seed")
     if st.button("Build the report", key="run-report", type="primary"):
@@ -226,7 +234,7 @@ def page_report() -> None:
 
         inputs = ReportInputs(
             s, seed=int(seed), quick=quick, source_text=st.session_state.get("scenario_text"),
-            source_name=f"{s.id}.yaml",
+            source_name=f"{s.id}.yaml", options=_page_options(),
         )  # fmt: skip
         report = build_report(inputs, progress=step)
         bar.empty()
@@ -243,6 +251,16 @@ def page_report() -> None:
         )  # fmt: skip
 
 
+def _page_options() -> dict[str, dict[str, Any]]:
+    """The settings chosen on the analysis pages, so the report shows what the pages showed."""
+    return {k: dict(v) for k, v in st.session_state.get("page_options", {}).items()}
+
+
+def _remember(section: str, options: dict[str, Any]) -> None:
+    # Widget values vanish from session_state when their page is not shown: keep a copy.
+    st.session_state.setdefault("page_options", {})[section] = options
+
+
 _RENDERERS = {
     "Scenario": page_scenario,
     "Deals": page_deals,
@@ -256,7 +274,8 @@ _RENDERERS = {
 def main() -> None:
     """Lay out the app: a page picker in the sidebar, the chosen page in the main area."""
     st.set_page_config(page_title="detente", layout="wide")
-    if _current() is None:
+    if not st.session_state.get("started"):
+        st.session_state["started"] = True
         names = state.scenario_names()
         if names:
             first = "korea-2019" if "korea-2019" in names else names[0]

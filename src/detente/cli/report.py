@@ -32,7 +32,7 @@ def report(
     """
     with guarded():
         path = make_report(scenario, output, figures=figures, seed=seed, quick=quick)
-        console.print(str(path), markup=False, highlight=False)
+        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 
 def make_report(

@@ -82,7 +82,7 @@ def run(
             console.print(f"  {'total':<28} {total:7.2f} s")
         if path is not None:
             console.rule("[bold]Report")
-            console.print(f"report written: {path}", markup=False, highlight=False)
+            console.print(f"report written: {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _write_report(

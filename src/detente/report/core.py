@@ -100,7 +100,7 @@ class ReportInputs:
         if value is not None and (accept is None or accept(value)):
             return value
         if key in self._computed:
-            return self._computed[key]  # type: ignore[no-any-return]
+            return self._computed[key]
         value = compute()
         if key in self.results:  # a stored result of another shape: keep it, cache ours apart
             self._computed[key] = value

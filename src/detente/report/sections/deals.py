@@ -41,7 +41,21 @@ def deal_space(inputs: ReportInputs) -> DealSpace:
 
 
 def deal_figure(ds: DealSpace) -> Figure:
-    """The deal plot: the utility plane for two parties, solution gains for more."""
+    """The deal plot: the utility plane for two parties, solution gains for more.
+
+    When :mod:`detente.report.deal_plot` offers a matplotlib figure (``deal_figure(ds)``),
+    that plot is used, so ``detente deals --plot`` and the report draw the same picture.
+    """
+    import importlib
+
+    try:
+        shared = getattr(importlib.import_module("detente.report.deal_plot"), "deal_figure", None)
+    except ImportError:
+        shared = None
+    if shared is not None and len(ds.parties) == 2:
+        return Figure(
+            "deal-space", "Deal space: every package, the frontier, the ZOPA and the solutions", shared(ds)
+        )
     if len(ds.parties) == 2:
         return _plane(ds)
     return _gains(ds)

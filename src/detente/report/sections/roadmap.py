@@ -63,10 +63,12 @@ def _target(inputs: ReportInputs) -> list[str] | None:
 
 
 def _chart(result: PlanResult, inputs: ReportInputs) -> list[Any]:
+    import importlib
+
     from ..figures import Figure
 
     try:
-        from .. import stage_chart  # the roadmap engineer's chart
+        stage_chart = importlib.import_module("detente.report.stage_chart")  # the roadmap's own chart
     except ImportError:
         return []
     fig = stage_chart.stage_chart(inputs.scenario, result)

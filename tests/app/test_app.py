@@ -1,0 +1,135 @@
+"""Every page of the web app through Streamlit's testing API, a bad upload, and an edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import detente.app.main as app_main
+from detente.app import state
+from detente.scenarios import builtin_text, load_builtin
+
+SCRIPT = str(Path(app_main.__file__ or ""))
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return AppTest.from_file(SCRIPT, default_timeout=240).run()
+
+
+def _go(at: AppTest, page: str) -> AppTest:
+    return at.sidebar.radio(key="page").set_value(page).run()
+
+
+def _errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def test_starts_on_the_scenario_page_with_korea(at: AppTest) -> None:
+    assert not at.exception
+    assert at.header[0].value == "Scenario"
+    assert at.selectbox(key="builtin").value == "korea-2019"
+    assert at.subheader[0].value == load_builtin("korea-2019").title
+    assert len(at.dataframe) == 2  # the two edit tables
+
+
+def test_pick_another_builtin(at: AppTest) -> None:
+    other = next(n for n in state.scenario_names() if n != "korea-2019")
+    at.selectbox(key="builtin").set_value(other).run()
+    assert not at.exception
+    assert at.subheader[0].value == load_builtin(other).title
+
+
+def test_bad_upload_shows_located_problems_not_a_traceback(at: AppTest) -> None:
+    at.radio(key="source").set_value("Upload").run()
+    bad = builtin_text("korea-2019").replace("discount: 0.98", "discount: 1.7", 1)
+    at.file_uploader(key="upload").set_value(("mine.yaml", bad.encode(), "application/x-yaml")).run()
+    assert not at.exception
+    text = _errors(at)
+    assert "mine.yaml is not a valid scenario" in text
+    assert "mine.yaml:" in text and "parties[0].discount" in text
+    assert "Traceback" not in text
+
+
+def test_good_upload_becomes_the_scenario(at: AppTest) -> None:
+    at.radio(key="source").set_value("Upload").run()
+    text = builtin_text("korea-2019").replace("id: korea-2019", "id: korea-mine", 1)
+    at.file_uploader(key="upload").set_value(("mine.yaml", text.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    assert at.session_state["scenario"].id == "korea-mine"
+
+
+def test_apply_edits_changes_the_scenario_and_validates() -> None:
+    s = load_builtin("korea-2019")
+    parties, moves = state.party_rows(s), state.move_rows(s)
+    parties[0]["exposure_limit"] = 7.5
+    moves[0]["USA likely"] = 2.0
+    edited = state.apply_edits(s, parties, moves)
+    assert edited.ok and edited.scenario is not None
+    assert edited.scenario.party(parties[0]["id"]).exposure_limit == 7.5
+    v = edited.scenario.move(moves[0]["id"]).value_for("USA")
+    assert (v.low, v.likely, v.high) == (moves[0]["USA low"], 2.0, moves[0]["USA high"])
+    moves[0]["USA low"] = 9.0  # low above likely: a located problem, no exception
+    broken = state.apply_edits(s, parties, moves)
+    assert not broken.ok
+    assert any("moves[0].value.USA" in str(p) and "low <= likely <= high" in str(p) for p in broken.problems)
+
+
+def test_deals_page_draws_the_chart(at: AppTest) -> None:
+    _go(at, "Deals")
+    at.button(key="run-deals").click().run()
+    assert not at.exception and not at.warning
+    assert len(at.get("image")) >= 1  # st.pyplot
+    assert any("Bargaining solutions" in m.value for m in at.markdown)
+
+
+def test_roadmap_page(at: AppTest) -> None:
+    _go(at, "Roadmap")
+    at.number_input(key="tolerance").set_value(0.2).run()
+    at.button(key="run-roadmap").click().run()
+    assert not at.exception and not at.warning
+    text = "\n".join(m.value for m in at.markdown)
+    assert "roadmap" in text.lower() and "tolerance" in text.lower()
+    assert at.session_state["rendered"]["roadmap"].params["tolerance"] == 0.2
+
+
+def test_simulate_page_with_progress(at: AppTest) -> None:
+    _go(at, "Simulate")
+    at.multiselect(key="strategies").set_value(["maximum-pressure", "step-by-step"]).run()
+    at.slider(key="runs").set_value(5).run()
+    at.button(key="run-simulate").click().run()
+    assert not at.exception
+    sec = at.session_state["rendered"]["simulate"]
+    assert not sec.skipped, sec.note
+    assert sec.params["runs"] == 5 and sec.params["strategies"] == ["maximum-pressure", "step-by-step"]
+    assert len(at.get("image")) == 2  # heatmap and outcome distributions
+
+
+def test_stability_page(at: AppTest) -> None:
+    _go(at, "Stability")
+    at.button(key="run-stability").click().run()
+    assert not at.exception and not at.warning
+    assert any("From the status quo" in m.value for m in at.markdown)
+
+
+def test_report_page_offers_the_download(at: AppTest) -> None:
+    _go(at, "Simulate")
+    at.multiselect(key="strategies").set_value(["grit", "tit-for-tat"]).run()
+    at.slider(key="runs").set_value(5).run()
+    _go(at, "Report")
+    at.button(key="run-report").click().run()
+    assert not at.exception
+    html = at.session_state["report_html"]
+    assert html.startswith("<!DOCTYPE html>") and 'data-section="reproduce"' in html
+    assert any(e.proto.label == "Download the report (HTML)" for e in at.get("download_button"))
+    assert "grit" in html and "runs&quot;: 5" in html  # the Simulate page's settings
+
+
+def test_every_page_without_a_scenario_says_what_to_do(at: AppTest) -> None:
+    for page in ("Deals", "Roadmap", "Simulate", "Stability", "Report"):
+        at.session_state["scenario"] = None
+        _go(at, page)
+        assert not at.exception
+        assert any("Scenario page" in i.value for i in at.info), page
