@@ -82,7 +82,7 @@ def pareto_indices(U: np.ndarray, count: np.ndarray, key: np.ndarray) -> np.ndar
     front = np.zeros((0, k), dtype=U.dtype)
     start = 0
     while start < len(cand):
-        block = max(1, min(4096, 4_000_000 // max(1, front.shape[0] + 1)))
+        block = max(1, min(512, 4_000_000 // max(1, front.shape[0] + 1)))
         C = W[start : start + block]
         idx = cand[start : start + block]
         if front.shape[0]:
