@@ -524,3 +524,91 @@ def test_result_as_dict_is_json_ready() -> None:
     assert data["utilities"] == pytest.approx(r.utilities)
     assert [e["kind"] for e in data["trace"]] == [e.kind for e in r.trace]
     assert data["target_share"] == r.target_share
+
+
+class Chaos(Strategy):
+    """Random but legal play from the injected generator: proposals, answers and reversals."""
+
+    name = ""
+
+    def __init__(self, renege_rate: float = 0.2) -> None:
+        self.renege_rate = renege_rate
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        mine = [m for m in obs.available(obs.me, agenda_only=False) if self.rng.random() < 0.5]
+        theirs = [
+            m for o in obs.others for m in obs.available(o, agenda_only=False) if self.rng.random() < 0.5
+        ]
+        seq = ("together", "asks-first", "gives-first")[int(self.rng.integers(3))]
+        return Proposal(frozenset(mine), frozenset(theirs), seq)  # type: ignore[arg-type]
+
+    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+        return bool(self.rng.random() < 0.6)
+
+    def renege(self, obs: Observation) -> frozenset[str]:
+        own = obs.reversible_in_force(obs.me) + sorted(m for m in obs.pending if obs.maker(m) == obs.me)
+        return frozenset(m for m in own if self.rng.random() < self.renege_rate)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32), rate=st.sampled_from([0.05, 0.3]), mis=st.sampled_from([0.0, 0.4]))
+def test_invariants_under_random_play(seed: int, rate: float, mis: float) -> None:
+    sc = scenario()
+    r = play(
+        sc, {"A": Chaos(rate), "B": Chaos(rate)}, seed=seed, settings=SimulationSettings(misperception=mis)
+    )
+    assert r.utilities == pytest.approx(recompute(sc, r))
+    breaches = r.entries("breach")
+    detects = r.entries("detect")
+    assert r.breaches_detected == len(detects) and r.breaches_missed == len(breaches) - len(detects)
+    for d in detects:
+        (b,) = [x for x in breaches if x.moves == d.moves and x.party == d.party and x.period <= d.period][
+            -1:
+        ]
+        if sc.move(next(iter(d.moves))).verification == 1.0:
+            assert d.period == b.period
+    for b in breaches:
+        if sc.move(next(iter(b.moves))).verification == 1.0:
+            assert any(d.moves == b.moves and d.period == b.period for d in detects)
+    # the talks are never open in a period after a breakdown and before the matching resume
+    closed = False
+    for e in r.trace:
+        if e.kind == "breakdown":
+            closed = True
+        elif e.kind == "resume":
+            closed = False
+        elif e.kind == "proposal":
+            assert not closed
+    assert (
+        play(
+            sc,
+            {"A": Chaos(rate), "B": Chaos(rate)},
+            seed=seed,
+            settings=SimulationSettings(misperception=mis),
+        )
+        == r
+    )
+
+
+GOLDEN = """\
+0 A proposal [a-freeze, b-relief] gives a-freeze; asks b-relief; together
+0 B accept [a-freeze, b-relief] to A
+0 A implement [a-freeze]
+0 B implement [b-relief]
+1 B proposal [a-dismantle, b-treaty] gives b-treaty; asks a-dismantle; together
+1 A accept [a-dismantle, b-treaty] to B
+1 B implement [b-treaty]
+2 event test
+4 A implement [a-dismantle]
+5 event test
+6 event test
+9 event test
+10 event test
+11 event test"""
+
+
+def test_golden_transcript() -> None:
+    """A seeded run pinned line by line: a change here means runs are no longer reproducible across versions."""
+    r = play(scenario(), {"A": make_strategy("tit-for-tat"), "B": make_strategy("tit-for-tat")}, seed=2024)
+    assert "\n".join(str(e) for e in r.trace) == GOLDEN
+    assert r.utilities == pytest.approx({"A": 18.229409270380003, "B": 5.046812224130071}, abs=1e-12)
