@@ -10,7 +10,7 @@ import pytest
 
 from detente.model.scenario import Scenario
 from detente.simulate.montecarlo import MonteCarloJob, simulate
-from detente.store import RunStore, run_jobs_recorded, run_recorded, sweep
+from detente.store import RunStore, recording_runner, run_recorded, sweep
 
 SCENARIO = Scenario.model_validate(
     {
@@ -70,13 +70,11 @@ def test_recorded_run_with_the_real_engine_equals_simulate_and_resumes(
 
 def test_recorded_comparison_matrix_equals_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A comparison whose run_jobs is the recorded one (how the lead wires --store into compare)."""
-    from functools import partial
-
     from detente.simulate import compare as compare_module
 
     store = RunStore(tmp_path / "runs.duckdb")
     plain = compare_module.compare(SCENARIO, ["tit-for-tat", "maximum-pressure"], runs=15, seed=2)
-    recorder = partial(run_jobs_recorded, store=store, kind="compare", parameters={"runs": 15, "seed": 2})
+    recorder = recording_runner(store, kind="compare", parameters={"runs": 15, "seed": 2})
     monkeypatch.setattr(compare_module, "run_jobs", recorder)
     recorded = compare_module.compare(SCENARIO, ["tit-for-tat", "maximum-pressure"], runs=15, seed=2)
     assert recorded.as_json() == plain.as_json()

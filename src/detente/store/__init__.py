@@ -15,7 +15,7 @@ from .database import (
     default_store_path,
     scenario_hash,
 )
-from .sweep import describe_job, record_sweep, run_jobs_recorded, run_recorded, sweep_key
+from .sweep import describe_job, record_sweep, recording_runner, run_jobs_recorded, run_recorded, sweep_key
 
 __all__ = [
     "JobRecord",
@@ -26,6 +26,7 @@ __all__ = [
     "default_store_path",
     "describe_job",
     "record_sweep",
+    "recording_runner",
     "run_jobs_recorded",
     "run_recorded",
     "scenario_hash",

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -51,6 +51,7 @@ __all__ = [
     "Squares",
     "describe_job",
     "record_sweep",
+    "recording_runner",
     "run_jobs_recorded",
     "run_recorded",
     "sweep_key",
@@ -292,6 +293,31 @@ def run_jobs_recorded(
         jobs, store, kind=kind, parameters=parameters, resume=resume, backend=backend, progress=progress
     )
     return outcomes
+
+
+def recording_runner(
+    store: RunStore, *, kind: str, parameters: Mapping[str, Any] | None = None, resume: bool = False
+) -> Callable[..., list[np.ndarray]]:
+    """A drop-in for :func:`~detente.simulate.montecarlo.run_jobs` that records into ``store``.
+
+    Same call as ``run_jobs(jobs, backend=None, progress=None)``; hand it to the code that
+    runs many jobs at once (a comparison matrix, a tournament) to record them as one run.
+
+    >>> import tempfile, pathlib
+    >>> store = RunStore(pathlib.Path(tempfile.mkdtemp()) / "runs.duckdb")
+    >>> runner = recording_runner(store, kind="demo")
+    >>> [a.shape for a in runner([(Squares(), 2), (Squares(), 3)], None, None)]
+    [(2, 2), (3, 2)]
+    """
+
+    def run(
+        jobs: Sequence[tuple[Any, int]], backend: Backend | None = None, progress: Progress | None = None
+    ) -> list[np.ndarray]:
+        return run_jobs_recorded(
+            jobs, store, kind=kind, parameters=parameters, resume=resume, backend=backend, progress=progress
+        )
+
+    return run
 
 
 def run_recorded(
