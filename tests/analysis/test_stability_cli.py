@@ -98,3 +98,20 @@ def test_validate_accepts_conflict_files(tmp_path: Path) -> None:
     f.write_text(THREE)
     res = runner.invoke(app, ["validate", str(f), "chicken"])
     assert res.exit_code == 0, res.output
+
+
+def test_run_section_prints_and_stores() -> None:
+    from rich.console import Console
+
+    from detente.cli.common import RunContext
+    from detente.cli.stability import run_section
+    from detente.scenarios import load_builtin
+
+    ctx = RunContext()
+    ctx.console = Console(record=True, width=140)
+    run_section(load_builtin("korea-2019"), ctx)
+    text = ctx.console.export_text()
+    assert "Stability (GMCR)" in text and "Status quo" in text and "Status-quo analysis" in text
+    stored = ctx.results["stability"]
+    assert stored["result"].conflict is stored["scenario_conflict"].conflict
+    assert stored["result"].equilibrium_states("nash")
