@@ -1,0 +1,89 @@
+"""End to end: the real app in headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
+
+Starts ``detente app`` on a free localhost port, loads the page, runs the deal analysis
+and checks that the chart appears. Skipped (with the reason) when Chromium or Playwright
+is missing; ``.ci/run`` installs Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (.ci/run installs Debian's chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "streamlit.log"
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "detente", "app", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the app did not start:\n" + log.read_text(errors="replace")[-3000:])
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def test_load_run_deals_and_see_the_chart(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(app_url, wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Scenario")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("US–DPRK working-level talks").first).to_be_visible(timeout=30_000)
+            page.get_by_test_id("stSidebar").get_by_text("Deals", exact=True).click()
+            page.get_by_role("button", name="Run the deal analysis").click()
+            chart = page.locator('[data-testid="stImage"] img, [data-testid="stImageContainer"] img').first
+            expect(chart).to_be_visible(timeout=120_000)
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 150
+            expect(page.get_by_text("Bargaining solutions").first).to_be_visible()
+            page.screenshot(path=str(tmp_path / "deals.png"))
+        finally:
+            browser.close()
