@@ -140,8 +140,10 @@ class Oracle:
 
         def rec(done: Stages, left: list[str]) -> Iterator[Stages]:
             if not left:
-                if (n_stages is None or len(done) == n_stages) and not (self.renege_breaks(done) & on):
-                    yield list(done)
+                if n_stages is None or len(done) == n_stages:
+                    checks_renege = any(g[0] == "self-enforcement" for g in on)
+                    if not (checks_renege and self.renege_breaks(done) & on):
+                        yield list(done)
                 return
             if n_stages is not None and len(done) >= n_stages:
                 return

@@ -82,6 +82,7 @@ __all__ = [
     "plan",
     "resolve_target",
     "target_all",
+    "target_from_spec",
 ]
 
 OBJECTIVES = ("fewest-stages", "most-robust", "fastest")
@@ -97,15 +98,20 @@ class Conflict:
     moves: tuple[str, ...]
     text: str
     stage: int | None = None
+    group: int | None = None
+    """For a plan with no roadmap: which minimal conflicting set (1-based) this constraint belongs to."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "party": self.party,
             "moves": sorted(self.moves),
             "text": self.text,
             "stage": self.stage,
         }
+        if self.group is not None:
+            out["set"] = self.group
+        return out
 
 
 @dataclass(frozen=True)
@@ -271,6 +277,51 @@ class Instance:
                     f"by another party would need adding",
                 )
             )
+        for p in self.parties:
+            given = sum(self.give[p].values())
+            received = sum(self.recv[p].values())
+            if received < (1 - self.tolerance) * given - EPS:
+                mine = [m for m in self.moves if self.give[p][m] > 0]
+                out.append(
+                    Conflict(
+                        "balance",
+                        p,
+                        tuple(mine),
+                        f"whatever the order, {p} gives {given:.1f} in all ({_names(mine)}) and receives only "
+                        f"{received:.1f}, less than {_need(self.tolerance, given)}: some stage must be unbalanced",
+                    )
+                )
+            lim = self.limit[p]
+            final = sum(self.irr_give[p][m] - self.irr_recv[p][m] for m in self.moves)
+            if lim is not None and final > lim + EPS:
+                mine = [m for m in self.moves if self.irr_give[p][m] > 0]
+                got = sum(self.irr_recv[p][m] for m in self.moves)
+                others = ", ".join(q for q in self.parties if q != p)
+                out.append(
+                    Conflict(
+                        "exposure",
+                        p,
+                        tuple(mine),
+                        f"whatever the order, {p} ends up exposed {final:.1f} > limit {lim:g}: its irreversible "
+                        f"moves {_names(mine)} cost it {final + got:.1f} and everything {others} offers "
+                        f"irreversibly is worth only {got:.1f} to {p}",
+                    )
+                )
+            end = sum(self.value[p][m] * self.annuity(p, self.lag[m]) for m in self.moves if self.rev[m])
+            if end < -EPS:
+                own = [m for m in self.moves if self.rev[m] and self.by[m] == p]
+                lost = [m for m in self.moves if self.rev[m] and self.by[m] != p]
+                out.append(
+                    Conflict(
+                        "self-enforcement",
+                        p,
+                        tuple(own),
+                        f"whatever the order, the finished deal is not self-enforcing for {p}: by reversing "
+                        f"{_names(own)} it gains {-end:.1f} (discounted over {self.horizon} "
+                        f"{self.scenario.time.unit}s) more than it loses when the others reverse "
+                        f"{_names(lost)}",
+                    )
+                )
         return out
 
 
@@ -340,7 +391,7 @@ def evaluate(
                     )
                 )
             cum_exp[p] += sum(inst.irr_give[p][m] - inst.irr_recv[p][m] for m in ms)
-            cum_ig[p] += [m for m in ms if inst.irr_give[p][m] > 0]
+            cum_ig[p] += sorted(m for m in ms if inst.irr_give[p][m] > 0)
             cum_ir[p] += sum(inst.irr_recv[p][m] for m in ms)
             exposure[p] = max(0.0, cum_exp[p])
             lim = inst.limit[p]
@@ -506,6 +557,39 @@ def resolve_target(scenario: Scenario, target: Iterable[str] | None) -> frozense
     if not ids:
         raise ScenarioError.single("--target", "empty target; expected move ids, 'all', 'nash' or 'ks'")
     return frozenset(ids) - scenario.status_quo
+
+
+def target_from_spec(scenario: Scenario, spec: str) -> tuple[frozenset[str], str]:
+    """The target named on the command line, and a note on where it comes from.
+
+    ``nash`` / ``ks``: the Nash / Kalai-Smorodinsky package of the deal-space analysis
+    (:func:`detente.analysis.deals.analyse_deals`, discrete packages); ``auto``: ``nash``
+    when the deal-space analysis is available, else ``all``; ``all``: :func:`target_all`;
+    otherwise comma-separated move ids.
+    """
+    spec = spec.strip()
+    names = {"nash": "nash", "ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
+    if spec in names or spec == "auto":
+        try:
+            from .deals import analyse_deals
+        except ImportError:
+            if spec == "auto":
+                return target_all(
+                    scenario
+                ), "every move on the table (the deal-space analysis is not available)"
+            raise ScenarioError.single(
+                "--target", "the deal-space analysis is not available; use 'all' or ids"
+            ) from None
+        sol = analyse_deals(scenario).solutions[names.get(spec, "nash")]
+        label = "Nash" if names.get(spec, "nash") == "nash" else "Kalai-Smorodinsky"
+        if not sol.agreement:
+            return frozenset(), f"the {label} solution is the status quo: no package beats it for every party"
+        return frozenset(
+            sol.moves
+        ) - scenario.status_quo, f"the {label} bargaining solution (discrete packages)"
+    if spec == "all":
+        return target_all(scenario), "every move on the table"
+    return resolve_target(scenario, spec.split(",")), "the moves named"
 
 
 def demand_first(scenario: Scenario, target: Iterable[str], party: str) -> list[frozenset[str]]:

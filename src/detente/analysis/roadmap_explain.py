@@ -22,19 +22,25 @@ Examples
 >>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T", "time": {"horizon": 12},
 ...     "parties": [{"id": "A", "exposure_limit": 1}, {"id": "B"}],
 ...     "moves": [{"id": "a1", "by": "A", "title": "a1", "value": {"A": -3, "B": 4}},
-...               {"id": "b1", "by": "B", "title": "b1", "value": {"A": 4, "B": -1}, "reversible": True,
-...                "reversal_lag": 12}]})
->>> conflicts, suggestions = explain(Instance(s, ["a1", "b1"]))
->>> [(c.kind, c.party) for c in conflicts]
-[('exposure', 'A')]
->>> suggestions[0]
+...               {"id": "a2", "by": "A", "title": "a2", "value": {"A": -0.5, "B": 1}},
+...               {"id": "b1", "by": "B", "title": "b1", "value": {"A": 3.5, "B": -1}, "reversible": True,
+...                "reversal_lag": 12},
+...               {"id": "b2", "by": "B", "title": "b2", "value": {"A": 2.5, "B": -1}, "requires": ["a1"]}]})
+>>> conflicts, suggestions, notes = explain(Instance(s, s.move_ids))
+>>> [(c.kind, c.party, c.group) for c in conflicts]
+[('prerequisite', 'B', 1), ('exposure', 'A', 1)]
+>>> suggestions[1]
 "raise A's exposure limit from 1 to 3 (or add an irreversible move by B worth at least 2 to A, offered with or before the moves that expose it)"
+>>> notes
+[]
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from .roadmap import Conflict, Instance, evaluate
 from .roadmap_solver import SCALE, GroupKey, RoadmapModel
@@ -42,29 +48,73 @@ from .roadmap_solver import SCALE, GroupKey, RoadmapModel
 __all__ = ["explain", "minimal_conflict"]
 
 
+class _Models:
+    """One CP-SAT model per stage-slot count: reciprocity (two moves a stage) or a stage cap need fewer."""
+
+    def __init__(self, inst: Instance, max_stages: int | None) -> None:
+        self.inst = inst
+        self.max_stages = max_stages
+        self.cache: dict[int, RoadmapModel] = {}
+        self.keys = list(self.model(len(inst.moves)).lits)
+
+    def model(self, slots: int) -> RoadmapModel:
+        slots = max(1, slots)
+        if slots not in self.cache:
+            self.cache[slots] = RoadmapModel(self.inst, slots, exact=False, max_stages=self.max_stages)
+        return self.cache[slots]
+
+    def slots(self, on: Sequence[GroupKey]) -> int:
+        n = len(self.inst.moves)
+        if ("reciprocity", None) in on:
+            n = min(n, len(self.inst.moves) // 2)
+        if ("max-stages", None) in on and self.max_stages is not None:
+            n = min(n, self.max_stages)
+        return n
+
+    def run(
+        self, on: Sequence[GroupKey], time_limit: float
+    ) -> tuple[str, list[frozenset[str]] | None, list[GroupKey]]:
+        """Status, a roadmap if one exists, and a core (a subset of ``on``) if none does."""
+        model = self.model(self.slots(on))
+        st, stages, solver = model.run(time_limit, [model.lits[k] for k in on])
+        core: list[GroupKey] = []
+        if st == "infeasible":
+            idx = set(solver.sufficient_assumptions_for_infeasibility())
+            core = [k for k in on if model.lits[k].index in idx] or list(on)
+            if model.K < len(self.inst.moves):  # fewer slots stand for reciprocity or the cap: keep them
+                core += [k for k in on if k[0] in ("reciprocity", "max-stages") and k not in core]
+        return st, stages, core
+
+
 def minimal_conflict(
-    inst: Instance, *, max_stages: int | None = None, time_limit: float = 30.0
+    inst: Instance,
+    *,
+    max_stages: int | None = None,
+    time_limit: float = 30.0,
+    off: Sequence[GroupKey] = (),
+    models: _Models | None = None,
 ) -> tuple[list[GroupKey], dict[GroupKey, list[frozenset[str]]], bool]:
     """A minimal infeasible set of constraint families, a witness roadmap for each, and whether proven.
 
-    ``proven`` is False when a solve ran out of time (the set is then infeasible but
-    perhaps not minimal), or when the full problem could not be shown infeasible.
+    Families in ``off`` are left out. Returns an empty set when the remaining families
+    are satisfiable (or time ran out); ``proven`` is False when a solve ran out of time
+    (the set is then infeasible but perhaps not minimal).
     """
     deadline = time.monotonic() + time_limit
-    model = RoadmapModel(inst, max(1, len(inst.moves)), exact=False, max_stages=max_stages)
-    lits = model.lits
-    status, _, solver = model.run(max(0.05, deadline - time.monotonic()))
+    ms = models or _Models(inst, max_stages)
+    on = [k for k in ms.keys if k not in off]
+    status, _, needed = ms.run(on, max(0.05, deadline - time.monotonic()))
     if status != "infeasible":
-        return [], {}, False
-    core_idx = set(solver.sufficient_assumptions_for_infeasibility())
-    needed = [k for k, lit in lits.items() if lit.index in core_idx] or list(lits)
+        return [], {}, status != "unknown"
     witness: dict[GroupKey, list[frozenset[str]]] = {}
     proven = True
     for key in list(needed):
+        if key not in needed:
+            continue
         trial = [k for k in needed if k != key]
-        st, stages, _ = model.run(max(0.05, deadline - time.monotonic()), [lits[k] for k in trial])
+        st, stages, core = ms.run(trial, max(0.05, deadline - time.monotonic()))
         if st == "infeasible":
-            needed = trial
+            needed = [k for k in needed if k in core]
         elif stages is not None:
             witness[key] = stages
         else:
@@ -73,30 +123,93 @@ def minimal_conflict(
 
 
 def explain(
-    inst: Instance, *, max_stages: int | None = None, time_limit: float = 30.0
-) -> tuple[list[Conflict], list[str]]:
-    """The conflicts (one per needed family, in words) and the suggestions that would unblock them."""
+    inst: Instance, *, max_stages: int | None = None, time_limit: float = 30.0, max_sets: int = 4
+) -> tuple[list[Conflict], list[str], list[str]]:
+    """Every blocking conflict, in words, grouped in minimal sets (``Conflict.group``); and what would unblock each.
+
+    Conflicts that no ordering can fix come first, each a set of its own; then up to
+    ``max_sets`` minimal sets found one after the other, each with the families of the
+    sets before it left out, until the rest is satisfiable.
+    """
     deadline = time.monotonic() + time_limit
 
     def left() -> float:
         return max(0.05, deadline - time.monotonic())
 
-    needed, witness, proven = minimal_conflict(inst, max_stages=max_stages, time_limit=left() * 0.6)
-    if not needed:
-        return [], ["the planner could not establish the reasons within the time limit; allow more time"]
-    conflicts = [_describe(inst, key, witness.get(key), max_stages) for key in needed]
-    if not proven:
-        conflicts.append(
-            Conflict(
-                "note", None, (), "time ran out while minimising: some of these constraints may not be needed"
-            )
+    conflicts: list[Conflict] = []
+    suggestions: list[str] = []
+    notes: list[str] = []
+    static: list[list[GroupKey]] = []
+    for c in inst.static_conflicts():
+        key = _key(c)
+        static.append([key] if key else [])
+        conflicts.append(replace(c, group=len(static)))
+        suggestions.append(_static_suggestion(inst, c))
+    if any(not st for st in static):  # a prerequisite outside the target, an exclusion: fix those first
+        return conflicts, suggestions, notes
+    ms = _Models(inst, max_stages)
+    off = [k for st in static for k in st]
+    sets: list[list[GroupKey]] = []
+    while len(sets) < max_sets and time.monotonic() < deadline:
+        needed, witness, proven = minimal_conflict(
+            inst, max_stages=max_stages, time_limit=left() * 0.5, off=off, models=ms
         )
-    suggestions = []
-    for key in needed:
-        text = _suggest(inst, key, max_stages, left() / max(1, len(needed)))
-        if text:
-            suggestions.append(text)
-    return conflicts, suggestions
+        if not needed:
+            if not proven and (static or sets):
+                notes.append("other conflicts may exist: checking the remaining constraints ran out of time")
+            break
+        sets.append(needed)
+        off += needed
+        group = len(static) + len(sets)
+        conflicts += [replace(_describe(inst, k, witness.get(k), max_stages), group=group) for k in needed]
+        if not proven:
+            notes.append(
+                f"time ran out while minimising conflict {group}: some of its constraints may not be needed"
+            )
+    if not conflicts:
+        return [], [], ["the planner could not establish the reasons within the time limit; allow more time"]
+    for i, st in enumerate(sets):
+        others = [k for j, x in enumerate(sets) if j != i for k in x] + [k for x in static for k in x]
+        for key in st:
+            hint = _suggest(inst, key, max_stages, left() / max(1, len(off)), ms, others)
+            if hint:
+                suggestions.append(hint)
+    return conflicts, suggestions, notes
+
+
+def _static_suggestion(inst: Instance, c: Conflict) -> str:
+    """What a conflict no ordering can fix needs, at least (computed from its totals)."""
+    p = c.party or ""
+    others = ", ".join(q for q in inst.parties if q != p)
+    if c.kind == "balance":
+        given = sum(inst.give[p].values())
+        received = sum(inst.recv[p].values())
+        need = 1 - received / given
+        return (
+            f"{p} needs at least {(1 - inst.tolerance) * given - received:.1f} more in value from {others}, "
+            f"or a balance tolerance of at least {need:.2f} (--tolerance)"
+        )
+    if c.kind == "exposure":
+        final = sum(inst.irr_give[p][m] - inst.irr_recv[p][m] for m in inst.moves)
+        lim = inst.limit[p] or 0.0
+        return (
+            f"{p}'s exposure limit would have to be at least {final:g} (now {lim:g}), or {others} would need to "
+            f"offer irreversible moves worth at least {final - lim:g} more to {p}"
+        )
+    if c.kind == "self-enforcement":
+        return (
+            f"{p}'s reversible concessions need reversible counterparts (moves {others} would take back if {p} "
+            f"reneged) worth more to {p}, or they would have to be made irreversible"
+        )
+    return c.text.split("; ", 1)[1] if "; " in c.text else c.text
+
+
+def _key(c: Conflict) -> GroupKey | None:
+    if c.kind in ("exposure", "self-enforcement", "balance"):
+        return (c.kind, c.party)
+    if c.kind == "reciprocity":
+        return ("reciprocity", None)
+    return None
 
 
 def _describe(
@@ -123,18 +236,20 @@ def _describe(
     return Conflict(kind, party, (), f"the {kind} constraint of {party}")
 
 
-def _feasible(inst: Instance, max_stages: int | None, time_limit: float) -> bool | None:
-    model = RoadmapModel(inst, max(1, len(inst.moves)), exact=False, max_stages=max_stages)
-    st, stages, _ = model.run(time_limit)
+def _feasible(
+    inst: Instance, max_stages: int | None, on: Sequence[GroupKey], time_limit: float
+) -> bool | None:
+    st, stages, _ = _Models(inst, max_stages).run(on, time_limit)
     return True if stages is not None else (False if st == "infeasible" else None)
 
 
 def _bisect(
     test: Callable[[float], bool | None], lo: float, hi: float, step: float, time_ok: Callable[[], bool]
 ) -> float | None:
-    """Smallest x in [lo, hi] on a grid of ``step`` with test(x) True (monotone), or None."""
-    if test(hi) is not True:
-        return None
+    """Smallest x in [lo, hi] on a grid of ``step`` with test(x) True (monotone); None if none; nan if unknown."""
+    top = test(hi)
+    if top is not True:
+        return None if top is False else math.nan
     n = round((hi - lo) / step)
     a, b = 0, n  # test(lo + b * step) is True; lo + a * step is unknown/False
     if test(lo) is True:
@@ -148,10 +263,20 @@ def _bisect(
     return lo + b * step
 
 
-def _suggest(inst: Instance, key: GroupKey, max_stages: int | None, budget: float) -> str | None:
+def _suggest(
+    inst: Instance,
+    key: GroupKey,
+    max_stages: int | None,
+    budget: float,
+    ms: _Models,
+    others: Sequence[GroupKey],
+) -> str | None:
+    """What change of ``key`` alone would resolve its conflict (the families in ``others`` left out)."""
     kind, what = key
     s = inst.scenario
     deadline = time.monotonic() + budget
+    on = [k for k in ms.keys if k not in others]
+    rest = [k for k in on if k != key]
 
     def time_ok() -> bool:
         return time.monotonic() < deadline
@@ -162,28 +287,31 @@ def _suggest(inst: Instance, key: GroupKey, max_stages: int | None, budget: floa
     if kind == "exposure":
         p = str(what)
         model = RoadmapModel(
-            inst, max(1, len(inst.moves)), exact=False, max_stages=max_stages, objective=f"min-exposure:{p}"
+            inst, max(1, ms.slots(rest)), exact=False, max_stages=max_stages, objective=f"min-exposure:{p}"
         )
-        on = [lit for k, lit in model.lits.items() if k != key]
-        st, stages, _ = model.run(left(), on)
+        st, stages, _ = model.run(left(), [model.lits[k] for k in rest])
         if stages is None:
-            return None if st != "infeasible" else f"raising {p}'s exposure limit alone would not be enough"
+            if st == "infeasible":
+                return f"raising {p}'s exposure limit alone would not be enough"
+            return f"(the exposure limit {p} would need could not be computed in the time limit)"
         got, _, _ = evaluate(inst, stages)
         need = max(x.exposure[p] for x in got)
         lim = inst.limit[p] or 0.0
-        others = ", ".join(q for q in inst.parties if q != p)
+        who = ", ".join(q for q in inst.parties if q != p)
         if need <= lim:  # an artefact of rounding: the exact optimum is at the limit
             need = lim + 1.0 / SCALE
         return (
-            f"raise {p}'s exposure limit from {lim:g} to {need:g} (or add an irreversible move by {others} "
+            f"raise {p}'s exposure limit from {lim:g} to {need:g} (or add an irreversible move by {who} "
             f"worth at least {need - lim:g} to {p}, offered with or before the moves that expose it)"
         )
     if kind == "balance":
 
         def with_tol(t: float) -> bool | None:
-            return _feasible(Instance(s, inst.moves, t), max_stages, left() / 4)
+            return _feasible(Instance(s, inst.moves, t), max_stages, on, left() / 4)
 
         t = _bisect(with_tol, inst.tolerance, 1.0, 0.01, time_ok)
+        if t is not None and math.isnan(t):
+            return f"(the tolerance that would balance {what}'s side could not be computed in the time limit)"
         if t is None:
             return f"no balance tolerance alone makes a roadmap possible for {what}"
         return (
@@ -197,10 +325,12 @@ def _suggest(inst: Instance, key: GroupKey, max_stages: int | None, budget: floa
         def with_discount(d: float) -> bool | None:
             parties = tuple(x.model_copy(update={"discount": d}) if x.id == p else x for x in s.parties)
             return _feasible(
-                Instance(s.replace(parties=parties), inst.moves, inst.tolerance), max_stages, left() / 4
+                Instance(s.replace(parties=parties), inst.moves, inst.tolerance), max_stages, on, left() / 4
             )
 
         d = _bisect(with_discount, d0, 1.0, 0.001, time_ok)
+        if d is not None and math.isnan(d):
+            return f"(the patience {p} would need could not be computed in the time limit)"
         if d is None:
             return (
                 f"no patience makes the roadmap self-enforcing for {p}: irreversible moves by the others, "
@@ -208,8 +338,8 @@ def _suggest(inst: Instance, key: GroupKey, max_stages: int | None, budget: floa
             )
         return f"{p} would need to be more patient: a discount of {d:.3f} per {s.time.unit} instead of {d0:g}"
     if kind == "max-stages":
-        model = RoadmapModel(inst, max(1, len(inst.moves)), exact=False, objective="fewest-stages")
-        _, stages, _ = model.run(left())
+        model = RoadmapModel(inst, max(1, ms.slots(rest)), exact=False, objective="fewest-stages")
+        _, stages, _ = model.run(left(), [model.lits[k] for k in rest if k in model.lits])
         if stages is not None:
             return f"allow {len(stages)} stages (--max-stages {len(stages)})"
         return None

@@ -301,25 +301,14 @@ def solve(
         elif status == "infeasible" and explain:
             from .roadmap_explain import explain as why
 
-            res.conflicts, res.suggestions = why(inst, max_stages=max_stages, time_limit=left())
+            res.conflicts, res.suggestions, res.notes = why(inst, max_stages=max_stages, time_limit=left())
         res.wall_time = time.monotonic() - t0
         return res
 
     if not inst.moves:
         return done("optimal", [])
-    static = inst.static_conflicts()
-    if static:
-        res = PlanResult(
-            False,
-            "infeasible",
-            frozenset(inst.moves),
-            conflicts=static,
-            objective=objective,
-            tolerance=inst.tolerance,
-        )
-        res.suggestions = [c.text.split("; ", 1)[1] for c in static if "; " in c.text]
-        res.wall_time = time.monotonic() - t0
-        return res
+    if inst.static_conflicts():
+        return done("infeasible", None)
     lo, hi = stage_bounds(inst, max_stages)
     if hi < lo:
         return done("infeasible", None)

@@ -1,0 +1,187 @@
+"""``detente plan``: cut a target package into reciprocal, balanced, self-enforcing stages. See docs/roadmap.md.
+
+Exit codes: 0 a roadmap exists (or the checked sequence keeps every constraint);
+1 no roadmap exists (or the checked sequence breaks a constraint, or time ran out
+before an answer); 2 bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from detente.analysis.roadmap import OBJECTIVES, PlanResult
+from detente.model.scenario import Scenario
+
+from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
+
+__all__ = ["plan_tables", "register", "run_section"]
+
+RUN_TIME_LIMIT, RUN_TIME_LIMIT_QUICK = 20.0, 8.0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
+
+
+def plan(
+    scenario: str = typer.Argument("korea-2019", help=SCENARIO_HELP),
+    target: str = typer.Option(
+        "auto", "--target", help="nash, ks, all, or move ids ID,ID,... (auto: nash if available, else all)."
+    ),
+    tolerance: float = typer.Option(
+        0.0, "--tolerance", help="Balance tolerance T: received >= (1 - T) x given."
+    ),
+    objective: str = typer.Option(
+        "fewest-stages", "--objective", help="fewest-stages, most-robust or fastest."
+    ),
+    max_stages: int | None = typer.Option(None, "--max-stages", help="At most this many stages."),
+    time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds the solver may use."),
+    check_file: Path | None = typer.Option(None, "--check", help="Check your own sequence (a roadmap file)."),
+    chart: Path | None = typer.Option(None, "--chart", help="Write the stage chart (.png or .html)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout (nothing else)."),
+) -> None:
+    """Plan a roadmap of small reciprocal deals, or show why none exists (exit 1 when none)."""
+    from detente.analysis import roadmap
+    from detente.model.errors import ScenarioError
+    from detente.model.roadmap_file import roadmap_from_document
+    from detente.model.source import read_document
+
+    with guarded():
+        s = load_scenario_arg(scenario)
+        if objective not in OBJECTIVES:
+            raise ScenarioError.single(
+                "--objective", f"unknown objective {objective!r}; expected one of " + ", ".join(OBJECTIVES)
+            )
+        if check_file is not None:
+            rm = roadmap_from_document(read_document(check_file), s)
+            result = roadmap.check(s, rm.sequence, tolerance=tolerance)
+            result.stages = [
+                st if not note else type(st)(**{**st.__dict__, "note": note})
+                for st, note in zip(
+                    result.stages, [x.note for x in rm.stages if set(x.moves) - s.status_quo], strict=False
+                )
+            ]
+            source = f"your sequence ({check_file})"
+        else:
+            moves, source = roadmap.target_from_spec(s, target)
+            result = roadmap.plan(
+                s,
+                moves,
+                tolerance=tolerance,
+                objective=objective,
+                max_stages=max_stages,
+                time_limit=time_limit,
+            )
+        if chart is not None:
+            from detente.report.stage_chart import write_stage_chart
+
+            write_stage_chart(s, result, chart)
+        if json_out:
+            emit_json({**result.to_json(), "source": source})
+        else:
+            for item in plan_tables(s, result, source):
+                console.print(item)
+            if chart is not None:
+                console.print(f"wrote {chart}")
+        if not result.feasible:
+            raise typer.Exit(1)
+
+
+def _fmt(d: dict[str, float], parties: list[str]) -> str:
+    return "  ".join(f"{p} {d[p]:.1f}" for p in parties)
+
+
+def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None = None) -> list[Any]:
+    """Rich renderables: the stages (moves by side, given/received, exposure), conflicts, suggestions."""
+    parties = list(s.party_ids)
+    out: list[Any] = []
+    status = {
+        "optimal": "[green]optimal (proven)[/]",
+        "feasible": "[yellow]feasible (optimality not proven in the time limit)[/]",
+        "infeasible": "[red]no roadmap exists (proven)[/]",
+        "unknown": "[yellow]unknown: time ran out[/]",
+    }.get(r.status, r.status)
+    if r.objective == "check":
+        status = "[green]keeps every constraint[/]" if r.feasible else "[red]breaks constraints[/]"
+    head = f"target: {source}, {len(r.target)} move(s)" if source else f"target: {len(r.target)} move(s)"
+    out.append(f"{head}; objective {r.objective}, tolerance {r.tolerance:g}: {status}")
+    if r.stages:
+        t = Table(title=title or ("Roadmap" if r.objective != "check" else "Your sequence"), show_lines=True)
+        t.add_column("stage", justify="right")
+        t.add_column("time", justify="right")
+        t.add_column("party")
+        t.add_column("moves", overflow="fold")
+        t.add_column("gives", justify="right")
+        t.add_column("receives", justify="right")
+        t.add_column("exposure", justify="right")
+        bad = {(c.stage, c.party) for c in r.conflicts if c.stage}
+        for i, st in enumerate(r.stages, start=1):
+            for j, p in enumerate(parties):
+                ms = sorted(m for m in st.moves if s.move(m).by == p)
+                lim = s.party(p).exposure_limit
+                name = f"[red]{p}[/]" if (i, p) in bad or (i, None) in bad else p
+                t.add_row(
+                    str(i) if j == 0 else "",
+                    f"{st.start}+{st.duration}" if j == 0 else "",
+                    name,
+                    "\n".join(ms) or "-",
+                    f"{st.given[p]:.1f}",
+                    f"{st.received[p]:.1f}",
+                    f"{st.exposure[p]:.1f}" + ("" if lim is None else f" / {lim:g}"),
+                )
+        out.append(t)
+        out.append(
+            f"total time {r.duration} {s.time.unit}s (time: start+duration; exposure: after stage / limit)"
+        )
+    if r.conflicts:
+        lines = ["[bold]Why not:[/]" if r.objective != "check" else "[bold]Where it breaks:[/]"]
+        for c in r.conflicts:
+            tag = f"(conflict {c.group}) " if c.group else ""
+            lines.append(escape(f"  - {tag}[{c.kind}] {c.text}"))
+        out.append("\n".join(lines))
+    if r.suggestions:
+        out.append(
+            "\n".join(["[bold]What would unblock it:[/]", *[escape(f"  - {x}") for x in r.suggestions]])
+        )
+    if r.notes:
+        out.append("[dim]" + "; ".join(r.notes) + "[/]")
+    return out
+
+
+def run_section(scenario: Scenario, ctx: RunContext) -> None:
+    """The roadmap section of ``detente run``: the planned roadmap beside the all-up-front sequences."""
+    from detente.analysis import roadmap
+
+    ctx.console.rule("[bold]Roadmap")
+    moves, source = roadmap.target_from_spec(scenario, "auto")
+    limit = RUN_TIME_LIMIT_QUICK if ctx.quick else RUN_TIME_LIMIT
+    planned = roadmap.plan(scenario, moves, time_limit=limit)
+    for item in plan_tables(scenario, planned, source):
+        ctx.console.print(item)
+    rows: list[tuple[str, PlanResult]] = [
+        ("big deal: everything at once", roadmap.check(scenario, [planned.target]))
+    ]
+    for p in scenario.party_ids:
+        seq = roadmap.demand_first(scenario, planned.target, p)
+        if len(seq) > 1:
+            rows.append((f"all of {p}'s moves first", roadmap.check(scenario, seq)))
+    t = Table(title="The same target, sequenced up front")
+    t.add_column("sequence")
+    t.add_column("stages", justify="right")
+    t.add_column("verdict")
+    t.add_column("where it breaks first")
+    if planned.feasible:
+        t.add_row("planned roadmap", str(len(planned.stages)), "[green]keeps every constraint[/]", "")
+    for name, res in rows:
+        first = escape("; ".join(f"[{c.kind}] {c.text}" for c in res.conflicts[:2]))
+        verdict = (
+            "[green]keeps every constraint[/]" if res.feasible else f"[red]{len(res.conflicts)} broken[/]"
+        )
+        t.add_row(name, str(len(res.stages)), verdict, first)
+    ctx.console.print(t)
+    ctx.results["plan"] = {"source": source, "roadmap": planned, "alternatives": dict(rows)}
