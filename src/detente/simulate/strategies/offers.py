@@ -207,8 +207,9 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
 
     Starts from :func:`best_demand` (within the others' exposure limits, see
     :func:`within_exposure`), adds own concessions (best ratio of the others'
-    perceived gain to own cost first) and then drops demands (least valued first)
-    while the observer's gain stays at or above ``level``. ``None`` if even the best
+    perceived gain to own cost first, each only if the observer's own exposure stays within
+    its limit) and then drops demands (least valued first) while the observer's gain stays
+    at or above ``level``. ``None`` if even the best
     demand falls short of ``level`` or nothing is left to ask.
     """
     me = obs.me
@@ -223,14 +224,16 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
     offers = [m for m in obs.available(me) if others_value(m) > EPS]
     offers.sort(key=lambda m: (-others_value(m) / max(EPS, -obs.value(me, m)), m))
     for m in offers:
-        cand = pkg | obs.complete({m})
-        if obs.feasible(frozenset(cand)) and obs.gain(me, frozenset(cand)) >= level - EPS:
+        cand = frozenset(pkg | obs.complete({m}))
+        if not obs.feasible(cand) or obs.gain(me, cand) < level - EPS:
+            continue
+        gives, wants = _split(obs, cand)
+        if exposure_ok(obs, me, assess(obs, Proposal(gives, wants, sequence, by=me), me)):
             pkg = set(cand)
     for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
-        cand = pkg - {m}
-        if any(m in obs.scenario.move(x).requires for x in cand):
+        if any(m in obs.scenario.move(x).requires for x in pkg - {m}):
             continue
-        rest = frozenset(cand)
+        rest = frozenset(pkg - {m})
         if any(obs.maker(x) != me for x in rest) and obs.gain(me, rest) >= level - EPS:
             pkg = set(rest)
     gives, asks2 = _split(obs, pkg)

@@ -76,7 +76,7 @@ class BigDeal(Strategy):
     """One package, all at once: everything on the agenda, or nothing.
 
     It proposes every remaining move on the agenda, all to start together, if that
-    package is balanced in its own eyes within ``tolerance``; it accepts only a
+    package is balanced in its own eyes within ``tolerance`` and within its exposure limit; it accepts only a
     proposal that completes the agenda, all moves starting together, and is balanced in its own eyes with its
     exposure within its limit. Partial deals are rejected. If the other side takes a
     move away, it reverses every reversible move of its own.
@@ -115,7 +115,7 @@ class BigDeal(Strategy):
             return None
         gives = frozenset(m for m in todo if obs.maker(m) == obs.me)
         prop = Proposal(gives, todo - gives, by=obs.me)
-        if prop.unilateral or not assess(obs, prop, obs.me).balanced(self.tolerance):
+        if prop.unilateral or not acceptable(obs, prop, self.tolerance):
             return None
         return Proposal(prop.gives, prop.asks)
 
