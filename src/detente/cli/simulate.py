@@ -1,0 +1,435 @@
+"""Simulation commands: simulate (one strategy profile), compare (a matrix), tournament (ranked).
+
+Thin: parse options, call :mod:`detente.simulate.montecarlo` / :mod:`detente.simulate.compare`,
+print. See docs/simulate-cli.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from detente.model.errors import Problem, ScenarioError
+from detente.model.scenario import Scenario
+
+from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
+
+__all__ = ["parse_assignments", "register", "run_section"]
+
+RUN_ROWS = ("maximum-pressure", "big-deal", "step-by-step", "tit-for-tat")
+"""The first party's strategies in ``detente run``: the op-ed's contrast (all up front vs step by step)."""
+RUN_COLUMNS = ("tit-for-tat", "freeze-for-freeze", "grit")
+"""The second party's strategies in ``detente run``: plausible reciprocating responses."""
+RUN_RUNS, RUN_RUNS_QUICK = 10, 4
+"""Runs per cell in ``detente run`` (likely values; the section must stay within ~15 s on 2 cores)."""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)
+    app.command("compare")(compare)
+    app.command("tournament")(tournament)
+
+
+# ------------------------------------------------------------------- options
+STRATEGY_OPT = typer.Option(
+    [],
+    "--strategy",
+    "-s",
+    metavar="PARTY=SPEC",
+    help="A party's strategy: a registered name (e.g. USA=step-by-step), a dotted path or an entry point. Repeat per party.",
+)
+RUNS_HELP = "Number of Monte Carlo replicates (per cell for compare and tournament)."
+SEED_OPT = typer.Option(
+    0, "--seed", min=0, help="Seed for every random draw (same seed, same result, on any backend)."
+)
+JSON_OPT = typer.Option(False, "--json", help="Print JSON on stdout (nothing else).")
+BACKEND_OPT = typer.Option(
+    "inprocess", "--backend", help="Where replicates run: inprocess, processes or dask."
+)
+WORKERS_OPT = typer.Option(
+    None, "--workers", min=1, help="Worker processes (processes and dask; default: CPU count)."
+)
+ADDRESS_OPT = typer.Option(
+    None, "--address", help="An existing Dask scheduler (tcp://host:8786); implies --backend dask."
+)
+HORIZON_OPT = typer.Option(
+    None, "--horizon", min=1, help="Periods to simulate (default: the scenario's time.horizon)."
+)
+MISPERCEPTION_OPT = typer.Option(
+    0.0,
+    "--misperception",
+    min=0.0,
+    help="Relative error (standard deviation) with which each side sees the other's values, drawn once per run.",
+)
+COOLING_OPT = typer.Option(
+    3, "--cooling-off", min=0, help="Periods the talks stay broken after a breakdown before they resume."
+)
+LIKELY_OPT = typer.Option(
+    False, "--likely-values", help="Use the likely values instead of sampling ranges per run."
+)
+STRATEGIES_HELP = "Comma-separated strategy specs (default: every registered strategy)."
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, str]:
+    """``["USA=grit", "DPRK=tit-for-tat"]`` -> ``{"USA": "grit", "DPRK": "tit-for-tat"}``.
+
+    >>> parse_assignments(["USA=grit"])
+    {'USA': 'grit'}
+    >>> try:
+    ...     parse_assignments(["grit"])
+    ... except ScenarioError as e:
+    ...     print(e)
+    --strategy: expected PARTY=SPEC (e.g. USA=step-by-step), found 'grit'
+    """
+    out: dict[str, str] = {}
+    problems = []
+    for item in items:
+        party, sep, spec = item.partition("=")
+        party, spec = party.strip(), spec.strip()
+        if not sep or not party or not spec:
+            problems.append(
+                Problem(
+                    "--strategy",
+                    None,
+                    None,
+                    "",
+                    f"expected PARTY=SPEC (e.g. USA=step-by-step), found {item!r}",
+                )
+            )
+        elif party in out:
+            problems.append(
+                Problem(
+                    "--strategy", None, None, party, f"{party} is given twice ({out[party]!r} and {spec!r})"
+                )
+            )
+        else:
+            out[party] = spec
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(",") if x.strip()]
+    if not items:
+        raise ScenarioError.single("--strategies", f"expected comma-separated names, found {value!r}")
+    return items
+
+
+def _registered() -> list[str]:
+    from detente.simulate.strategies import REGISTRY
+
+    return list(REGISTRY)
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for long runs in a terminal (never on stdout)."""
+    if not show or total < 200 or not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("runs", total=total)
+
+        def update(done: int, _total: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update
+
+
+def _fmt(entry: dict[str, Any] | None, pct: bool = False) -> tuple[str, str]:
+    if entry is None or entry.get("mean") is None:
+        return "-", ""
+    f = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:.2f}")
+    lo, hi = entry["ci"]
+    return f(entry["mean"]), ("" if lo is None else f"[{f(lo)}, {f(hi)}]")
+
+
+# ------------------------------------------------------------------ commands
+def simulate(
+    scenario: str = typer.Argument("korea-2019", help=SCENARIO_HELP),
+    strategy: list[str] = STRATEGY_OPT,
+    runs: int = typer.Option(1000, "--runs", "-n", min=1, help=RUNS_HELP),
+    seed: int = SEED_OPT,
+    json_out: bool = JSON_OPT,
+    backend: str = BACKEND_OPT,
+    workers: int | None = WORKERS_OPT,
+    address: str | None = ADDRESS_OPT,
+    horizon: int | None = HORIZON_OPT,
+    misperception: float = MISPERCEPTION_OPT,
+    cooling_off: int = COOLING_OPT,
+    target: str | None = typer.Option(
+        None, "--target", help="Comma-separated move ids of the target package."
+    ),
+    likely_values: bool = LIKELY_OPT,
+) -> None:
+    """Play one strategy per party many times and print the outcome distribution."""
+    from detente.simulate.backends import make_backend
+    from detente.simulate.montecarlo import settings_for, validate_strategies
+    from detente.simulate.montecarlo import simulate as run
+
+    with guarded():
+        s = load_scenario_arg(scenario)
+        assignment = parse_assignments(strategy)
+        validate_strategies(s, assignment)  # before starting any worker
+        targets = [x.strip() for x in target.split(",") if x.strip()] if target else None
+        settings = settings_for(
+            s, horizon=horizon, misperception=misperception, cooling_off=cooling_off, target=targets
+        )
+        with make_backend(backend, workers=workers, address=address) as b, _progress(runs, True) as bar:
+            result = run(
+                s,
+                assignment,
+                runs=runs,
+                seed=seed,
+                settings=settings,
+                sample_values=not likely_values,
+                backend=b,
+                progress=bar,
+            )
+        doc = result.as_json()
+        if json_out:
+            emit_json(doc)
+            return
+        _print_simulation(doc, s)
+
+
+def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
+    profile = ", ".join(f"{p}={spec}" for p, spec in doc["strategies"].items())
+    t = Table(title=f"{s.id}: {profile} ({doc['runs']} runs, seed {doc['seed']})")
+    for col in ("outcome", "mean", "95% interval", "median", "5%..95%"):
+        t.add_column(col, justify="right" if col != "outcome" else "left")
+    o = doc["outcomes"]
+    t.add_row("agreement reached", *_fmt(o["agreement_rate"], pct=True), "", "")
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("first step (period, when taken)", o["first_step"]),
+        ("target package in force (share)", o["target_share"]),
+    ]
+    rows += [(f"utility {p}", v) for p, v in o["utility"].items()]
+    rows += [
+        ("breakdowns", o["breakdowns"]),
+        ("breaches detected", o["breaches_detected"]),
+        ("breaches missed", o["breaches_missed"]),
+    ]
+    for label, entry in rows:
+        q = entry.get("quantiles") or {}
+        spread = f"{q['p5']:.2f}..{q['p95']:.2f}" if q else ""
+        median = f"{q['p50']:.2f}" if q else ""
+        t.add_row(label, *_fmt(entry), median, spread)
+    console.print(t)
+    n = o["first_step"]["n"]
+    console.print(
+        f"A first step was taken in {n} of {doc['runs']} runs; intervals are 95% (Wilson for rates, t for means)."
+    )
+
+
+def compare(
+    scenario: str = typer.Argument("korea-2019", help=SCENARIO_HELP),
+    strategies: str | None = typer.Option(None, "--strategies", help=STRATEGIES_HELP),
+    column_strategies: str | None = typer.Option(
+        None, "--column-strategies", help="Strategies of the column party (default: as --strategies)."
+    ),
+    parties: str | None = typer.Option(
+        None,
+        "--parties",
+        metavar="ROW,COLUMN",
+        help="The two parties of the matrix (default: the first two).",
+    ),
+    strategy: list[str] = typer.Option(
+        [], "--strategy", "-s", metavar="PARTY=SPEC", help="Fixed strategy for any other party."
+    ),
+    runs: int = typer.Option(200, "--runs", "-n", min=1, help=RUNS_HELP),
+    seed: int = SEED_OPT,
+    json_out: bool = JSON_OPT,
+    backend: str = BACKEND_OPT,
+    workers: int | None = WORKERS_OPT,
+    address: str | None = ADDRESS_OPT,
+    horizon: int | None = HORIZON_OPT,
+    misperception: float = MISPERCEPTION_OPT,
+    cooling_off: int = COOLING_OPT,
+    likely_values: bool = LIKELY_OPT,
+) -> None:
+    """Every strategy of one party against every strategy of another: a matrix of outcomes."""
+    from detente.simulate.backends import make_backend
+    from detente.simulate.compare import compare as run
+    from detente.simulate.montecarlo import settings_for
+
+    with guarded():
+        s = load_scenario_arg(scenario)
+        rows = _split(strategies) or _registered()
+        cols = _split(column_strategies)
+        pair = _parse_parties(parties)
+        fixed = parse_assignments(strategy)
+        settings = settings_for(s, horizon=horizon, misperception=misperception, cooling_off=cooling_off)
+        total = runs * len(rows) * len(cols or rows)
+        with make_backend(backend, workers=workers, address=address) as b, _progress(total, True) as bar:
+            result = run(
+                s,
+                rows,
+                column_strategies=cols,
+                parties=pair,
+                fixed=fixed,
+                runs=runs,
+                seed=seed,
+                settings=settings,
+                sample_values=not likely_values,
+                backend=b,
+                progress=bar,
+            )
+        doc = result.as_json()
+        if json_out:
+            emit_json(doc)
+            return
+        console.print(comparison_table(doc))
+
+
+def _parse_parties(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(",")]
+    if len(items) != 2 or not all(items):
+        raise ScenarioError.single("--parties", f"expected ROW,COLUMN (two party ids), found {value!r}")
+    return items[0], items[1]
+
+
+def comparison_table(doc: dict[str, Any]) -> Table:
+    """A rich table of a comparison JSON document: agreement rate and mean utilities per cell."""
+    rp, cp = doc["row_party"], doc["column_party"]
+    t = Table(
+        title=f"{doc['scenario']}: {rp} (rows) vs {cp} (columns), {doc['runs']} runs per cell, seed {doc['seed']}"
+    )
+    t.add_column(f"{rp} \\ {cp}", style="bold")
+    for c in doc["columns"]:
+        t.add_column(c, justify="center")
+    m = doc["matrix"]
+    for i, r in enumerate(doc["rows"]):
+        cells = []
+        for j in range(len(doc["columns"])):
+            rate = m["agreement_rate"][i][j]
+            ur, uc = m["utility"][rp][i][j], m["utility"][cp][i][j]
+            colour = "green" if rate >= 0.5 else ("yellow" if rate >= 0.2 else "red")
+            share = m["target_share"][i][j]
+            cells.append(f"[{colour}]{100 * rate:.0f}%[/] · {100 * share:.0f}%\n{ur:.1f} / {uc:.1f}")
+        t.add_row(r, *cells)
+    t.caption = (
+        f"cell: agreement rate · share of the target package in force at the horizon;\n"
+        f"mean utility {rp} / {cp} (each on its own scale)"
+    )
+    return t
+
+
+def tournament(
+    scenarios: list[str] = typer.Argument(
+        None, help="Two-party scenarios (built-in names or files; default: korea-2019)."
+    ),
+    strategies: str | None = typer.Option(None, "--strategies", help=STRATEGIES_HELP),
+    runs: int = typer.Option(100, "--runs", "-n", min=1, help=RUNS_HELP),
+    seed: int = SEED_OPT,
+    json_out: bool = JSON_OPT,
+    backend: str = BACKEND_OPT,
+    workers: int | None = WORKERS_OPT,
+    address: str | None = ADDRESS_OPT,
+    misperception: float = MISPERCEPTION_OPT,
+    cooling_off: int = COOLING_OPT,
+    likely_values: bool = LIKELY_OPT,
+) -> None:
+    """Round robin of strategies across scenarios, both seats, ranked by rescaled utility."""
+    from detente.simulate.backends import make_backend
+    from detente.simulate.compare import tournament as run
+    from detente.simulate.montecarlo import settings_for
+
+    with guarded():
+        loaded = [load_scenario_arg(x) for x in (scenarios or ["korea-2019"])]
+        names = _split(strategies) or _registered()
+        settings = settings_for(loaded[0], misperception=misperception, cooling_off=cooling_off)
+        total = runs * len(names) ** 2 * len(loaded)
+        with make_backend(backend, workers=workers, address=address) as b, _progress(total, True) as bar:
+            result = run(
+                loaded,
+                names,
+                runs=runs,
+                seed=seed,
+                settings=settings,
+                sample_values=not likely_values,
+                backend=b,
+                progress=bar,
+            )
+        doc = result.as_json()
+        if json_out:
+            emit_json(doc)
+            return
+        t = Table(
+            title=f"Tournament: {', '.join(doc['scenarios'])} ({doc['runs']} runs per match, seed {doc['seed']})"
+        )
+        for col in ("rank", "strategy", "score", "agreement", "target share", "seats played"):
+            t.add_column(col, justify="left" if col == "strategy" else "right")
+        for r in doc["ranking"]:
+            t.add_row(
+                str(r["rank"]),
+                r["strategy"],
+                f"{r['score']:.3f}",
+                f"{100 * r['agreement_rate']:.0f}%",
+                f"{r['target_share']:.2f}",
+                str(r["matches"]),
+            )
+        t.caption = "score: mean utility rescaled to [0, 1] per scenario and seat, over all matches"
+        console.print(t)
+
+
+# --------------------------------------------------------------- detente run
+def run_section(scenario: Scenario, ctx: RunContext) -> None:
+    """Strategy comparison for the first two parties (likely values, in this process, a few runs).
+
+    The full picture, with valuations sampled in every run, is ``detente compare``.
+    """
+    from detente.simulate.compare import compare as run
+
+    ctx.console.rule("[bold]Strategy comparison")
+    if len(scenario.parties) < 2:
+        ctx.console.print("(a strategy comparison needs at least two parties)")
+        return
+    known = set(_registered())
+    rows = [x for x in RUN_ROWS if x in known]
+    cols = [x for x in RUN_COLUMNS if x in known]
+    row, col, *others = scenario.party_ids
+    fixed = {p: "tit-for-tat" for p in others}
+    runs = RUN_RUNS_QUICK if ctx.quick else RUN_RUNS
+    result = run(
+        scenario,
+        rows,
+        column_strategies=cols,
+        parties=(row, col),
+        fixed=fixed,
+        runs=runs,
+        seed=ctx.seed,
+        sample_values=False,
+    )
+    doc = result.as_json()
+    doc["sample_values"] = False
+    ctx.results["simulate"] = doc
+    ctx.console.print(comparison_table(doc))
+    m = doc["matrix"]
+    score = {
+        r: (sum(m["agreement_rate"][i]) / len(cols), sum(m["target_share"][i]) / len(cols))
+        for i, r in enumerate(doc["rows"])
+    }
+    top, bottom = max(score.values()), min(score.values())
+    best = " / ".join(f"[bold]{k}[/]" for k, v in score.items() if v == top)
+    worst = " / ".join(f"[bold]{k}[/]" for k, v in score.items() if v == bottom)
+    ctx.console.print(
+        f"Averaged over {col}'s responses, {row} gets furthest with {best} "
+        f"(agreement {100 * top[0]:.0f}%, target package {100 * top[1]:.0f}% in force at the horizon) "
+        f"and least far with {worst} ({100 * bottom[0]:.0f}%, {100 * bottom[1]:.0f}%)."
+        + (" Other parties play tit-for-tat." if others else "")
+        + f"\n[dim]{runs} runs per cell with likely values; for valuation uncertainty run "
+        f"`detente compare {scenario.id} --runs 200`.[/]"
+    )
