@@ -388,3 +388,57 @@ def test_op_ed_claim_on_korea_2019() -> None:
         )
         assert not mp.agreement and mp.target_share == 0.0
         assert sbs.agreement and sbs.target_share > 0.25
+
+
+def _exposure(
+    sc: Scenario, party: str, gives: frozenset[str], asks: frozenset[str], first: bool | None
+) -> float:
+    """Independent recomputation of DESIGN.md's exposure for one proposal."""
+    own = sum(max(0.0, -sc.move(m).value_for(party).likely) for m in gives if not sc.move(m).reversible)
+    got = sum(max(0.0, sc.move(m).value_for(party).likely) for m in asks if not sc.move(m).reversible)
+    if first is None:
+        return max(0.0, own - got)
+    return own if first else 0.0
+
+
+CAREFUL = [
+    "tit-for-tat",
+    "freeze-for-freeze",
+    "big-deal",
+    "boulware",
+    "conceder",
+    "hardliner",
+    "maximum-pressure",
+]
+
+
+@pytest.mark.parametrize("scenario_name", SCENARIOS)
+def test_careful_strategies_never_risk_more_than_their_exposure_limit(scenario_name: str) -> None:
+    sc = load_builtin(scenario_name)
+    for name in CAREFUL:
+        for other in ("tit-for-tat", name):
+            strats = {p: make_strategy(other) for p in sc.party_ids}
+            strats[sc.party_ids[0]] = make_strategy(name)
+            r = play(sc, strats, seed=5)
+            proposal = None
+            for e in r.trace:
+                if e.kind == "proposal":
+                    proposal = e
+                    seq = next(s for s in ("together", "asks-first", "gives-first") if f"; {s}" in e.note)
+                    p = e.party
+                    if strats[p].name in CAREFUL:
+                        limit = sc.party(p).exposure_limit
+                        exp = _exposure(
+                            sc, p, e.gives, e.asks, None if seq == "together" else seq == "gives-first"
+                        )
+                        assert limit is None or exp <= limit + 1e-9, (name, other, str(e))
+                elif e.kind == "accept" and proposal is not None and strats[e.party].name in CAREFUL:
+                    q = e.party
+                    mine = frozenset(m for m in proposal.moves if sc.move(m).by == q)
+                    seq = next(
+                        s for s in ("together", "asks-first", "gives-first") if f"; {s}" in proposal.note
+                    )
+                    first = None if seq == "together" else seq == "asks-first"
+                    limit = sc.party(q).exposure_limit
+                    exp = _exposure(sc, q, mine, proposal.moves - mine, first)
+                    assert limit is None or exp <= limit + 1e-9, (name, other, str(proposal))
