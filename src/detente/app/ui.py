@@ -130,7 +130,10 @@ def _show(key: str) -> None:
         st.warning(section.note)
         return
     for f in section.figures:
-        st.pyplot(f.figure, clear_figure=False)
+        if hasattr(f.figure, "savefig"):
+            st.pyplot(f.figure, clear_figure=False)
+        else:  # a chart another module drew as PNG only
+            st.image(f.png())
         st.caption(f.title)
     st.markdown(_strip_figures(section.html), unsafe_allow_html=True)
 

@@ -47,8 +47,15 @@ class Figure:
         if not _NAME.match(self.name):
             raise ValueError(f"figure name must match {_NAME.pattern}, found {self.name!r}")
 
+    @classmethod
+    def from_png(cls, name: str, title: str, png: bytes) -> Figure:
+        """A figure that another module drew as PNG bytes only (its SVG wraps the raster image)."""
+        return cls(name, title, _PngOnly(png))
+
     def svg(self) -> str:
         """The figure as an SVG element to embed in HTML (no XML prolog, no metadata)."""
+        if self._svg is None and isinstance(self.figure, _PngOnly):
+            self._svg = self.figure.svg()
         if self._svg is None:
             import matplotlib
 
@@ -61,14 +68,37 @@ class Figure:
 
     def png(self, dpi: int = 150) -> bytes:
         """The figure as PNG bytes."""
+        if isinstance(self.figure, _PngOnly):
+            return self.figure.data
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
         return buf.getvalue()
 
-    def close(self) -> None:
-        import matplotlib.pyplot as plt
 
-        plt.close(self.figure)
+@dataclass(frozen=True)
+class _PngOnly:
+    """PNG bytes standing in for a matplotlib figure."""
+
+    data: bytes
+
+    def size(self) -> tuple[int, int]:
+        import struct
+
+        if self.data[:8] != b"\x89PNG\r\n\x1a\n":
+            raise ValueError("not a PNG image")
+        width, height = struct.unpack(">II", self.data[16:24])
+        return int(width), int(height)
+
+    def svg(self) -> str:
+        import base64
+
+        w, h = self.size()
+        b64 = base64.b64encode(self.data).decode("ascii")
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
+            f'<image width="{w}" height="{h}" xlink:href="data:image/png;base64,{b64}"/></svg>'
+        )
 
 
 def new_figure(

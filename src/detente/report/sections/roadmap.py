@@ -1,8 +1,8 @@
 """Report section: the roadmap (stages, what each party gives and receives, exposure against limits).
 
-Uses the :class:`~detente.analysis.roadmap.PlanResult` that ``detente run`` stored
-(``results["roadmap"]``) or plans one. Options (``inputs.options["roadmap"]``):
-``target`` (move ids; default: the moves of the Nash bargaining package, else the planner's default), ``tolerance`` (default 0),
+Uses the roadmap that ``detente run`` stored (``results["plan"]``) or plans one the
+same way. Options (``inputs.options["roadmap"]``; any option means a fresh plan):
+``target`` (move ids; default: the roadmap's ``auto`` target, the Nash package), ``tolerance`` (default 0),
 ``objective`` (default: the planner's), ``time_limit`` (seconds).
 The stage chart is :mod:`detente.report.stage_chart`'s.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..figures import Figure
 from ..html import Raw, esc, table
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from ..core import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "plan_result", "render"]
+__all__ = ["KEY", "ORDER", "TITLE", "plan_data", "render"]
 
 KEY = "roadmap"
 TITLE = "Roadmap"
@@ -27,63 +28,80 @@ ORDER = 30
 TIME_LIMIT, TIME_LIMIT_QUICK = 20.0, 8.0
 
 
-def plan_result(inputs: ReportInputs) -> PlanResult:
-    """The stored roadmap, or a fresh plan with this section's options."""
-    from detente.analysis.roadmap import PlanResult, plan
+def plan_data(inputs: ReportInputs) -> dict[str, Any]:
+    """The roadmap ``detente run`` stored (``results["plan"]``), or a fresh one with this section's options.
 
-    def compute() -> PlanResult:
+    A dict: ``roadmap`` (the :class:`PlanResult`), ``source`` (where the target comes from)
+    and ``alternatives`` (name -> the same target sequenced up front, checked).
+    """
+    from detente.analysis import roadmap
+
+    given = inputs.options.get(KEY, {})
+
+    def compute() -> dict[str, Any]:
         kwargs: dict[str, Any] = {
-            "tolerance": float(inputs.option(KEY, "tolerance", 0.0)),
-            "time_limit": float(
-                inputs.option(KEY, "time_limit", TIME_LIMIT_QUICK if inputs.quick else TIME_LIMIT)
-            ),
+            "tolerance": float(given.get("tolerance", 0.0)),
+            "time_limit": float(given.get("time_limit", TIME_LIMIT_QUICK if inputs.quick else TIME_LIMIT)),
         }
-        objective = inputs.option(KEY, "objective", None)
-        if objective:
-            kwargs["objective"] = objective
-        return plan(inputs.scenario, _target(inputs), **kwargs)
+        if given.get("objective"):
+            kwargs["objective"] = given["objective"]
+        s = inputs.scenario
+        if given.get("target"):
+            target, source = frozenset(given["target"]), "chosen by the user"
+        elif hasattr(roadmap, "target_from_spec"):
+            target, source = roadmap.target_from_spec(s, "auto")
+        else:
+            target, source = _nash_target(inputs)
+        planned = roadmap.plan(s, target, **kwargs)
+        alternatives: dict[str, PlanResult] = {}
+        if planned.target:
+            alternatives["big deal: everything at once"] = roadmap.check(
+                s, [planned.target], tolerance=kwargs["tolerance"]
+            )
+            for p in s.party_ids:
+                seq = roadmap.demand_first(s, planned.target, p)
+                if len(seq) > 1:
+                    alternatives[f"all of {p}'s moves first"] = roadmap.check(
+                        s, seq, tolerance=kwargs["tolerance"]
+                    )
+        return {"source": source, "roadmap": planned, "alternatives": alternatives}
 
-    return inputs.result(KEY, compute, accept=lambda v: isinstance(v, PlanResult))
+    stored = None if given else inputs.results.get("plan")
+    if isinstance(stored, dict) and isinstance(stored.get("roadmap"), roadmap.PlanResult):
+        return stored
+    return inputs.result(KEY + "-report", compute)
 
 
-def _target(inputs: ReportInputs) -> list[str] | None:
-    """The target: the option, else the Nash bargaining package (its moves beyond the status quo)."""
-    target = inputs.option(KEY, "target", None)
-    if target:
-        return list(target)
-    try:
-        from .deals import deal_space
+def _nash_target(inputs: ReportInputs) -> tuple[frozenset[str], str]:
+    from .deals import deal_space
 
-        nash = deal_space(inputs).solutions.get("nash")
-    except ImportError:
-        return None
+    nash = deal_space(inputs).solutions.get("nash")
     if nash is None or not nash.agreement:
-        return None
-    return sorted(nash.moves - inputs.scenario.status_quo) or None
+        return frozenset(), "every move on the table (no Nash package beats the status quo)"
+    return frozenset(nash.moves - inputs.scenario.status_quo), "the Nash bargaining package"
 
 
-def _chart(result: PlanResult, inputs: ReportInputs) -> list[Any]:
+def _chart(result: PlanResult, inputs: ReportInputs) -> list[Figure]:
+    """The roadmap's own stage chart (a matplotlib figure if it offers one, else its PNG)."""
     import importlib
 
-    from ..figures import Figure
-
     try:
-        stage_chart = importlib.import_module("detente.report.stage_chart")  # the roadmap's own chart
+        chart = importlib.import_module("detente.report.stage_chart")
     except ImportError:
         return []
-    fig = stage_chart.stage_chart(inputs.scenario, result)
-    if isinstance(fig, Figure):
-        return [fig]
-    return [
-        Figure("roadmap-stages", "Roadmap: stages, value given and received, exposure against limits", fig)
-    ]
+    title = "Roadmap: moves by stage and side, exposure against each party's limit"
+    make_figure = getattr(chart, "stage_figure", None)
+    if make_figure is not None:
+        return [Figure("roadmap-stages", title, make_figure(inputs.scenario, result))]
+    return [Figure.from_png("roadmap-stages", title, chart.stage_chart_png(inputs.scenario, result))]
 
 
 def render(inputs: ReportInputs) -> Body:
     from ..core import Body
 
     s = inputs.scenario
-    r = plan_result(inputs)
+    data = plan_data(inputs)
+    r: PlanResult = data["roadmap"]
     parties = list(s.party_ids)
     parts: list[str] = []
     target = ", ".join(sorted(r.target)) or "—"
@@ -108,7 +126,7 @@ def render(inputs: ReportInputs) -> Body:
         parts.append(
             f'<p class="note"><span class="bad">No roadmap found</span> (solver status: {esc(r.status)}).</p>'
         )
-    parts.append(f"<p><b>Target</b>: <small>{esc(target)}</small></p>")
+    parts.append(f"<p><b>Target</b> ({esc(data.get('source', ''))}): <small>{esc(target)}</small></p>")
     figs = _chart(r, inputs) if r.stages else []
     for f in figs:
         parts.append(f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>")
@@ -136,6 +154,30 @@ def render(inputs: ReportInputs) -> Body:
                 rows,
                 numeric=tuple(range(2, 3 + len(parties))),
             )
+        )
+    alternatives: dict[str, PlanResult] = data.get("alternatives") or {}
+    if alternatives:
+        alt_rows: list[list[Any]] = []
+        if r.feasible:
+            alt_rows.append(
+                [
+                    "planned roadmap",
+                    len(r.stages),
+                    Raw('<span class="good">keeps every constraint</span>'),
+                    "",
+                ]
+            )
+        for name, res in alternatives.items():
+            verdict = (
+                Raw('<span class="good">keeps every constraint</span>')
+                if res.feasible
+                else Raw(f'<span class="bad">{len(res.conflicts)} broken</span>')
+            )
+            first = "; ".join(f"[{c.kind}] {c.text}" for c in res.conflicts[:2])
+            alt_rows.append([name, len(res.stages), verdict, Raw(f"<small>{esc(first)}</small>")])
+        parts.append("<h3>The same target, sequenced up front</h3>")
+        parts.append(
+            table(["sequence", "stages", "verdict", "where it breaks first"], alt_rows, numeric=(1,))
         )
     if r.conflicts:
         parts.append("<h3>What blocks it</h3>")

@@ -37,25 +37,27 @@ class StabilityData:
 
 
 def stability_data(inputs: ReportInputs) -> StabilityData:
+    """The conflict and its stability as ``detente run`` stored them (``results["stability"]``),
+    or computed; the status-quo tree to the Nash equilibria is always made here."""
     from detente.analysis.stability import analyse
     from detente.analysis.stability_paths import status_quo_tree
     from detente.analysis.stability_scenario import conflict_from_scenario
 
     def compute() -> StabilityData:
-        sc = conflict_from_scenario(inputs.scenario)
-        res = analyse(sc.conflict)
+        stored = inputs.results.get(KEY)
+        if isinstance(stored, dict) and "scenario_conflict" in stored and "result" in stored:
+            sc, res = stored["scenario_conflict"], stored["result"]
+        else:
+            sc = conflict_from_scenario(inputs.scenario)
+            res = analyse(sc.conflict)
         c = sc.conflict
         tree = None
         if c.status_quo is not None:
-            targets: dict[int, list[str]] = {}
-            for k in res.concepts:
-                for st in res.equilibrium_states(k):
-                    targets.setdefault(st, []).append(k)
-            nash_targets = {st: ks for st, ks in targets.items() if TREE_CONCEPT in ks}
-            tree = status_quo_tree(c, c.status_quo, nash_targets)
+            nash = {st: ks for st, ks in res.targets().items() if TREE_CONCEPT in ks}
+            tree = status_quo_tree(c, c.status_quo, nash)
         return StabilityData(sc, res, tree)
 
-    return inputs.result(KEY + "-report", compute, accept=lambda v: isinstance(v, StabilityData))
+    return inputs.result(KEY + "-report", compute)
 
 
 def _describe(c: Any, state: int, base: set[str]) -> str:
