@@ -39,7 +39,8 @@ class StepByStep(Reciprocal):
     Without a roadmap (the planner finds none, cannot finish in ``plan_time_limit``
     seconds, or is not installed) and once the roadmap is done, it pairs the smallest
     offers of equal perceived value one for one
-    (:func:`~detente.simulate.strategies.offers.small_exchange`).
+    (:func:`~detente.simulate.strategies.offers.small_exchange`), still action for action:
+    it proposes no new exchange while a move the other side agreed to is being implemented.
 
     Parameters
     ----------
@@ -141,6 +142,8 @@ class StepByStep(Reciprocal):
             if obs.feasible(moves):
                 gives = frozenset(m for m in moves if obs.maker(m) == obs.me)
                 return Proposal(gives, moves - gives, note=f"stage {k + 1}")
+        if any(m in obs.committed and obs.maker(m) != obs.me for m in obs.pending):
+            return None  # action for action: the other side's last agreed step first
         return small_exchange(obs, self.tolerance)
 
     def respond(self, obs: Observation, proposal: Proposal) -> bool:
