@@ -363,13 +363,49 @@ def test_json_shape() -> None:
     assert out["frontier"][0]["moves"] == sorted(out["frontier"][0]["moves"])
 
 
-def test_component_too_large_is_a_clear_error() -> None:
-    n = 23  # 2**23 combinations in one component
-    moves = [_move(f"m{i}", 1, -1) for i in range(n)]
-    inters = [{"moves": [f"m{i}", f"m{i + 1}"], "value": {"A": 0.5}} for i in range(n - 1)]
+def test_a_component_too_large_to_enumerate_is_solved_by_conditioning() -> None:
+    n = 23  # 2**23 combinations in one component, linked by a chain of interactions
+    moves = [_move(f"m{i:02d}", 1 + (i % 3), -1 + 0.25 * (i % 5)) for i in range(n)]
+    inters = [
+        {"moves": [f"m{i:02d}", f"m{i + 1:02d}"], "value": {"A": -0.5, "B": 0.75}} for i in range(n - 1)
+    ]
+    s = _scenario(moves, interactions=inters)
     with pytest.raises(AnalysisError, match="feasible combinations"):
-        analyse_deals(_scenario(moves, interactions=inters))
+        analyse_deals(s, method="enumerate")
+    ds = analyse_deals(s)
+    assert ds.method == "merge+branch" and ds.packages_feasible == 2**n
     assert 2**n > COMPONENT_LIMIT
+
+
+def test_a_hub_with_many_dependants() -> None:
+    moves = [_move("hub", -3, 2)] + [_move(f"d{i:02d}", 1, -0.5, requires=["hub"]) for i in range(70)]
+    ds = analyse_deals(_scenario(moves))
+    assert ds.method == "merge+branch"
+    assert ds.packages_feasible == 2**70 + 1
+    assert ds.frontier[0].moves == {"hub"} | {f"d{i:02d}" for i in range(70)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_conditioning_matches_brute_force(s: Scenario) -> None:
+    import detente.analysis.deal_structure as ds_mod
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ds_mod, "COMPONENT_LIMIT", 3)  # force conditioning on almost every component
+        check_against_oracle(s, "merge")
+
+
+def test_too_many_sub_problems_is_a_clear_error() -> None:
+    import detente.analysis.deal_frontier as fr_mod
+    import detente.analysis.deal_structure as ds_mod
+
+    moves = [_move(f"m{i}", 1, -1, excludes=[f"m{j}" for j in range(i + 1, 12)]) for i in range(12)]
+    inters = [{"moves": [f"m{i}", f"m{i + 1}"], "value": {"A": 0.5}} for i in range(11)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ds_mod, "COMPONENT_LIMIT", 2)
+        mp.setattr(fr_mod, "BRANCH_LIMIT", 3)
+        with pytest.raises(AnalysisError, match="sub-problems"):
+            analyse_deals(_scenario(moves, interactions=inters))
 
 
 def test_unknown_first_proposer() -> None:

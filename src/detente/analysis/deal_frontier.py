@@ -25,13 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente.model.errors import AnalysisError
+from detente.model.scenario import Scenario
 
-from .deal_structure import DealStructure
+from .deal_structure import ComponentTooLarge, DealStructure, conditioned_structure
 
 __all__ = [
+    "BRANCH_LIMIT",
     "ENUMERATE_LIMIT",
     "MERGE_LIMIT",
     "Frontier",
+    "branch_frontier",
     "enumerate_packages",
     "merge_frontier",
     "pareto_indices",
@@ -108,6 +111,77 @@ class Frontier:
     choice: np.ndarray  # (m, n_components) int64
     evaluated: int
     all_utility: np.ndarray | None = None  # every package's utility, when enumerated
+    packages: list[frozenset[str]] | None = None  # the packages, when ``choice`` does not apply
+    n_feasible: int | None = None  # the exact number of packages, when known here
+
+
+BRANCH_LIMIT = 4096
+"""Most sub-problems :func:`branch_frontier` may split a deal space into."""
+
+
+def branch_frontier(scenario: Scenario, move_values: np.ndarray, inter_values: np.ndarray) -> Frontier:
+    """The exact frontier when a group of linked moves is too large to enumerate.
+
+    Conditions on the most connected move of the too-large group (in every package, or in
+    none), which removes its links and often splits the group; each half is solved by
+    merging (conditioning again if needed), and the two frontiers are merged. Exact; the
+    number of sub-problems is limited by :data:`BRANCH_LIMIT`.
+    """
+    ids = scenario.move_ids
+    index = {m: i for i, m in enumerate(ids)}
+    degree = [0] * len(ids)
+    for i, m in enumerate(scenario.moves):
+        for other in (*m.requires, *m.excludes):
+            degree[i] += 1
+            degree[index[other]] += 1
+    for inter in scenario.interactions:
+        for mid in inter.moves:
+            degree[index[mid]] += len(inter.moves) - 1
+    leaves = 0
+
+    def solve(
+        fin: frozenset[int], fout: frozenset[int]
+    ) -> tuple[np.ndarray, list[frozenset[str]], int, int] | None:
+        nonlocal leaves
+        leaves += 1
+        if leaves > BRANCH_LIMIT:
+            raise AnalysisError(
+                f"the linked moves need more than {BRANCH_LIMIT:,} sub-problems to solve exactly; "
+                "split them (fewer shared prerequisites, exclusions or interactions)"
+            )
+        try:
+            st = conditioned_structure(scenario, fin, fout)
+        except ComponentTooLarge as exc:
+            hub = max(exc.moves, key=lambda i: (degree[i], -i))
+            parts = [r for r in (solve(fin | {hub}, fout), solve(fin, fout | {hub})) if r is not None]
+            if not parts:
+                return None
+            U = np.concatenate([p[0] for p in parts])
+            pk = [x for p in parts for x in p[1]]
+            idx = _pareto_of_packages(U, pk, index)
+            return U[idx], [pk[i] for i in idx], sum(p[2] for p in parts), sum(p[3] for p in parts)
+        if st is None:
+            return None
+        fr = merge_frontier(st, move_values, inter_values)
+        return fr.utility, [st.package(c) for c in fr.choice], fr.evaluated, st.n_feasible
+
+    out = solve(frozenset(), frozenset())
+    if out is None:
+        raise AnalysisError(
+            "the moves in force contradict each other (a prerequisite is missing or excluded)"
+        )
+    U, pk, evaluated, n = out
+    return Frontier(U, np.zeros((len(pk), 0), dtype=np.int64), evaluated, packages=pk, n_feasible=n)
+
+
+def _pareto_of_packages(U: np.ndarray, packages: list[frozenset[str]], index: dict[str, int]) -> np.ndarray:
+    """Pareto filter with the global tie-break: fewest moves, then the smaller bit mask in file order."""
+    count = np.array([len(p) for p in packages], dtype=np.int64)
+    masks = [sum(1 << index[m] for m in p) for p in packages]
+    order = sorted(range(len(packages)), key=lambda i: (int(count[i]), masks[i]))
+    rank = np.empty(len(packages), dtype=np.int64)
+    rank[order] = np.arange(len(packages))
+    return pareto_indices(U, np.zeros(len(packages), dtype=np.int64), rank)
 
 
 def _component_tables(

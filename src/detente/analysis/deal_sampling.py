@@ -30,8 +30,9 @@ from detente.model.errors import AnalysisError
 from detente.model.scenario import Scenario
 
 from .bargaining import SOLUTIONS, discrete_solutions
-from .deal_structure import SCALE, compile_structure, quantise, sample_value_tables
-from .deals import Method, compute_frontier, disagreement_int
+from .deal_frontier import Frontier
+from .deal_structure import SCALE, quantise, sample_value_tables
+from .deals import Method, compute_frontier, disagreement_int, frontier_packages, structure_of
 
 __all__ = ["DealSampling", "PackageFrequency", "sample_deals"]
 
@@ -101,16 +102,20 @@ def sample_deals(
     if samples < 1:
         raise AnalysisError(f"expected at least one sample, found {samples}")
     gen = rng if rng is not None else np.random.default_rng(seed)
-    st = compile_structure(scenario)
+    st = structure_of(scenario)
     tables = sample_value_tables(scenario, samples, gen)
-    on_front: dict[tuple[int, ...], int] = {}
-    as_sol: dict[tuple[int, ...], dict[str, int]] = {}
+    on_front: dict[Any, int] = {}
+    as_sol: dict[Any, dict[str, int]] = {}
     agreements = 0
     for table in tables:
         mv, iv = quantise(table.moves), quantise(table.interactions)
-        front, _ = compute_frontier(st, mv, iv, method)
-        _, d = disagreement_int(st, scenario, mv, iv)
-        keys = [tuple(int(x) for x in row) for row in front.choice]
+        front, _ = compute_frontier(scenario, st, mv, iv, method)
+        _, d = disagreement_int(scenario, mv, iv)
+        keys: list[Any] = (
+            list(front.packages)
+            if front.packages is not None
+            else [tuple(int(x) for x in row) for row in front.choice]
+        )
         for key in keys:
             on_front[key] = on_front.get(key, 0) + 1
         sol = discrete_solutions(front.utility / SCALE, d / SCALE)
@@ -120,10 +125,16 @@ def sample_deals(
         for name, i in sol.items():
             counts = as_sol.setdefault(keys[i], dict.fromkeys(SOLUTIONS, 0))
             counts[name] += 1
-    ordered = sorted(on_front, key=lambda k: (-on_front[k], sorted(st.package(np.array(k)))))
+
+    def moves(key: Any) -> frozenset[str]:
+        if isinstance(key, frozenset):
+            return key
+        return frontier_packages(st, Frontier(np.zeros((1, 0)), np.array([key], dtype=np.int64), 0))[0]
+
+    ordered = sorted(on_front, key=lambda k: (-on_front[k], sorted(moves(k))))
     packages = [
         PackageFrequency(
-            moves=st.package(np.array(k, dtype=np.int64)),
+            moves=moves(k),
             frontier=on_front[k] / samples,
             solutions={n: as_sol.get(k, dict.fromkeys(SOLUTIONS, 0))[n] / samples for n in SOLUTIONS},
         )

@@ -40,6 +40,7 @@ __all__ = [
     "COMPONENT_LIMIT",
     "SCALE",
     "Component",
+    "ComponentTooLarge",
     "DealStructure",
     "ValueTable",
     "compile_structure",
@@ -55,6 +56,14 @@ COMPONENT_LIMIT = 1 << 21
 """Most feasible options one component may have (about two million)."""
 
 _KEY_BITS = 62
+
+
+class ComponentTooLarge(AnalysisError):
+    """One group of linked moves has too many feasible combinations to enumerate."""
+
+    def __init__(self, message: str, moves: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.moves = moves
 
 
 @dataclass(frozen=True)
@@ -196,9 +205,21 @@ class DealStructure:
 def compile_structure(scenario: Scenario) -> DealStructure:
     """Split the scenario's moves into forced, impossible and free, and group the free ones.
 
-    Raises :class:`AnalysisError` when a component has more than :data:`COMPONENT_LIMIT`
-    feasible options (enumeration would be hopeless).
+    Raises :class:`ComponentTooLarge` (an :class:`AnalysisError`) when a component has
+    more than :data:`COMPONENT_LIMIT` feasible options (enumeration would be hopeless).
     """
+    st = conditioned_structure(scenario, frozenset(), frozenset())
+    if st is None:
+        raise AnalysisError(
+            "the moves in force contradict each other (a prerequisite is missing or excluded)"
+        )
+    return st
+
+
+def conditioned_structure(
+    scenario: Scenario, fixed_in: frozenset[int], fixed_out: frozenset[int]
+) -> DealStructure | None:
+    """As :func:`compile_structure`, with some moves (by index) fixed in or out; ``None`` if infeasible."""
     ids = scenario.move_ids
     index = {m: i for i, m in enumerate(ids)}
     n = len(ids)
@@ -211,6 +232,7 @@ def compile_structure(scenario: Scenario) -> DealStructure:
 
     reversible_sq = scenario.analysis.reverse_status_quo
     forced = {i for i, m in enumerate(scenario.moves) if m.in_force and not (reversible_sq and m.reversible)}
+    forced |= fixed_in
     stack = list(forced)
     while stack:  # whatever a forced move needs is forced too
         i = stack.pop()
@@ -218,7 +240,9 @@ def compile_structure(scenario: Scenario) -> DealStructure:
             if r not in forced:
                 forced.add(r)
                 stack.append(r)
-    impossible = {i for i in range(n) if i not in forced and excl[i] & forced}
+    if forced & fixed_out or any(excl[i] & forced for i in forced):
+        return None
+    impossible = {i for i in range(n) if i not in forced and excl[i] & forced} | set(fixed_out)
     changed = True
     while changed:  # a move that needs an impossible move is impossible
         changed = False
@@ -292,9 +316,10 @@ def _enumerate(
 ) -> Component:
     """Every feasible subset of one component, grown move by move in prerequisite order."""
     if len(members) > _KEY_BITS:
-        raise AnalysisError(
+        raise ComponentTooLarge(
             f"{len(members)} moves are linked by prerequisites, exclusions or interactions "
-            f"({', '.join(ids[m] for m in members[:5])}, ...); at most {_KEY_BITS} can be analysed together"
+            f"({', '.join(ids[m] for m in members[:5])}, ...); at most {_KEY_BITS} can be analysed together",
+            tuple(members),
         )
     mset = set(members)
     order: list[int] = []
@@ -319,10 +344,11 @@ def _enumerate(
                 ok &= ~((masks >> local[x]) & 1).astype(bool)
         masks = np.concatenate([masks, masks[ok] | np.int64(1 << j)])
         if masks.shape[0] > COMPONENT_LIMIT:
-            raise AnalysisError(
-                f"the {len(order)} linked moves {', '.join(ids[o] for o in order[:6])}"
-                f"{', ...' if len(order) > 6 else ''} have more than {COMPONENT_LIMIT:,} feasible "
-                "combinations; split them (fewer shared prerequisites, exclusions or interactions)"
+            raise ComponentTooLarge(
+                f"the {len(members)} linked moves {', '.join(ids[o] for o in members[:6])}"
+                f"{', ...' if len(members) > 6 else ''} have more than {COMPONENT_LIMIT:,} feasible "
+                "combinations; split them (fewer shared prerequisites, exclusions or interactions)",
+                tuple(members),
             )
     bits = ((masks[:, None] >> np.arange(len(order), dtype=np.int64)[None, :]) & 1).astype(np.int64)
     count = bits.sum(axis=1).astype(np.int64)

@@ -36,8 +36,16 @@ from detente.model.errors import AnalysisError
 from detente.model.scenario import Scenario
 
 from .bargaining import SOLUTIONS, Lottery, discrete_solutions, hull_solutions, rubinstein
-from .deal_frontier import Frontier, enumerate_packages, merge_frontier
-from .deal_structure import SCALE, DealStructure, ValueTable, compile_structure, quantise, value_table
+from .deal_frontier import Frontier, branch_frontier, enumerate_packages, merge_frontier
+from .deal_structure import (
+    SCALE,
+    ComponentTooLarge,
+    DealStructure,
+    ValueTable,
+    compile_structure,
+    quantise,
+    value_table,
+)
 
 __all__ = [
     "AUTO_ENUMERATE",
@@ -215,12 +223,10 @@ def _to_float(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=float) / SCALE
 
 
-def utility_int(
-    st: DealStructure, scenario: Scenario, moves: frozenset[str], mv: np.ndarray, iv: np.ndarray
-) -> np.ndarray:
+def utility_int(scenario: Scenario, moves: frozenset[str], mv: np.ndarray, iv: np.ndarray) -> np.ndarray:
     """Exact (quantised) utility of any set of moves under integer value tables."""
-    index = {m: i for i, m in enumerate(st.move_ids)}
-    u = np.zeros(len(st.parties), dtype=np.int64)
+    index = {m: i for i, m in enumerate(scenario.move_ids)}
+    u = np.zeros(len(scenario.parties), dtype=np.int64)
     for m in moves:
         u = u + mv[index[m]]
     for k, inter in enumerate(scenario.interactions):
@@ -229,27 +235,47 @@ def utility_int(
     return u
 
 
-def disagreement_int(
-    st: DealStructure, scenario: Scenario, mv: np.ndarray, iv: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def disagreement_int(scenario: Scenario, mv: np.ndarray, iv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The status quo's utility and the disagreement point, both quantised."""
-    sq = utility_int(st, scenario, scenario.status_quo, mv, iv)
+    sq = utility_int(scenario, scenario.status_quo, mv, iv)
     res = [p.reservation for p in scenario.parties]
-    d = np.array(
-        [sq[j] if r is None else int(quantise(np.array([r]))[0]) for j, r in enumerate(res)], dtype=np.int64
-    )
-    return sq, d
+    d = [sq[j] if r is None else int(quantise(np.array([r]))[0]) for j, r in enumerate(res)]
+    return sq, np.array(d, dtype=np.int64)
+
+
+def structure_of(scenario: Scenario) -> DealStructure | None:
+    """The deal structure, or ``None`` when a group of linked moves is too large to enumerate."""
+    try:
+        return compile_structure(scenario)
+    except ComponentTooLarge:
+        return None
 
 
 def compute_frontier(
-    st: DealStructure, mv: np.ndarray, iv: np.ndarray, method: Method = "auto"
+    scenario: Scenario, st: DealStructure | None, mv: np.ndarray, iv: np.ndarray, method: Method = "auto"
 ) -> tuple[Frontier, str]:
-    """The exact frontier with the chosen method (``auto``: enumerate small spaces, merge the rest)."""
+    """The exact frontier with the chosen method (``auto``: enumerate small spaces, merge the rest).
+
+    ``st`` is :func:`structure_of` the scenario; when it is ``None`` the space is solved by
+    conditioning on hub moves (:func:`detente.analysis.deal_frontier.branch_frontier`).
+    """
     if method not in ("auto", "enumerate", "merge"):
         raise AnalysisError(f"unknown method {method!r}; expected auto, enumerate or merge")
+    if st is None:
+        if method == "enumerate":
+            compile_structure(scenario)  # raises the error that names the moves
+        return branch_frontier(scenario, mv, iv), "merge+branch"
     if method == "enumerate" or (method == "auto" and st.n_feasible <= AUTO_ENUMERATE):
         return enumerate_packages(st, mv, iv), "enumerate"
     return merge_frontier(st, mv, iv), "merge"
+
+
+def frontier_packages(st: DealStructure | None, front: Frontier) -> list[frozenset[str]]:
+    """The moves of each frontier package."""
+    if front.packages is not None:
+        return front.packages
+    assert st is not None
+    return [st.package(c) for c in front.choice]
 
 
 def analyse_deals(
@@ -289,13 +315,13 @@ def analyse_deals(
     >>> ds.has_agreement, ds.solutions["nash"].agreement
     (False, False)
     """
-    st = compile_structure(scenario)
+    st = structure_of(scenario)
     table = values if values is not None else value_table(scenario)
     mv, iv = quantise(table.moves), quantise(table.interactions)
-    front, used = compute_frontier(st, mv, iv, method)
-    sq_u, d_int = disagreement_int(st, scenario, mv, iv)
+    front, used = compute_frontier(scenario, st, mv, iv, method)
+    sq_u, d_int = disagreement_int(scenario, mv, iv)
     parties = scenario.party_ids
-    packages = [st.package(c) for c in front.choice]
+    packages = frontier_packages(st, front)
     F = _to_float(front.utility)
     d = _to_float(d_int)
 
@@ -332,7 +358,7 @@ def analyse_deals(
         disagreement=dict(zip(parties, (float(x) for x in d), strict=True)),
         status_quo=status_quo,
         method=used,
-        packages_feasible=st.n_feasible,
+        packages_feasible=front.n_feasible if front.n_feasible is not None else st.n_feasible if st else 0,
         packages_evaluated=front.evaluated,
         frontier=frontier,
         zopa=zopa,
