@@ -442,3 +442,12 @@ def test_careful_strategies_never_risk_more_than_their_exposure_limit(scenario_n
                     limit = sc.party(q).exposure_limit
                     exp = _exposure(sc, q, mine, proposal.moves - mine, first)
                     assert limit is None or exp <= limit + 1e-9, (name, other, str(proposal))
+
+
+def test_step_by_step_fallback_waits_for_the_other_side_but_tit_for_tat_does_not() -> None:
+    slow = mini_korea()
+    slow = slow.replace(moves=tuple(m.model_copy(update={"duration": 3}) for m in slow.moves))
+    sbs = versus(make_strategy("step-by-step", roadmap=[]), Cheater(when=-1), sc=slow)
+    tft = versus("tit-for-tat", Cheater(when=-1), sc=slow)
+    assert [e.period for e in proposals(sbs, "USA")][:2] == [0, 4]  # DPRK's first move is in force at 3
+    assert [e.period for e in proposals(tft, "USA")][:2] == [0, 2]
