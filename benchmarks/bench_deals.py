@@ -59,12 +59,16 @@ def independent_scenario(n: int, seed: int = 0) -> Scenario:
     )  # fmt: skip
 
 
-def constrained_scenario(n: int, seed: int = 0, ranged: bool = False, group: int = 6) -> Scenario:
+def constrained_scenario(
+    n: int, seed: int = 0, ranged: bool = False, group: int = 6, framework: bool = False
+) -> Scenario:
     """``n`` moves in issue groups of ``group``: a prerequisite chain, an exclusion and an interaction each.
 
     Each group looks like one negotiation issue: a first step, a bigger step that requires
     it, an alternative that excludes the bigger step, and a bonus when two steps come
-    together. With ``ranged`` every value is a ``[low, likely, high]`` range.
+    together. With ``ranged`` every value is a ``[low, likely, high]`` range. With
+    ``framework`` one more move (a framework agreement) is a prerequisite of every group's
+    first step, which links all moves into one group too large to enumerate.
     """
     rng = np.random.default_rng(seed)
     moves: list[dict[str, Any]] = []
@@ -83,6 +87,8 @@ def constrained_scenario(n: int, seed: int = 0, ranged: bool = False, group: int
             move: dict[str, Any] = {"id": mid, "by": by, "title": mid, "value": {"A": val(a), "B": val(b)}}
             if j in (1, 3) and j - 1 >= 0:
                 move["requires"] = [ids[j - 1]]
+            if j == 0 and framework:
+                move["requires"] = ["framework"]
             if j == 2 and len(ids) > 1:
                 move["excludes"] = [ids[1]]
             if j == 5:
@@ -90,6 +96,8 @@ def constrained_scenario(n: int, seed: int = 0, ranged: bool = False, group: int
             moves.append(move)
         if len(ids) >= 4:
             inters.append({"moves": [ids[0], ids[3]], "value": {"A": round(float(rng.normal(0.3, 0.3)), 3)}})
+    if framework:
+        moves.append({"id": "framework", "by": "A", "title": "framework", "value": {"A": -0.5, "B": 1.0}})
     return Scenario.model_validate(
         {"detente": 1, "id": f"constrained-{n}", "title": "constrained moves",
          "parties": [{"id": "A", "discount": 0.95}, {"id": "B", "discount": 0.9}],
@@ -162,6 +170,16 @@ def main(quick: bool = False) -> dict[str, Any]:
         "has_agreement": dc.has_agreement,
     }
 
+    s4 = constrained_scenario(n_con, framework=True)
+    t_fw, dfw = _timed(lambda: analyse_deals(s4), reps)
+    out["framework"] = {
+        "moves": n_con + 1,
+        "packages": dfw.packages_feasible,
+        "method": dfw.method,
+        "frontier": len(dfw.frontier),
+        "seconds": t_fw,
+    }
+
     s3 = constrained_scenario(n_smp, seed=1, ranged=True)
     t_smp, smp = _timed(lambda: sample_deals(s3, samples, seed=0), 1)
     out["sampling"] = {
@@ -183,6 +201,9 @@ def main(quick: bool = False) -> dict[str, Any]:
           f"detente {i['speedup_vs_negmas'] or float('nan'):.0f}x faster")  # fmt: skip
     print(f"{f'{n_con} constrained moves: frontier + solutions':<44}{c['seconds']:>10.4f}  "
           f"{c['packages']:,} packages, {c['evaluated']:,} evaluated, frontier {c['frontier']}")  # fmt: skip
+    fw = out["framework"]
+    print(f"{'  + a framework move every group needs':<44}{fw['seconds']:>10.4f}  "
+          f"{fw['packages']:,} packages, {fw['method']}, frontier {fw['frontier']}")  # fmt: skip
     print(f"{f'{samples} samples of {n_smp} ranged moves':<44}{m['seconds']:>10.4f}  "
           f"{m['packages_seen']} packages ever on the frontier")  # fmt: skip
     return out

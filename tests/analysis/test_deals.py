@@ -422,3 +422,29 @@ def test_large_independent_space_merges_exactly() -> None:
     assert a.frontier == b.frontier
     assert {k: v.moves for k, v in a.solutions.items()} == {k: v.moves for k, v in b.solutions.items()}
     assert b.packages_evaluated < a.packages_evaluated
+
+
+def test_many_parties_beyond_the_limit_is_a_clear_error() -> None:
+    import detente.analysis.deal_frontier as fr_mod
+
+    rng = np.random.default_rng(1)
+    parties = [{"id": f"P{j}"} for j in range(4)]
+    moves = [
+        {
+            "id": f"m{i:02d}",
+            "by": "P0",
+            "title": "m",
+            "value": {f"P{j}": round(float(rng.normal()), 2) for j in range(4)},
+        }
+        for i in range(14)
+    ]
+    s = _scenario(moves, parties=parties)
+    full = analyse_deals(s, method="merge")
+    assert {p.moves for p in full.frontier} == {
+        p.moves for p in analyse_deals(s, method="enumerate").frontier
+    }
+    assert full.rubinstein is None and "two parties" in full.rubinstein_note
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fr_mod, "MERGE_LIMIT", 200)
+        with pytest.raises(AnalysisError, match="exact analysis is limited"):
+            analyse_deals(s, method="merge")
