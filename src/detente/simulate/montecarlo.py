@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ __all__ = [
     "run_chunk",
     "run_jobs",
     "settings_for",
+    "settings_json",
     "simulate",
     "summarise",
     "validate_strategies",
@@ -284,9 +286,22 @@ class MonteCarloResult:
             "runs": self.runs,
             "seed": self.job.seed,
             "backend": self.backend,
+            "sample_values": self.job.sample_values,
+            "settings": settings_json(self.job.settings),
             "confidence": confidence,
             "outcomes": self.distribution(confidence),
         }
+
+
+def settings_json(settings: SimulationSettings | None) -> dict[str, Any] | None:
+    """Engine settings as JSON (``None`` for the engine's defaults); targets sorted."""
+    if settings is None:
+        return None
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        out[f.name] = sorted(value) if isinstance(value, frozenset) else value
+    return out
 
 
 def run_jobs(
