@@ -612,3 +612,11 @@ def test_golden_transcript() -> None:
     r = play(scenario(), {"A": make_strategy("tit-for-tat"), "B": make_strategy("tit-for-tat")}, seed=2024)
     assert "\n".join(str(e) for e in r.trace) == GOLDEN
     assert r.utilities == pytest.approx({"A": 18.229409270380003, "B": 5.046812224130071}, abs=1e-12)
+
+
+def test_an_exchange_whose_asks_are_already_settled_is_not_turned_into_a_gift() -> None:
+    sc = quiet()
+    a = Scripted(proposals={0: P(asks={"b-relief"}), 2: P({"a-freeze"}, {"b-relief"})})
+    r = play(sc, {"A": a, "B": Scripted()}, seed=0)
+    assert [e.period for e in r.entries("proposal")] == [0]
+    assert "a-freeze" not in r.in_force
