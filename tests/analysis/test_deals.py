@@ -448,3 +448,15 @@ def test_many_parties_beyond_the_limit_is_a_clear_error() -> None:
         mp.setattr(fr_mod, "MERGE_LIMIT", 200)
         with pytest.raises(AnalysisError, match="exact analysis is limited"):
             analyse_deals(s, method="merge")
+
+
+def test_explicit_value_tables() -> None:
+    from detente.analysis.deal_structure import ValueTable, value_table
+
+    s = _scenario([_move("a", 2, -1), _move("b", -1, 2)])
+    high = value_table(s)
+    t = ValueTable(high.parties, high.moves * 2, high.interactions)
+    assert analyse_deals(s).solutions["nash"].utility == {"A": 1.0, "B": 1.0}
+    assert analyse_deals(s, values=t).solutions["nash"].utility == {"A": 2.0, "B": 2.0}
+    with pytest.raises(AnalysisError, match="value table"):
+        analyse_deals(s, values=ValueTable(high.parties, high.moves[:1], high.interactions))

@@ -317,6 +317,15 @@ def analyse_deals(
     """
     st = structure_of(scenario)
     table = values if values is not None else value_table(scenario)
+    k = len(scenario.parties)
+    if table.moves.shape != (len(scenario.moves), k) or table.interactions.shape != (
+        len(scenario.interactions),
+        k,
+    ):
+        raise AnalysisError(
+            f"the value table has shapes {table.moves.shape} and {table.interactions.shape}; expected "
+            f"{(len(scenario.moves), k)} (moves x parties) and {(len(scenario.interactions), k)} (interactions x parties)"
+        )
     mv, iv = quantise(table.moves), quantise(table.interactions)
     front, used = compute_frontier(scenario, st, mv, iv, method)
     sq_u, d_int = disagreement_int(scenario, mv, iv)

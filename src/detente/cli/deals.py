@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
@@ -50,6 +51,8 @@ def deals(
     from detente.analysis.deals import analyse_deals
 
     with guarded():
+        if plot is not None and plot.suffix.lower() not in (".png", ".html"):
+            raise ScenarioError.single(str(plot), "cannot plot to this file; expected a .png or .html file")
         s = load_scenario_arg(scenario)
         ds = analyse_deals(s, first_proposer=first, method=method)  # type: ignore[arg-type]
         sampling = sample_deals(s, samples, seed=seed, method=method) if samples else None  # type: ignore[arg-type]
