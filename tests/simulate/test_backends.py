@@ -154,3 +154,19 @@ def test_same_seed_same_result_on_dask(fake: ModuleType) -> None:
         assert doc.pop("backend") == "dask"
         assert json.dumps(doc, sort_keys=True) == reference
         assert seen[-1] == 150
+
+
+def test_real_engine_same_results_on_every_backend() -> None:
+    """The real engine on korea-2019: counts exact, utilities to 1e-12 (see docs: hash-order caveat)."""
+    import numpy as np
+
+    from detente.scenarios import load_builtin
+
+    s = load_builtin("korea-2019")
+    pair = {"USA": "grit", "DPRK": "freeze-for-freeze"}
+    reference = simulate(s, pair, runs=4, seed=8).outcomes
+    for name in ("processes", "dask"):
+        with make_backend(name, workers=2) as b:
+            out = simulate(s, pair, runs=4, seed=8, backend=b).outcomes
+        np.testing.assert_allclose(out, reference, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(out[:, :7], reference[:, :7])  # every scalar outcome but utilities
