@@ -131,7 +131,7 @@ def _registered() -> list[str]:
 @contextmanager
 def _progress(total: int, show: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr for long runs in a terminal (never on stdout)."""
-    if not show or total < 200 or not err_console.is_terminal:
+    if not show or total < 20 or not err_console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -158,7 +158,7 @@ def _fmt(entry: dict[str, Any] | None, pct: bool = False) -> tuple[str, str]:
 def simulate(
     scenario: str = typer.Argument("korea-2019", help=SCENARIO_HELP),
     strategy: list[str] = STRATEGY_OPT,
-    runs: int = typer.Option(1000, "--runs", "-n", min=1, help=RUNS_HELP),
+    runs: int = typer.Option(200, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
     json_out: bool = JSON_OPT,
     backend: str = BACKEND_OPT,
@@ -247,7 +247,7 @@ def compare(
     strategy: list[str] = typer.Option(
         [], "--strategy", "-s", metavar="PARTY=SPEC", help="Fixed strategy for any other party."
     ),
-    runs: int = typer.Option(200, "--runs", "-n", min=1, help=RUNS_HELP),
+    runs: int = typer.Option(50, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
     json_out: bool = JSON_OPT,
     backend: str = BACKEND_OPT,
@@ -332,7 +332,7 @@ def tournament(
         None, help="Two-party scenarios (built-in names or files; default: korea-2019)."
     ),
     strategies: str | None = typer.Option(None, "--strategies", help=STRATEGIES_HELP),
-    runs: int = typer.Option(100, "--runs", "-n", min=1, help=RUNS_HELP),
+    runs: int = typer.Option(20, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
     json_out: bool = JSON_OPT,
     backend: str = BACKEND_OPT,

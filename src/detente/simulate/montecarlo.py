@@ -337,7 +337,7 @@ def simulate(
     scenario: Scenario,
     strategies: Mapping[str, str],
     *,
-    runs: int = 1000,
+    runs: int = 200,
     seed: int = 0,
     settings: SimulationSettings | None = None,
     sample_values: bool = True,
