@@ -30,7 +30,7 @@ app = typer.Typer(
 )
 
 # Order matters: it is the order of `detente --help` and of the sections of `detente run`.
-COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "runs", "report", "webapp")
+COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "backtest", "runs", "report", "webapp")
 
 
 def command_modules() -> list[ModuleType]:
