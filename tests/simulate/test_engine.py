@@ -620,3 +620,51 @@ def test_an_exchange_whose_asks_are_already_settled_is_not_turned_into_a_gift() 
     r = play(sc, {"A": a, "B": Scripted()}, seed=0)
     assert [e.period for e in r.entries("proposal")] == [0]
     assert "a-freeze" not in r.in_force
+
+
+def three_parties() -> Scenario:
+    return Scenario.model_validate(
+        {
+            "detente": 1,
+            "id": "three",
+            "title": "Three",
+            "time": {"horizon": 4},
+            "parties": [{"id": "A"}, {"id": "B"}, {"id": "C"}],
+            "moves": [
+                {"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": 1, "C": 1}},
+                {"id": "b1", "by": "B", "title": "b1", "value": {"A": 2, "B": -1}},
+                {"id": "c1", "by": "C", "title": "c1", "value": {"A": 2, "C": -1}},
+            ],
+        }
+    )
+
+
+def test_every_other_party_must_accept() -> None:
+    sc = three_parties()
+    prop = {0: P({"a1"}, {"b1"})}
+    no = play(sc, {"A": Scripted(proposals=prop), "B": Scripted(), "C": Scripted(accept=False)}, seed=0)
+    assert [e.kind for e in no.trace] == ["proposal", "accept", "reject"] and not no.agreement
+    yes = play(sc, {"A": Scripted(proposals=prop), "B": Scripted(), "C": Scripted()}, seed=0)
+    assert yes.agreement and yes.in_force == {"a1", "b1"}
+
+
+def test_simultaneous_round_settles_every_proposal_in_party_order() -> None:
+    class Together(Scripted):
+        simultaneous = True
+
+    sc = three_parties()
+    r = play(
+        sc,
+        {
+            "A": Together(proposals={0: P({"a1"}, {"b1"})}),
+            "B": Scripted(proposals={0: P({"b1"}, {"a1"})}),  # same exchange: dropped once agreed
+            "C": Scripted(proposals={0: P({"c1"}, {"a1"}), 1: P({"c1"})}),
+        },
+        seed=0,
+    )
+    at0 = [(e.party, e.kind) for e in r.trace if e.period == 0 and e.kind == "proposal"]
+    assert at0 == [("A", "proposal")]  # B's and C's asks are settled by A's deal: nothing left to exchange
+    assert [(e.period, e.party) for e in r.entries("proposal")][1:] == [
+        (1, "C")
+    ]  # every party proposes each round
+    assert r.in_force == {"a1", "b1", "c1"}
