@@ -244,3 +244,20 @@ def test_as_json_shape() -> None:
         "breaches_missed",
     ):
         assert set(o[key]) >= {"mean", "ci"}
+
+
+@given(runs=st.integers(1, 40), chunk=st.integers(1, 50), seed=st.integers(0, 2**32))
+@settings(max_examples=25, deadline=None)
+def test_any_batching_gives_the_same_rows(runs: int, chunk: int, seed: int) -> None:
+    from detente.simulate.backends import InProcessBackend
+
+    class Chunked(InProcessBackend):
+        def chunk_size(self, total: int) -> int:
+            return chunk
+
+    job = MonteCarloJob(RANGED, (("A", "x"), ("B", "y")), seed, play=coin_play, make=str)
+    expected = np.vstack([job.replicate(i) for i in range(runs)])
+    got = simulate(
+        RANGED, {"A": "x", "B": "y"}, runs=runs, seed=seed, backend=Chunked(), play=coin_play, make=str
+    )
+    np.testing.assert_array_equal(got.outcomes, expected)
