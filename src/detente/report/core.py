@@ -193,10 +193,15 @@ class Report:
 
     def write(self, path: str | Path) -> Path:
         """Write the HTML page atomically; return its path."""
+        import os
+
         from detente.model.source import atomic_write
 
         out = Path(path)
         atomic_write(out, self.html())
+        mask = os.umask(0)
+        os.umask(mask)
+        out.chmod(0o666 & ~mask)  # a report is for sharing: the usual file mode, not the temp file's 0600
         return out
 
     def write_figures(self, directory: str | Path) -> list[Path]:

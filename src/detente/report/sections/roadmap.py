@@ -96,6 +96,13 @@ def _chart(result: PlanResult, inputs: ReportInputs) -> list[Figure]:
     return [Figure.from_png("roadmap-stages", title, chart.stage_chart_png(inputs.scenario, result))]
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def render(inputs: ReportInputs) -> Body:
     from ..core import Body
 
@@ -192,7 +199,5 @@ def render(inputs: ReportInputs) -> Body:
             "<h3>What would help</h3><ul>" + "".join(f"<li>{esc(x)}</li>" for x in r.suggestions) + "</ul>"
         )
     if r.notes:
-        parts.append(
-            '<p class="muted">' + " ".join(esc(n if n.endswith(".") else n + ".") for n in r.notes) + "</p>"
-        )
+        parts.append('<p class="muted">' + " ".join(esc(_sentence(n)) for n in r.notes) + "</p>")
     return Body("\n".join(parts), figs, params)

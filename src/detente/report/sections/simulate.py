@@ -134,7 +134,12 @@ def render(inputs: ReportInputs) -> Body:
     worst = min(by_row, key=lambda k: (by_row[k], k))
     parts = [
         f"<p>Each cell plays {esc(rp)}'s strategy (row) against {esc(cp)}'s (column) in "
-        f"{doc['runs']} seeded runs, sampling the uncertain values afresh in each run."
+        f"{doc['runs']} seeded runs, "
+        + (
+            "with every value at its likely point."
+            if doc.get("sample_values") is False
+            else "sampling the uncertain values afresh in each run."
+        )
         + (
             f" Other parties: {esc(', '.join(f'{k} plays {v}' for k, v in doc['fixed'].items()))}."
             if doc.get("fixed")

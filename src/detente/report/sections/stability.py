@@ -24,6 +24,7 @@ ORDER = 50
 
 TREE_CONCEPT = "nash"
 MAX_ROWS = 40
+SHOWN = 10
 NAMES = {"nash": "Nash", "gmr": "GMR", "smr": "SMR", "seq": "SEQ"}
 
 
@@ -130,6 +131,7 @@ def render(inputs: ReportInputs) -> Body:
             cells.append(" ".join(NAMES.get(k, k) for k in concepts if flags[k]) or "unstable")
         cells.append(Raw(f'<span class="good">{esc(", ".join(eq))}</span>') if eq else "—")
         rows.append(cells)
+    header = ["state", "moves (vs the status quo)", *[f"stable for {d}" for d in c.dms], "equilibrium"]
     parts.append("<h3>The status quo and the Nash equilibria</h3>")
     parts.append(
         '<p class="muted">Patterns list the options in order ('
@@ -137,11 +139,11 @@ def render(inputs: ReportInputs) -> Body:
         + "); Y = in force. Each decision maker's column lists the concepts under which the state is "
         "stable for it.</p>"
     )
-    parts.append(
-        table(
-            ["state", "moves (vs the status quo)", *[f"stable for {d}" for d in c.dms], "equilibrium"], rows
-        )
-    )
+    parts.append(table(header, rows[:SHOWN]))
+    if len(rows) > SHOWN:
+        parts.append(f"<details><summary>{len(rows) - SHOWN} more rows</summary>")
+        parts.append(table(header, rows[SHOWN:]))
+        parts.append("</details>")
     if len(rows_states) > MAX_ROWS:
         parts.append(f'<p class="muted">… and {len(rows_states) - MAX_ROWS} more Nash equilibria.</p>')
     if tree is not None:
@@ -154,7 +156,8 @@ def render(inputs: ReportInputs) -> Body:
         if tree.unreached:
             pats = ", ".join(c.pattern(t) for t in tree.unreached)
             parts.append(
-                f"<p>Not reached from the status quo by improvements alone: <code>{esc(pats)}</code>.</p>"
+                f"<details><summary>{len(tree.unreached)} Nash equilibria are not reached from the status quo "
+                f"by improvements alone</summary><p><code>{esc(pats)}</code></p></details>"
             )
     params = {"options": list(c.option_ids), "concepts": concepts, "tree": TREE_CONCEPT}
     return Body("\n".join(parts), [], params)
