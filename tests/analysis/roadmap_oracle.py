@@ -29,6 +29,8 @@ class Oracle:
         self.target = sorted(set(target) - s.status_quo)
         self.tol = tolerance
         self.max_stages = max_stages
+        self._renege: dict[tuple[str, frozenset[str]], float] = {}
+        self._memo: dict[tuple[frozenset[str], frozenset[str], int], set[tuple[str, object]]] = {}
 
     # ------------------------------------------------------------------ groups
     def all_groups(self) -> set[tuple[str, object]]:
@@ -52,11 +54,19 @@ class Oracle:
     # ------------------------------------------------------------------ prefix checks
     def stage_breaks(self, done: Stages, stage: frozenset[str]) -> set[tuple[str, object]]:
         """Groups that adding ``stage`` after ``done`` breaks (past-only constraints)."""
+        earlier = frozenset().union(*done) if done else frozenset()
+        key = (earlier, stage, len(done))
+        if key not in self._memo:
+            self._memo[key] = self._stage_breaks(earlier, len(done), stage)
+        return self._memo[key]
+
+    def _stage_breaks(
+        self, earlier: frozenset[str], n_done: int, stage: frozenset[str]
+    ) -> set[tuple[str, object]]:
         out: set[tuple[str, object]] = set()
         s = self.s
         if len({s.move(m).by for m in stage}) < 2:
             out.add(("reciprocity", None))
-        earlier = set().union(*done) if done else set()
         for m in stage:
             for r in s.move(m).requires:
                 if r not in s.status_quo and r not in earlier:
@@ -80,7 +90,7 @@ class Oracle:
                         exposure -= self.v(p, m)
                 if max(0.0, exposure) > limit + TOL:
                     out.add(("exposure", p))
-        if self.max_stages is not None and len(done) + 1 > self.max_stages:
+        if self.max_stages is not None and n_done + 1 > self.max_stages:
             out.add(("max-stages", None))
         return out
 
@@ -104,8 +114,14 @@ class Oracle:
         return total
 
     def renege_value(self, p: str, stages: Stages, k: int) -> float:
+        done = frozenset().union(*stages[:k]) if k else frozenset()
+        key = (p, done)
+        if key not in self._renege:
+            self._renege[key] = self._renege_value(p, done)
+        return self._renege[key]
+
+    def _renege_value(self, p: str, done: frozenset[str]) -> float:
         s = self.s
-        done = set().union(*stages[:k]) if k else set()
         total = 0.0
         for t in range(s.time.horizon):
             state = set(s.status_quo) | done
@@ -124,6 +140,15 @@ class Oracle:
                     out.add(("self-enforcement", p))
         return out
 
+    def renege_ok(self, stages: Stages, on: set[tuple[str, object]]) -> bool:
+        for k in range(len(stages) + 1):
+            for p in self.s.party_ids:
+                if ("self-enforcement", p) in on and self.continue_value(p, stages, k) < self.renege_value(
+                    p, stages, k
+                ) - 1e-6:
+                    return False
+        return True
+
     # ------------------------------------------------------------------ whole sequences
     def breaks(self, stages: Stages) -> set[tuple[str, object]]:
         out: set[tuple[str, object]] = set()
@@ -140,10 +165,8 @@ class Oracle:
 
         def rec(done: Stages, left: list[str]) -> Iterator[Stages]:
             if not left:
-                if n_stages is None or len(done) == n_stages:
-                    checks_renege = any(g[0] == "self-enforcement" for g in on)
-                    if not (checks_renege and self.renege_breaks(done) & on):
-                        yield list(done)
+                if (n_stages is None or len(done) == n_stages) and self.renege_ok(done, on):
+                    yield list(done)
                 return
             if n_stages is not None and len(done) >= n_stages:
                 return
@@ -167,4 +190,23 @@ class Oracle:
         return None if self.target else 0
 
     def exists(self, groups: set[tuple[str, object]]) -> bool:
-        return next(iter(self.roadmaps(groups)), None) is not None
+        if any(g[0] == "self-enforcement" for g in groups):
+            return next(iter(self.roadmaps(groups)), None) is not None
+        # past-only constraints: whether a prefix can go on depends only on what is done and how many stages
+        # it took, so a search over those states (no sequence enumeration) decides it
+        full = frozenset(self.target)
+        seen: set[tuple[frozenset[str], int]] = set()
+        stack: list[tuple[frozenset[str], int]] = [(frozenset(), 0)]
+        while stack:
+            done, k = stack.pop()
+            if done == full:
+                return True
+            if (done, k) in seen:
+                continue
+            seen.add((done, k))
+            left = sorted(full - done)
+            for mask in range(1, 1 << len(left)):
+                stage = frozenset(left[i] for i in range(len(left)) if mask >> i & 1)
+                if not (self._stage_breaks(done, k, stage) & groups):
+                    stack.append((done | stage, k + 1))
+        return False

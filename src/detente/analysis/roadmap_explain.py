@@ -81,7 +81,7 @@ class _Models:
         if st == "infeasible":
             idx = set(solver.sufficient_assumptions_for_infeasibility())
             core = [k for k in on if model.lits[k].index in idx] or list(on)
-            if model.K < len(self.inst.moves):  # fewer slots stand for reciprocity or the cap: keep them
+            if len(self.inst.moves) > model.K:  # fewer slots stand for reciprocity or the cap: keep them
                 core += [k for k in on if k[0] in ("reciprocity", "max-stages") and k not in core]
         return st, stages, core
 

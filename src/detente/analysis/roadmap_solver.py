@@ -312,20 +312,44 @@ def solve(
     lo, hi = stage_bounds(inst, max_stages)
     if hi < lo:
         return done("infeasible", None)
-    # any roadmap at all (and an upper bound on the stage count)
-    glob = RoadmapModel(inst, hi, exact=False, objective=objective, max_stages=max_stages)
-    status, best, _ = glob.run(left() if objective != "fewest-stages" else left() / 2)
-    if status == "infeasible" or best is None:
-        return done(status, None)
-    if objective != "fewest-stages" or status == "optimal":
-        return done(status, best)
-    # fewest stages: prove that no smaller count works, trying each from the bound up
+    # fewest stages: one model per stage count, from the prerequisite bound up; the first
+    # count that works is optimal when every smaller one was proven impossible
     proven = True
-    for k in range(lo, len(best)):
-        model = RoadmapModel(inst, k, exact=True)
-        st, stages, _ = model.run(left())
+    first: tuple[int, list[frozenset[str]]] | None = None
+    for k in range(lo, hi + 1):
+        if time.monotonic() >= deadline:
+            proven = False
+            break
+        st, stages, _ = RoadmapModel(inst, k, exact=True).run(left())
         if stages is not None:
-            return done("optimal" if proven else "feasible", stages)
+            first = (k, stages)
+            break
         if st != "infeasible":
             proven = False
-    return done("optimal" if proven else "feasible", best)
+    if first is None:
+        return done("infeasible" if proven else "unknown", None)
+    if objective == "fewest-stages":
+        return done("optimal" if proven else "feasible", first[1])
+    # other objectives: the best over every stage count from there up
+    best = (_score(inst, objective, first[1]), first[1])
+    complete = True
+    for k in range(first[0], hi + 1):
+        if time.monotonic() >= deadline:
+            complete = False
+            break
+        st, stages, _ = RoadmapModel(inst, k, exact=True, objective=objective).run(left())
+        if stages is not None:
+            best = max(best, (_score(inst, objective, stages), stages), key=lambda x: x[0])
+        if st not in ("optimal", "infeasible"):
+            complete = False
+    return done("optimal" if complete else "feasible", best[1])
+
+
+def _score(inst: Instance, objective: str, stages: list[frozenset[str]]) -> tuple[float, int]:
+    """Higher is better: -(total time) or the minimum slack (to 1e-6), then fewer stages."""
+    got, _, _ = evaluate(inst, stages)
+    if objective == "fastest":
+        return (-float(sum(st.duration for st in got)), -len(stages))
+    slack = [st.received[p] - (1 - inst.tolerance) * st.given[p] for st in got for p in inst.parties]
+    slack += [lim - st.exposure[p] for st in got for p, lim in inst.limit.items() if lim is not None]
+    return (round(min(slack), 6), -len(stages))

@@ -1,0 +1,116 @@
+"""Roadmap planner benchmark: optimal fewest-stages roadmaps of large random targets (CP-SAT).
+
+Cases (targets from the tracker; see docs/roadmap.md):
+
+1. ``30-moves``: a 30-move target, fewest stages, proven optimal (target < 10 s).
+2. ``60-moves``: a 60-move target, a feasible roadmap or a proven "none" (target < 60 s).
+3. ``60-moves-none``: the same target with tight exposure limits, so that no roadmap exists
+   although no total rules it out: the time to prove "none" and explain it.
+
+Scenarios are random but seeded: two parties with per-month discounts 0.98 and 0.97 and
+exposure limits; moves come in reciprocal pairs (a move's value to the other side is 1.0 to
+1.6 times its cost to its maker; both moves of a pair reversible, with lags 1-3, or both
+not; durations 0-6 months); about a third of the moves require an earlier move of the same
+side. The solver runs on 2 workers (the project's machines have 2 cores). Times are medians.
+
+Run with ``make bench`` or ``python -m benchmarks roadmap``; ``main(quick=True)`` is the
+smoke-test size.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+
+from detente.analysis.roadmap import plan
+from detente.model.scenario import Scenario
+
+__all__ = ["CASES", "main", "random_scenario"]
+
+CASES: dict[str, dict[str, Any]] = {
+    "30-moves": {"n": 30, "limit": 3.0, "repeats": 3, "target_s": 10.0, "seed": 1},
+    "60-moves": {"n": 60, "limit": 3.0, "repeats": 3, "target_s": 60.0, "seed": 2},
+    "60-moves-none": {"n": 60, "limit": 0.4, "repeats": 1, "target_s": 60.0, "seed": 2},
+}
+QUICK: dict[str, dict[str, Any]] = {
+    "8-moves": {"n": 8, "limit": 3.0, "repeats": 1, "seed": 1},
+}
+
+
+def random_scenario(n: int, seed: int, limit: float = 3.0, horizon: int = 36) -> Scenario:
+    """A seeded two-party scenario of ``n`` moves (n even) in reciprocal pairs."""
+    rng = np.random.default_rng(seed)
+    moves: list[dict[str, Any]] = []
+    by_side: dict[str, list[str]] = {"A": [], "B": []}
+    for i in range(n // 2):
+        reversible = bool(rng.random() < 0.3)
+        for side, other in (("A", "B"), ("B", "A")):
+            cost = round(float(rng.uniform(0.5, 2.5)), 1)
+            worth = round(cost * float(rng.uniform(1.0, 1.6)), 1)
+            mid = f"{side.lower()}{i:02d}"
+            requires = []
+            if by_side[side] and rng.random() < 0.35:
+                requires = [
+                    by_side[side][int(rng.integers(max(0, len(by_side[side]) - 4), len(by_side[side])))]
+                ]
+            moves.append(
+                {
+                    "id": mid, "by": side, "title": mid, "value": {side: -cost, other: worth},
+                    "reversible": reversible, "reversal_lag": int(rng.integers(1, 4)) if reversible else 0,
+                    "duration": int(rng.integers(0, 7)), "requires": requires,
+                }
+            )  # fmt: skip
+            by_side[side].append(mid)
+    return Scenario.model_validate(
+        {
+            "detente": 1, "id": f"bench-{n}-{seed}", "title": f"benchmark {n} moves", "time": {"horizon": horizon},
+            "parties": [
+                {"id": "A", "discount": 0.98, "exposure_limit": limit},
+                {"id": "B", "discount": 0.97, "exposure_limit": limit},
+            ],
+            "moves": moves,
+        }
+    )  # fmt: skip
+
+
+def run_case(name: str, spec: dict[str, Any], time_limit: float = 120.0) -> dict[str, Any]:
+    s = random_scenario(spec["n"], spec["seed"], spec["limit"])
+    times = []
+    result = None
+    for _ in range(spec["repeats"]):
+        t0 = time.perf_counter()
+        result = plan(s, None, time_limit=time_limit)
+        times.append(time.perf_counter() - t0)
+    assert result is not None
+    out: dict[str, Any] = {
+        "moves": len(result.target),
+        "status": result.status,
+        "stages": len(result.stages),
+        "conflict_sets": len({c.group for c in result.conflicts}),
+        "median_s": round(statistics.median(times), 3),
+        "max_s": round(max(times), 3),
+    }
+    if "target_s" in spec:
+        out["target_s"] = spec["target_s"]
+        out["within_target"] = out["max_s"] < spec["target_s"] and result.status in ("optimal", "infeasible")
+    return out
+
+
+def main(quick: bool = False) -> dict[str, Any]:
+    cases = QUICK if quick else CASES
+    results = {}
+    print(f"{'case':<16}{'moves':>6}{'status':>12}{'stages':>8}{'median s':>10}{'max s':>8}{'target s':>10}")
+    for name, spec in cases.items():
+        r = results[name] = run_case(name, spec)
+        print(
+            f"{name:<16}{r['moves']:>6}{r['status']:>12}{r['stages']:>8}{r['median_s']:>10.2f}{r['max_s']:>8.2f}"
+            f"{r.get('target_s', ''):>10}"
+        )
+    return results
+
+
+if __name__ == "__main__":
+    main()
