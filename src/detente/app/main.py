@@ -2,4 +2,5 @@
 
 from detente.app.ui import main
 
-main()
+if __name__ == "__main__":  # streamlit runs this file as __main__; importing it draws nothing
+    main()
