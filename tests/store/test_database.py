@@ -179,3 +179,16 @@ def test_scenario_hash_is_content_not_spelling() -> None:
     c = scenario_from_text("detente: 1\nid: x\ntitle: X\nparties: [{id: A, discount: 0.9}]\n")
     assert scenario_hash(a) == scenario_hash(b)
     assert scenario_hash(a) != scenario_hash(c)
+
+
+def test_a_duckdb_file_with_nothing_in_it_becomes_a_store(tmp_path: Path) -> None:
+    """As left by a process killed while creating the file (or made by hand with the duckdb shell)."""
+    path = tmp_path / "runs.duckdb"
+    duckdb.connect(str(path)).close()
+    run_id, (_a,) = record_sweep([(Squares(), 3)], RunStore(path), kind="demo")
+    assert RunStore(path).run(run_id).stored == 3
+
+
+def test_creation_leaves_no_temporary_files(tmp_path: Path) -> None:
+    RunStore(tmp_path / "runs.duckdb").list_runs()
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.duckdb"]

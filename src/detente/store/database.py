@@ -86,6 +86,21 @@ _SCHEMA = (
 _LOCKED = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
 
 
+def _tables(con: Any) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def _create_schema(con: Any) -> None:
+    con.execute("BEGIN TRANSACTION")
+    for statement in _SCHEMA:
+        con.execute(statement)
+    con.execute(
+        "INSERT OR IGNORE INTO detente_meta VALUES ('app', ?), ('schema_version', ?)",
+        [APP, str(SCHEMA_VERSION)],
+    )
+    con.execute("COMMIT")
+
+
 class StoreBusyError(DetenteError):
     """Another process kept the results database locked for longer than the lock timeout."""
 
@@ -266,41 +281,57 @@ class RunStore:
             con.execute("COMMIT")
 
     def _prepare(self) -> None:
-        """Check an existing file read-only (refuse foreign ones); create a new store."""
+        """Check an existing file read-only (refuse foreign ones); create a new store atomically."""
         path = self.path
-        if path.exists():
-            if path.is_dir():
-                raise self._refuse("is a directory, not a results database file")
-            with path.open("rb") as fh:
-                head = fh.read(16)
-            if not head:
-                raise self._refuse("is an empty file, not a detente results database")
-            if head[8:12] != DUCKDB_MAGIC:
-                raise self._refuse("is not a detente results database (not a DuckDB file)")
-            with self._raw(read_only=True) as con:
+        if not path.exists():
+            self._create()
+        if path.is_dir():
+            raise self._refuse("is a directory, not a results database file")
+        with path.open("rb") as fh:
+            head = fh.read(16)
+        if not head:
+            raise self._refuse("is an empty file, not a detente results database")
+        if head[8:12] != DUCKDB_MAGIC:
+            raise self._refuse("is not a detente results database (not a DuckDB file)")
+        with self._raw(read_only=True) as con:
+            empty = not _tables(con)
+            if not empty:
                 self._check_meta(con)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if empty:
+            # A DuckDB database holding nothing at all (made by hand, or by an older detente
+            # killed while creating it): there is nothing to overwrite, so make it a store.
             with self._raw(read_only=False) as con:
-                tables = {
-                    r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-                }
-                if tables and "detente_meta" not in tables:  # someone else's database appeared meanwhile
-                    raise self._refuse("is a DuckDB database but not a detente results store")
-                if not tables:
-                    con.execute("BEGIN TRANSACTION")
-                    for statement in _SCHEMA:
-                        con.execute(statement)
-                    con.execute(
-                        "INSERT OR IGNORE INTO detente_meta VALUES ('app', ?), ('schema_version', ?)",
-                        [APP, str(SCHEMA_VERSION)],
-                    )
-                    con.execute("COMMIT")
+                if not _tables(con):
+                    _create_schema(con)
                 self._check_meta(con)
         self._checked = True
 
+    def _create(self) -> None:
+        """Build the empty store in a temporary file, then link it into place unless one appeared."""
+        import duckdb
+
+        path = self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                _create_schema(con)
+            finally:
+                con.close()
+            try:
+                os.link(tmp, path)  # atomic and never replaces a file that exists
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.replace(tmp, path)
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+
     def _check_meta(self, con: Any) -> None:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = _tables(con)
         if "detente_meta" not in tables:
             raise self._refuse("is a DuckDB database but not a detente results store (no detente_meta table)")
         meta = dict(con.execute("SELECT key, value FROM detente_meta").fetchall())
@@ -374,15 +405,20 @@ class RunStore:
         A replicate already stored is left as it is (replicates are deterministic, so a
         second writer of the same replicate has the same numbers).
         """
-        params = [
-            [run_id, job, int(i), [float(x) for x in row]]
-            for job, indices, rows in chunks
-            for i, row in zip(indices, np.asarray(rows, dtype=float), strict=True)
-        ]
-        if not params:
+        by_job: dict[int, tuple[list[int], list[list[float]]]] = {}
+        for job, indices, rows in chunks:
+            idx, vals = by_job.setdefault(int(job), ([], []))
+            idx.extend(int(i) for i in indices)
+            vals.extend(np.asarray(rows, dtype=float).tolist())
+        if not any(idx for idx, _ in by_job.values()):
             return
         with self._transaction() as con:
-            con.executemany("INSERT OR IGNORE INTO replicates VALUES (?, ?, ?, ?)", params)
+            for job, (idx, vals) in by_job.items():
+                # One statement per job: unnest zips the index and row lists (far faster than executemany).
+                con.execute(
+                    "INSERT OR IGNORE INTO replicates SELECT ?, ?, unnest(?::BIGINT[]), unnest(?::DOUBLE[][])",
+                    [run_id, job, idx, vals],
+                )
 
     def finish_run(self, run_id: str, summary: Any = None) -> None:
         """Mark a run complete (and store its summary document, if any)."""

@@ -4,8 +4,9 @@ A sweep is a list of ``(job, runs)``: a job is any picklable object with ``.colu
 and ``.replicate(index) -> row`` whose row depends only on the job and the index (a
 :class:`~detente.simulate.montecarlo.MonteCarloJob`, or a sensitivity study's job).
 :func:`record_sweep` cuts the replicates not yet stored into chunks, runs them on a
-backend a wave at a time, and commits each wave in one transaction. So a sweep killed
-at any moment (even ``SIGKILL``) loses at most the wave in flight, and the same command
+backend a wave at a time, and commits the finished waves in one transaction about once a
+second. So a sweep killed at any moment (even ``SIGKILL``) loses at most the work since
+the last commit, and the same command
 with ``resume=True`` finds the unfinished run by its *sweep key* and computes only the
 missing replicates. The primary key of the ``replicates`` table keeps each replicate
 exactly once; the result is read back from the store in replicate order, so it is
@@ -32,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -186,6 +188,7 @@ def record_sweep(
     backend: Backend | None = None,
     progress: Progress | None = None,
     wave: int | None = None,
+    commit_every: float = 1.0,
 ) -> tuple[str, list[np.ndarray]]:
     """Run a sweep, committing replicates as they complete; return ``(run_id, outcomes per job)``.
 
@@ -205,7 +208,12 @@ def record_sweep(
     backend, progress
         As for :func:`detente.simulate.montecarlo.run_jobs`.
     wave : int, optional
-        Chunks per commit (default: two per worker).
+        Chunks per backend call (default: two per worker).
+    commit_every : float
+        Seconds between commits: finished waves are buffered and committed together once
+        this much time has passed since the last commit (and at the end), so cheap
+        replicates do not pay a transaction each. A kill loses at most the work since the
+        last commit.
 
     Examples
     --------
@@ -247,6 +255,8 @@ def record_sweep(
         per_wave = wave if wave is not None else 2 * backend.workers
         if progress is not None:
             progress(done, total)
+        pending: list[tuple[int, tuple[int, ...], np.ndarray]] = []
+        last_commit = time.monotonic()
         for start in range(0, len(tasks), per_wave):
             batch = tasks[start : start + per_wave]
             base = done
@@ -261,8 +271,12 @@ def record_sweep(
                 [len(idx) for _, idx in batch],
                 relay if progress is not None else None,
             )
-            store.write_replicates(run_id, [(k, idx, r) for (k, idx), r in zip(batch, rows, strict=True)])
+            pending += [(k, idx, r) for (k, idx), r in zip(batch, rows, strict=True)]
             done += sum(len(idx) for _, idx in batch)
+            if time.monotonic() - last_commit >= commit_every:
+                store.write_replicates(run_id, pending)
+                pending, last_commit = [], time.monotonic()
+        store.write_replicates(run_id, pending)
         store.finish_run(run_id)
 
     outcomes = store.outcomes(run_id)
