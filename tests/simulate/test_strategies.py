@@ -451,3 +451,61 @@ def test_step_by_step_fallback_waits_for_the_other_side_but_tit_for_tat_does_not
     tft = versus("tit-for-tat", Cheater(when=-1), sc=slow)
     assert [e.period for e in proposals(sbs, "USA")][:2] == [0, 4]  # DPRK's first move is in force at 3
     assert [e.period for e in proposals(tft, "USA")][:2] == [0, 2]
+
+
+# ----- opportunism: breaches that pay --------------------------------------------------
+def _geo(r: float, a: int, b: int) -> float:
+    """sum_{k=a}^{b} r**k in closed form (0 if b < a)."""
+    if b < a:
+        return 0.0
+    if r == 1.0:
+        return float(b - a + 1)
+    return (r**a - r ** (b + 1)) / (1.0 - r)
+
+
+def _pays(saved: float, stake: float, d: float, q: float, n: int, lag: int) -> bool:
+    gain = saved * _geo(d, lag, n - 1)
+    loss = stake * (_geo(d, 1, n - 1) - _geo(d * (1 - q), 1, n - 1))
+    return gain > loss + 1e-9
+
+
+@pytest.mark.parametrize("d", [0.9, 0.97, 1.0])
+@pytest.mark.parametrize("q", [0.0, 0.05, 0.3, 1.0])
+@pytest.mark.parametrize("n", [1, 2, 12, 200])
+@pytest.mark.parametrize("lag", [0, 2])
+def test_renege_pays_matches_closed_form(d: float, q: float, n: int, lag: int) -> None:
+    from detente.simulate.strategies.offers import renege_pays
+
+    for saved, stake in [(1.0, 2.0), (1.5, 2.0), (2.0, 1.0), (0.5, 0.8), (1.0, 0.0)]:
+        assert renege_pays(saved, stake, discount=d, detection=q, periods=n, lag=lag) == _pays(
+            saved, stake, d, q, n, lag
+        )
+
+
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 1.0])
+def test_opportunist_breaches_exactly_when_it_pays(q: float) -> None:
+    sc = mini_korea()
+    sc = sc.replace(
+        moves=tuple(m.model_copy(update={"verification": q}) if m.id == "d-freeze" else m for m in sc.moves)
+    )
+    r = versus("tit-for-tat", make_strategy("tit-for-tat", opportunistic=True), sc=sc)
+    implemented = {next(iter(e.moves)): e.period for e in r.entries("implement")}
+    breaches = [e for e in r.entries("breach") if e.moves == {"d-freeze"}]
+    start = implemented["d-freeze"]
+    # DPRK decides at each period's renege step after the freeze is in force (committed, relief in force)
+    expected = next(
+        (t for t in range(start + 1, r.periods) if _pays(1.5, 2.0, 0.97, q, r.periods - t, 1)), None
+    )
+    assert (breaches[0].period if breaches else None) == expected
+    if q == 0.0:
+        assert expected == start + 1 and r.breaches_missed >= 1
+    if q == 1.0:
+        assert expected is None or expected >= r.periods - 3  # only in the endgame
+
+
+def test_honest_strategies_never_breach() -> None:
+    sc = mini_korea()
+    sc = sc.replace(moves=tuple(m.model_copy(update={"verification": 0.0}) for m in sc.moves))
+    for name in sorted(NINE):
+        r = versus(name, "tit-for-tat", sc=sc)
+        assert not r.entries("breach"), name

@@ -223,6 +223,7 @@ class _Run:
             proposer=proposer,
             history=History(self.seen[me]),
             view=self.views[me],
+            deals=tuple(b.deals),
         )
 
     # ----- the run --------------------------------------------------------

@@ -170,6 +170,8 @@ class Observation:
         The trace entries this party can see, oldest first.
     view : Perception
         The values as this party sees them.
+    deals : tuple of frozenset of str
+        Every exchange agreed so far (all its moves), oldest first.
     """
 
     period: int
@@ -186,6 +188,7 @@ class Observation:
     proposer: bool
     history: Sequence[TraceEntry]
     view: Perception = field(repr=False)
+    deals: tuple[frozenset[str], ...] = ()
 
     # ----- conveniences for strategies -----------------------------------
     @property

@@ -37,7 +37,10 @@ __all__ = [
     "best_demand",
     "exposure_ok",
     "package_at",
+    "profitable_breaches",
+    "renege_pays",
     "small_exchange",
+    "within_exposure",
 ]
 
 EPS = 1e-9
@@ -238,6 +241,60 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
             pkg = set(rest)
     gives, asks2 = _split(obs, pkg)
     return Proposal(gives, asks2, sequence)
+
+
+def renege_pays(
+    saved: float, at_stake: float, *, discount: float, detection: float, periods: int, lag: int = 0
+) -> bool:
+    """Whether covertly reversing a committed move pays in expectation.
+
+    The move costs its maker ``saved`` per period while in force; reversing it saves that
+    from ``lag`` periods on. The maker expects the other side to withdraw what it gave in
+    the same deal (``at_stake`` per period to the maker) from the period after the breach
+    is found out, found out with probability ``detection`` each period (the period of the
+    breach included). Over ``periods`` periods with per-period ``discount`` ``d``:
+
+    ``gain = saved * sum_{k=lag}^{periods-1} d**k``,
+    ``loss = at_stake * sum_{k=1}^{periods-1} d**k * (1 - (1 - detection)**k)``;
+
+    it pays if ``gain > loss``. (This is the inspectee's side of an inspection game,
+    Avenhaus, von Stengel & Zamir 2002, with the penalty being the partner's withdrawal.)
+
+    >>> renege_pays(1.0, 2.0, discount=0.95, detection=1.0, periods=20)
+    False
+    >>> renege_pays(1.0, 2.0, discount=0.95, detection=0.0, periods=20)
+    True
+    """
+    gain = saved * sum(discount**k for k in range(lag, periods))
+    loss = at_stake * sum(discount**k * (1.0 - (1.0 - detection) ** k) for k in range(1, periods))
+    return gain > loss + EPS
+
+
+def profitable_breaches(obs: Observation) -> frozenset[str]:
+    """Own committed moves in force whose covert reversal pays (see :func:`renege_pays`)."""
+    me, sc = obs.me, obs.scenario
+    out = set()
+    for mid in obs.reversible_in_force(me):
+        cost = -obs.value(me, mid)
+        if mid not in obs.committed or cost <= EPS:
+            continue
+        deal = next((d for d in reversed(obs.deals) if mid in d), frozenset())
+        at_stake = sum(
+            obs.value(me, x)
+            for x in deal
+            if obs.maker(x) != me and x in obs.in_force and sc.move(x).reversible and obs.value(me, x) > 0
+        )
+        move = sc.move(mid)
+        if renege_pays(
+            cost,
+            at_stake,
+            discount=sc.party(me).discount,
+            detection=move.verification,
+            periods=obs.periods_left,
+            lag=move.reversal_lag,
+        ):
+            out.add(mid)
+    return frozenset(out)
 
 
 class Tracker:

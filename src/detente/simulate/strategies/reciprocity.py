@@ -6,7 +6,7 @@ accepts what is balanced in its own eyes, and answers the other side's reversals
 Examples
 --------
 >>> TitForTat(tolerance=0.1).get_params()
-{'tolerance': 0.1, 'min_trust': 0.0}
+{'tolerance': 0.1, 'min_trust': 0.0, 'opportunistic': False}
 >>> Grit().name, FreezeForFreeze.simultaneous
 ('grit', True)
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, Tracker, acceptable, small_exchange
+from .offers import EPS, Tracker, acceptable, profitable_breaches, small_exchange
 
 __all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
 
@@ -28,6 +28,7 @@ class Reciprocal(Strategy):
 
     tolerance: float
     min_trust: float
+    opportunistic: bool = False
     _tracker: Tracker
 
     def validate(self) -> None:
@@ -44,7 +45,11 @@ class Reciprocal(Strategy):
         return self.trusting(obs) and acceptable(obs, proposal, self.tolerance)
 
     def renege(self, obs: Observation) -> frozenset[str]:
-        return self._tracker.answers(obs, self._tracker.defections(obs))
+        return self._tracker.answers(obs, self._tracker.defections(obs)) | self.cheats(obs)
+
+    def cheats(self, obs: Observation) -> frozenset[str]:
+        """With ``opportunistic``: the committed moves whose covert reversal pays."""
+        return profitable_breaches(obs) if self.opportunistic else frozenset()
 
 
 class TitForTat(Reciprocal):
@@ -63,6 +68,10 @@ class TitForTat(Reciprocal):
         Accepted shortfall: received >= (1 - tolerance) x given, on its own scale.
     min_trust : float
         Below this trust it neither proposes nor accepts (0: always engages).
+    opportunistic : bool
+        Also reverse, covertly, any of its committed moves whose reversal pays in expectation
+        given the move's verification and what the other side could withdraw
+        (:func:`~detente.simulate.strategies.offers.renege_pays`): a breach.
 
     References
     ----------
@@ -74,9 +83,10 @@ class TitForTat(Reciprocal):
     description = "Cooperates first with small balanced exchanges; answers each reversal in kind."
     reference = "Axelrod (1984), The Evolution of Cooperation"
 
-    def __init__(self, tolerance: float = 0.2, min_trust: float = 0.0) -> None:
+    def __init__(self, tolerance: float = 0.2, min_trust: float = 0.0, opportunistic: bool = False) -> None:
         self.tolerance = tolerance
         self.min_trust = min_trust
+        self.opportunistic = opportunistic
 
     def propose(self, obs: Observation) -> Proposal | None:
         if not self.trusting(obs):
@@ -103,7 +113,7 @@ class Grit(Reciprocal):
         single concession's cost when it has no limit).
     patience : int
         Initiatives made without reciprocation before it stops making them.
-    tolerance, min_trust : float
+    tolerance, min_trust, opportunistic
         As for :class:`TitForTat`.
 
     References
@@ -118,12 +128,18 @@ class Grit(Reciprocal):
     reference = "Osgood (1962), An Alternative to War or Surrender"
 
     def __init__(
-        self, step: float = 0.5, patience: int = 3, tolerance: float = 0.2, min_trust: float = 0.0
+        self,
+        step: float = 0.5,
+        patience: int = 3,
+        tolerance: float = 0.2,
+        min_trust: float = 0.0,
+        opportunistic: bool = False,
     ) -> None:
         self.step = step
         self.patience = patience
         self.tolerance = tolerance
         self.min_trust = min_trust
+        self.opportunistic = opportunistic
 
     def validate(self) -> None:
         super().validate()
@@ -185,7 +201,7 @@ class FreezeForFreeze(Reciprocal):
 
     Parameters
     ----------
-    tolerance, min_trust : float
+    tolerance, min_trust, opportunistic
         As for :class:`TitForTat`.
 
     References
@@ -200,9 +216,10 @@ class FreezeForFreeze(Reciprocal):
     reference = "China-Russia 'double suspension' proposal (2017); Agreed Framework (1994) freeze"
     simultaneous = True
 
-    def __init__(self, tolerance: float = 0.3, min_trust: float = 0.0) -> None:
+    def __init__(self, tolerance: float = 0.3, min_trust: float = 0.0, opportunistic: bool = False) -> None:
         self.tolerance = tolerance
         self.min_trust = min_trust
+        self.opportunistic = opportunistic
 
     def propose(self, obs: Observation) -> Proposal | None:
         if not self.trusting(obs):
@@ -211,4 +228,4 @@ class FreezeForFreeze(Reciprocal):
         return freeze or small_exchange(obs, self.tolerance)
 
     def renege(self, obs: Observation) -> frozenset[str]:
-        return self._tracker.answers(obs, self._tracker.defections(obs), all_of_them=True)
+        return self._tracker.answers(obs, self._tracker.defections(obs), all_of_them=True) | self.cheats(obs)

@@ -50,6 +50,8 @@ class StepByStep(Reciprocal):
         Balance tolerance, for planning and for accepting.
     min_trust : float
         Below this trust it neither proposes nor accepts.
+    opportunistic : bool
+        As for :class:`~detente.simulate.strategies.reciprocity.TitForTat`.
     plan_time_limit : float
         Seconds the planner may take (once per run; plans are cached per perceived scenario).
 
@@ -71,11 +73,13 @@ class StepByStep(Reciprocal):
         tolerance: float = 0.2,
         min_trust: float = 0.0,
         plan_time_limit: float = 1.0,
+        opportunistic: bool = False,
     ) -> None:
         self.roadmap = roadmap
         self.tolerance = tolerance
         self.min_trust = min_trust
         self.plan_time_limit = plan_time_limit
+        self.opportunistic = opportunistic
 
     def validate(self) -> None:
         super().validate()
