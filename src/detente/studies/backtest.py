@@ -97,7 +97,7 @@ OTHERS_STRATEGY = "tit-for-tat"
 """What every party beyond the main pair plays."""
 PRESSURE, RECIPROCITY = "maximum-pressure", "tit-for-tat"
 DEFAULT_RUNS = 20
-PLAN_TIME_LIMIT = 20.0
+PLAN_TIME_LIMIT = 60.0
 """Seconds the roadmap solver may spend on one case (it reports ``unknown`` if it runs out)."""
 
 Mark = Literal["agree", "disagree", "n/a"]
