@@ -293,10 +293,16 @@ class MonteCarloResult:
         }
 
 
-def settings_json(settings: SimulationSettings | None) -> dict[str, Any] | None:
-    """Engine settings as JSON (``None`` for the engine's defaults); targets sorted."""
+def settings_json(settings: SimulationSettings | None) -> dict[str, Any]:
+    """Engine settings as JSON (``None`` means the engine's defaults, which are written out).
+
+    >>> settings_json(None)["cooling_off"]
+    3
+    """
     if settings is None:
-        return None
+        from detente.simulate.engine import SimulationSettings
+
+        settings = SimulationSettings()
     out: dict[str, Any] = {}
     for f in dataclasses.fields(settings):
         value = getattr(settings, f.name)
