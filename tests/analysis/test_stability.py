@@ -93,6 +93,26 @@ def test_move_operators_match_enumeration(c: Conflict, data: st.DataObject) -> N
             assert imps[s] == min((W[t] for t in ref.improvements(j, s)), default=np.inf)
 
 
+@settings(max_examples=30, deadline=None)
+@given(conflicts(), st.data())
+def test_improvement_moves_recomputed_on_use_match_the_kept_index(c: Conflict, data: st.DataObject) -> None:
+    from detente.analysis import stability
+
+    W = np.array(
+        data.draw(st.lists(st.integers(-3, 3), min_size=c.n_states, max_size=c.n_states)), dtype=float
+    )
+    kept = Engine(c)
+    limit = stability._SPARSE_LIMIT
+    stability._SPARSE_LIMIT = -1  # nothing may be kept: every call recomputes
+    try:
+        lazy = Engine(c)
+        for j in range(len(c.dms)):
+            assert np.array_equal(lazy.improve_min(j, W), kept.improve_min(j, W))
+            assert lazy._improve_index(j).lazy is not None
+    finally:
+        stability._SPARSE_LIMIT = limit
+
+
 # ---------------------------------------------------------------- textbook games
 def test_prisoners_dilemma_builtin() -> None:
     c = load_conflict(builtin_path("prisoners-dilemma"))

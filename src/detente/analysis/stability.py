@@ -68,7 +68,7 @@ CONCEPT_NAMES = {
 }
 
 _INF = np.inf
-_PRECOMPUTE_LIMIT = 1 << 24  # index entries kept per decision maker for improvement moves
+_SPARSE_LIMIT = 1 << 25  # (state, improvement) pairs kept per decision maker (8 bytes each)
 
 
 def parse_concepts(text: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -183,23 +183,43 @@ class Engine:
             rest = self.states & ~free
             order = np.lexsort((-rank, rest))  # by coset of the free options, most preferred first
             keys = rest[order] * span + (span - 1 - rank[order])
-            index = _ImproveIndex(order, 1 << bin(free).count("1"), keys, rank, span, free, {})
+            inverse = np.empty(self.N, dtype=np.int64)
+            inverse[order] = self.states
+            ix = _ImproveIndex(order, 1 << bin(free).count("1"), keys, rank, span, free, inverse)
             subsets = _submasks(self.masks[j] & (self.take | self.drop))
-            if len(subsets) * self.N <= _PRECOMPUTE_LIMIT:
-                index.targets.update({d: self._improve_targets(index, d) for d in subsets})
-            index.targets.update({d: None for d in subsets if d not in index.targets})
-            self._imp[j] = index
+            sources: list[np.ndarray] = []
+            positions: list[np.ndarray] = []
+            total = 0
+            for d in subsets:
+                src, pos = self._improve_targets(ix, d)
+                total += len(src)
+                if total > _SPARSE_LIMIT:  # too many (state, move) pairs to keep: recompute on use
+                    ix.lazy = subsets
+                    break
+                sources.append(src.astype(np.int32))
+                positions.append(pos.astype(np.int32))
+            if ix.lazy is None:
+                src_all, pos_all = np.concatenate(sources), np.concatenate(positions)
+                by_source = np.argsort(src_all, kind="stable")
+                ix.sources, ix.starts = np.unique(src_all[by_source], return_index=True)
+                ix.positions = pos_all[by_source]
+            self._imp[j] = ix
         return self._imp[j]
 
-    def _improve_targets(self, ix: _ImproveIndex, d: int) -> np.ndarray:
-        """Per state x: position (in sorted order) of the last member of x^d's coset that the
-        mover strictly prefers to x, or -1 (also where the move d breaks a direction)."""
+    def _improve_targets(self, ix: _ImproveIndex, d: int) -> tuple[np.ndarray, np.ndarray]:
+        """For the directed change ``d``: the states x where it is allowed and x^d's coset holds a
+        state the mover strictly prefers to x, and the position (in sorted order) of the last one."""
         x = self.states
-        ok = ((x & d & self.take) == 0) & ((~x & d & self.drop) == 0)
+        x = x[((x & d & self.take) == 0) & ((~x & d & self.drop) == 0)]
+        if ix.group == 1:  # no free options: the coset is the single state x^d
+            y = x ^ d
+            better = ix.rank[y] > ix.rank[x]
+            return x[better], ix.inverse[y[better]]
         target = (x ^ d) & ~ix.free
         start = np.searchsorted(ix.keys, target * ix.span, side="left")
-        stop = np.searchsorted(ix.keys, target * ix.span + (ix.span - 1 - ix.rank), side="left")
-        return np.where(ok & (stop > start), stop - 1, -1).astype(np.int64)
+        stop = np.searchsorted(ix.keys, target * ix.span + (ix.span - 1 - ix.rank[x]), side="left")
+        some = stop > start
+        return x[some], stop[some] - 1
 
     def improve_min(self, j: int, W: np.ndarray) -> np.ndarray:
         """Minimum of ``W`` over ``R_j+(x)``: moves of ``j`` to states ``j`` strictly prefers."""
@@ -207,9 +227,13 @@ class Engine:
         sorted_w = np.where(self.feas, W, _INF)[ix.order].reshape(-1, ix.group)
         prefix = np.minimum.accumulate(sorted_w, axis=1).ravel()
         out = np.full(self.N, _INF)
-        for d, idx in ix.targets.items():
-            pos = idx if idx is not None else self._improve_targets(ix, d)
-            out = np.minimum(out, np.where(pos >= 0, prefix[pos], _INF))
+        if ix.lazy is None:
+            if len(ix.positions):
+                out[ix.sources] = np.minimum.reduceat(prefix[ix.positions], ix.starts)
+            return out
+        for d in ix.lazy:
+            src, pos = self._improve_targets(ix, d)  # each state at most once per d
+            out[src] = np.minimum(out[src], prefix[pos])
         return out
 
     # ----- sequences by a group ----------------------------------------------
@@ -270,13 +294,19 @@ class Engine:
 
 @dataclass
 class _ImproveIndex:
+    """Improvement moves of one decision maker, precomputed (preferences never change)."""
+
     order: np.ndarray  # states sorted by coset of the mover's free options, then preference
     group: int  # coset size
-    keys: np.ndarray  # sorted composite keys coset * span + reversed rank
+    keys: np.ndarray  # sorted composite keys: coset * span + reversed rank
     rank: np.ndarray  # dense rank of the mover's payoff
     span: int
     free: int  # the mover's 'both' options
-    targets: dict[int, np.ndarray | None]  # per directed change: positions, or None (compute on use)
+    inverse: np.ndarray  # position of each state in ``order``
+    sources: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    lazy: list[int] | None = None  # directed changes to recompute on each use (too many to keep)
 
 
 def _halves(a: np.ndarray, b: int) -> tuple[np.ndarray, np.ndarray]:
