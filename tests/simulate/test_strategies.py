@@ -509,3 +509,28 @@ def test_honest_strategies_never_breach() -> None:
     for name in sorted(NINE):
         r = versus(name, "tit-for-tat", sc=sc)
         assert not r.entries("breach"), name
+
+
+def test_parameters_can_be_written_in_the_spec() -> None:
+    g = make_strategy("grit(patience=2, step=1.0)")
+    assert g.get_params()["patience"] == 2 and g.get_params()["step"] == 1.0
+    assert make_strategy("grit(patience=2)", patience=4).get_params()["patience"] == 4  # keyword wins
+    t = make_strategy("detente.simulate.strategies.reciprocity:TitForTat(opportunistic=True)")
+    assert t.get_params()["opportunistic"] is True
+    assert make_strategy("step-by-step(roadmap=[['a', 'b']])").get_params()["roadmap"] == [["a", "b"]]
+
+
+@pytest.mark.parametrize(
+    ("spec", "text"),
+    [
+        ("grit(2)", "only key=value"),
+        ("grit(patience=x)", "not a Python literal"),
+        ("grit(patience=2", "unbalanced"),
+        ("grit(patience=2,,)", "cannot read"),
+        ("tit-for-tat(tolerance='high')", "wrong type"),
+        ("grit(patiense=2)", "did you mean 'patience'"),
+    ],
+)
+def test_bad_parameters_in_the_spec(spec: str, text: str) -> None:
+    with pytest.raises(StrategyError, match=text):
+        make_strategy(spec)

@@ -157,7 +157,7 @@ class _Run:
             strat = copy.deepcopy(strategies[pid])
             if not isinstance(strat, Strategy):
                 raise StrategyError.of(repr(strat), "is not a detente Strategy (subclass Strategy)")
-            strat.validate()
+            strat.checked()
             strat.rng = np.random.default_rng(int(self.rng.integers(2**63)))
             self.strategies[pid] = strat
         self.simultaneous = any(s.simultaneous for s in self.strategies.values())

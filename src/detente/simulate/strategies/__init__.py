@@ -18,6 +18,7 @@ detente.simulate.strategies.base.StrategyError: strategy tit-for-tatt: unknown s
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
 import inspect
@@ -38,6 +39,7 @@ __all__ = [
     "StrategyError",
     "describe",
     "make_strategy",
+    "parse_spec",
 ]
 
 ENTRY_POINT_GROUP = "detente.strategies"
@@ -105,6 +107,39 @@ def strategy_class(spec: str) -> type[Strategy]:
     )
 
 
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """Split ``"name(key=value, ...)"`` into the name and its parameters (Python literals).
+
+    >>> parse_spec("grit(patience=2, step=1.0)")
+    ('grit', {'patience': 2, 'step': 1.0})
+    >>> parse_spec("tit-for-tat")
+    ('tit-for-tat', {})
+    """
+    spec = spec.strip()
+    if "(" not in spec and ")" not in spec:
+        return spec, {}
+    hint = "expected name(key=value, ...) with Python literals, e.g. grit(patience=2, step=1.0)"
+    if not spec.endswith(")") or "(" not in spec:
+        raise StrategyError.of(spec, f"unbalanced parentheses; {hint}")
+    name, _, rest = spec.partition("(")
+    try:
+        call = ast.parse(f"f({rest}", mode="eval").body
+    except SyntaxError as exc:
+        raise StrategyError.of(spec, f"cannot read the parameters ({exc.msg}); {hint}") from exc
+    if not isinstance(call, ast.Call) or call.args or any(k.arg is None for k in call.keywords):
+        raise StrategyError.of(spec, f"only key=value parameters are allowed; {hint}")
+    params: dict[str, Any] = {}
+    for kw in call.keywords:
+        try:
+            params[str(kw.arg)] = ast.literal_eval(kw.value)
+        except ValueError as exc:
+            text = ast.get_source_segment(f"f({rest}", kw.value) or "?"
+            raise StrategyError.of(
+                spec, f"{kw.arg}={text}: not a Python literal (quote strings, use True/False); {hint}"
+            ) from exc
+    return name.strip(), params
+
+
 def make_strategy(spec: str, **params: Any) -> Strategy:
     """A configured strategy from a registry name, an entry point or a dotted path.
 
@@ -112,9 +147,11 @@ def make_strategy(spec: str, **params: Any) -> Strategy:
     ----------
     spec : str
         ``"tit-for-tat"``, ``"mypkg.mymodule:MyStrategy"``, ``"mypkg.mymodule.MyStrategy"``,
-        or an entry point name in the group ``detente.strategies``.
+        or an entry point name in the group ``detente.strategies``; any of these may carry
+        parameters as ``"name(key=value, ...)"`` with Python literals as values, so that a
+        configured strategy fits in one string (``"tit-for-tat(opportunistic=True)"``).
     **params
-        The strategy's parameters.
+        The strategy's parameters (they override those written in ``spec``).
 
     Raises
     ------
@@ -122,6 +159,8 @@ def make_strategy(spec: str, **params: Any) -> Strategy:
         (a :class:`~detente.model.errors.ScenarioError`) for an unknown name (with a "did you
         mean"), an unknown parameter, or a parameter out of range.
     """
+    spec, written = parse_spec(spec)
+    params = {**written, **params}
     cls = strategy_class(spec)
     sig = inspect.signature(cls.__init__)
     accepts_any = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
@@ -136,7 +175,7 @@ def make_strategy(spec: str, **params: Any) -> Strategy:
         strategy = cls(**params)
     except (TypeError, ValueError) as exc:
         raise StrategyError.of(spec, f"cannot be built with {params!r}: {exc}") from exc
-    strategy.validate()
+    strategy.checked()
     return strategy
 
 

@@ -90,6 +90,14 @@ class Strategy:
     def validate(self) -> None:
         """Check the parameters; raise :class:`StrategyError` if one is out of range."""
 
+    def checked(self) -> None:
+        """:meth:`validate`, with a parameter of the wrong type also reported as a :class:`StrategyError`."""
+        try:
+            self.validate()
+        except (TypeError, ValueError) as exc:
+            params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+            raise StrategyError.of(self.label, f"a parameter has the wrong type ({params}): {exc}") from exc
+
     @property
     def label(self) -> str:
         return self.name or type(self).__name__
