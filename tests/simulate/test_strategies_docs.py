@@ -34,3 +34,11 @@ def test_custom_strategy_example_runs(
 
     s = make_strategy("detente_docs_example:Cautious", tolerance=0.1)
     assert s.get_params() == {"tolerance": 0.1}
+
+
+def test_engine_doc_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = DOC.parent / "simulate.md"
+    (code,) = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)[:1]
+    exec(compile(code, str(doc), "exec"), {"__name__": "detente_docs_simulate"})
+    out = capsys.readouterr().out
+    assert "target_share" in out and "proposal" in out
