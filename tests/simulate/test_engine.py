@@ -315,7 +315,7 @@ def test_covert_breach_is_hidden_from_the_victim_until_detected() -> None:
     r = play(sc, {"A": cheat, "B": Spy(log)}, seed=0)
     (rev,) = [e for e in r.trace if e.kind == "reverse"]
     assert rev.period == 4 and "a-freeze" not in r.in_force
-    assert all("a-freeze" in o.in_force for o in log if o.period >= 1)
+    assert all("a-freeze" in o.in_force and "a-freeze" in o.committed for o in log if o.period >= 1)
     assert all(e.kind not in ("breach", "reverse") for o in log for e in o.history)
 
 

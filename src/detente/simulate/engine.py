@@ -200,9 +200,11 @@ class _Run:
         in_force = set(b.in_force)
         pending: dict[str, int | None] = dict(b.pending)
         pending.update(dict.fromkeys(b.waiting))
+        committed = set(b.committed)
         for br in b.breaches:
             if br.detected is not None or br.party == me:
                 continue
+            committed.add(br.move)
             if br.phase == "in_force" or (br.apparent is not None and br.apparent <= t):
                 in_force.add(br.move)
             else:
@@ -216,7 +218,7 @@ class _Run:
             in_force=frozenset(in_force),
             pending=MappingProxyType(pending),
             reversing=MappingProxyType(reversing),
-            committed=frozenset(b.committed),
+            committed=frozenset(committed),
             agenda=self.target,
             trust=MappingProxyType(dict(b.trust)),
             talks=b.talks,
