@@ -88,7 +88,8 @@ def sample_deals(
     seed, rng
         Either a seed or a generator (a generator wins); the same seed gives the same result.
     method
-        Frontier method, as in :func:`detente.analysis.deals.analyse_deals`.
+        Frontier method, as in :func:`detente.analysis.deals.analyse_deals`; ``auto`` merges
+        (the fastest exact method when every package need not be listed).
 
     Examples
     --------
@@ -109,7 +110,7 @@ def sample_deals(
     agreements = 0
     for table in tables:
         mv, iv = quantise(table.moves), quantise(table.interactions)
-        front, _ = compute_frontier(scenario, st, mv, iv, method)
+        front, _ = compute_frontier(scenario, st, mv, iv, "merge" if method == "auto" else method)
         _, d = disagreement_int(scenario, mv, iv)
         keys: list[Any] = (
             list(front.packages)

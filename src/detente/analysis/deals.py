@@ -60,7 +60,8 @@ __all__ = [
 
 Method = Literal["auto", "enumerate", "merge"]
 AUTO_ENUMERATE = 1 << 16
-"""With ``method="auto"``, spaces of at most this many packages are enumerated (so plots show them all)."""
+"""With ``method="auto"``, two-party spaces of at most this many packages are enumerated (so plots
+show them all); with more parties, a sixteenth of it (the many-party Pareto filter is slower)."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,8 @@ def compute_frontier(
         if method == "enumerate":
             compile_structure(scenario)  # raises the error that names the moves
         return branch_frontier(scenario, mv, iv), "merge+branch"
-    if method == "enumerate" or (method == "auto" and st.n_feasible <= AUTO_ENUMERATE):
+    small = st.n_feasible <= (AUTO_ENUMERATE if len(st.parties) <= 2 else AUTO_ENUMERATE // 16)
+    if method == "enumerate" or (method == "auto" and small):
         return enumerate_packages(st, mv, iv), "enumerate"
     return merge_frontier(st, mv, iv), "merge"
 

@@ -182,6 +182,8 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     ctx.results["deals"] = ds
     if scenario.has_ranges:
         n = RUN_SAMPLES_QUICK if ctx.quick else RUN_SAMPLES
+        if len(scenario.parties) > 2:
+            n //= 3  # many-party frontiers are larger and slower to merge
         sampling = sample_deals(scenario, n, seed=ctx.seed)
         ctx.console.print(sampling_table(sampling, scenario.status_quo, top=8))
         ctx.results["deals_sampling"] = sampling
