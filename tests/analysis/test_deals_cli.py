@@ -75,3 +75,20 @@ def test_korea_2019_has_a_deal() -> None:
     nash = ds.solutions["nash"]
     assert nash.agreement and nash.moves >= ds.status_quo.moves
     assert all(nash.utility[p] > ds.disagreement[p] for p in ds.parties)
+
+
+def test_run_section_stores_the_deal_space() -> None:
+    from detente.analysis.deal_sampling import DealSampling
+    from detente.analysis.deals import DealSpace
+    from detente.cli.common import RunContext
+    from detente.cli.deals import run_section
+
+    ctx = RunContext(seed=1, quick=True)
+    quiet, ctx.console.quiet = ctx.console.quiet, True  # the shared console: restore it after
+    try:
+        run_section(load_builtin("korea-2019"), ctx)
+    finally:
+        ctx.console.quiet = quiet
+    assert isinstance(ctx.results["deals"], DealSpace)
+    assert isinstance(ctx.results["deals_sampling"], DealSampling)
+    assert ctx.results["deals_sampling"].samples == 60 and ctx.results["deals_sampling"].seed == 1

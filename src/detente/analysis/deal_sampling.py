@@ -30,9 +30,8 @@ from detente.model.errors import AnalysisError
 from detente.model.scenario import Scenario
 
 from .bargaining import SOLUTIONS, discrete_solutions
-from .deal_frontier import Frontier
 from .deal_structure import SCALE, quantise, sample_value_tables
-from .deals import Method, compute_frontier, disagreement_int, frontier_packages, structure_of
+from .deals import Method, compute_frontier, disagreement_int, structure_of
 
 __all__ = ["DealSampling", "PackageFrequency", "sample_deals"]
 
@@ -130,7 +129,8 @@ def sample_deals(
     def moves(key: Any) -> frozenset[str]:
         if isinstance(key, frozenset):
             return key
-        return frontier_packages(st, Frontier(np.zeros((1, 0)), np.array([key], dtype=np.int64), 0))[0]
+        assert st is not None  # option indices only come from a compiled structure
+        return st.package(np.array(key, dtype=np.int64))
 
     ordered = sorted(on_front, key=lambda k: (-on_front[k], sorted(moves(k))))
     packages = [
