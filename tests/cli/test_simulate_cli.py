@@ -103,16 +103,14 @@ def test_simulate_bad_numbers_exit_2() -> None:
 
 def test_compare_json_matrix() -> None:
     code, out, err = invoke(
-        "compare", "korea-2019", "--strategies", "maximum-pressure,step-by-step", "--runs", "4", "--json"
+        "compare", "korea-2019", "--strategies", "maximum-pressure,grit", "--runs", "4", "--json"
     )
     assert code == 0, err
     doc = json.loads(out)
-    assert doc["rows"] == doc["columns"] == ["maximum-pressure", "step-by-step"]
+    assert doc["rows"] == doc["columns"] == ["maximum-pressure", "grit"]
     assert len(doc["matrix"]["agreement_rate"]) == 2 and len(doc["cells"]) == 4
     # a cell is the simulation of that pair with the same seed
-    cell = simulate(
-        load_builtin("korea-2019"), {"USA": "step-by-step", "DPRK": "maximum-pressure"}, runs=4, seed=0
-    )
+    cell = simulate(load_builtin("korea-2019"), {"USA": "grit", "DPRK": "maximum-pressure"}, runs=4, seed=0)
     assert doc["matrix"]["utility"]["USA"][1][0] == pytest.approx(
         cell.distribution()["utility"]["USA"]["mean"]
     )
