@@ -63,6 +63,8 @@ def _compare(c: Conflict, concepts: tuple[str, ...]) -> None:
             assert got == want, f"{concept} for {c.dms[i]} at {c.pattern(s)}: fast {got}, reference {want}"
         infeasible = ~c.feasible
         assert not result.stable[concept][:, infeasible].any()
+    doc = result.to_json()
+    assert doc["states"] == [result.state_record(int(s)) for s in c.feasible_states()]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -374,6 +374,26 @@ class StabilityResult:
                 out.setdefault(s, []).append(k)
         return dict(sorted(out.items()))
 
+    def _records(self, listed: np.ndarray) -> list[dict[str, Any]]:
+        """``state_record`` for many states at once (plain lists: fast for 10**5 states)."""
+        c = self.conflict
+        bits = ((listed[:, None] >> np.arange(c.n_options)) & 1).astype(bool)
+        patterns = ["".join(row) for row in np.where(bits, "Y", "N").tolist()]
+        ids = c.option_ids
+        stable: dict[str, list[list[bool]]] = {k: self.stable[k][:, listed].tolist() for k in self.concepts}
+        equilibrium: dict[str, list[bool]] = {
+            k: np.asarray(self.stable[k][:, listed].all(axis=0)).tolist() for k in self.concepts
+        }
+        out = []
+        for n, row in enumerate(bits.tolist()):
+            out.append({
+                "pattern": patterns[n],
+                "taken": [ids[k] for k, b in enumerate(row) if b],
+                "stable": {dm: {k: stable[k][i][n] for k in self.concepts} for i, dm in enumerate(c.dms)},
+                "equilibrium": {k: equilibrium[k][n] for k in self.concepts},
+            })  # fmt: skip
+        return out
+
     def to_json(self, states: str = "all") -> dict[str, Any]:
         """The ``detente stability --json`` document (FORMATS.md), plus extra keys.
 
@@ -390,7 +410,7 @@ class StabilityResult:
             listed = c.feasible_states()
         out: dict[str, Any] = {
             "options": list(c.option_ids),
-            "states": [self.state_record(int(s)) for s in listed],
+            "states": self._records(listed),
             "equilibria": {k: self.equilibria(k) for k in self.concepts},
             "conflict": {"id": c.id, "title": c.title},
             "decision_makers": [
