@@ -97,24 +97,25 @@ class StepByStep(Reciprocal):
             self._stages = self.plan(obs)
 
     def plan(self, obs: Observation) -> list[frozenset[str]] | None:
-        """The planner's stages for this party's view, or ``None`` (cached)."""
+        """The planner's stages for this party's view, or ``None`` (cached per perceived scenario)."""
         sc = obs.scenario
-        key = (
-            sc.id,
-            tuple(
-                (m.id, m.in_force, tuple(sorted((p, v.likely) for p, v in m.value.items()))) for m in sc.moves
-            ),
-            tuple(sorted(obs.agenda)),
-            self.tolerance,
-        )
+        key = (sc.model_dump_json(), tuple(sorted(obs.agenda)), self.tolerance, self.plan_time_limit)
         if key in _PLANS:
             return _PLANS[key]
         try:
-            from detente.analysis.roadmap import plan
+            from detente.analysis import roadmap
         except ImportError:  # the planner is optional for the engine
             return None
         try:
-            result = plan(sc, obs.agenda, tolerance=self.tolerance, time_limit=self.plan_time_limit)
+            try:  # the solver without its explanation of infeasibility, which is not needed here
+                from detente.analysis.roadmap_solver import solve
+
+                inst = roadmap.Instance(sc, roadmap.resolve_target(sc, obs.agenda), self.tolerance)
+                result = solve(inst, time_limit=self.plan_time_limit, explain=False)
+            except ImportError:
+                result = roadmap.plan(
+                    sc, obs.agenda, tolerance=self.tolerance, time_limit=self.plan_time_limit
+                )
         except DetenteError:
             stages = None
         else:
