@@ -534,3 +534,15 @@ def test_parameters_can_be_written_in_the_spec() -> None:
 def test_bad_parameters_in_the_spec(spec: str, text: str) -> None:
     with pytest.raises(StrategyError, match=text):
         make_strategy(spec)
+
+
+def test_step_by_step_proposes_the_planners_first_stage() -> None:
+    from detente.analysis.roadmap import plan
+    from detente.simulate import default_target
+
+    sc = mini_korea()
+    p = plan(sc, default_target(sc), tolerance=0.2)
+    assert p.feasible and p.stages
+    r = versus("step-by-step", Cheater(when=-1), sc=sc)
+    first = proposals(r, "USA")[0]
+    assert first.moves == p.stages[0].moves and "stage 1" in first.note
