@@ -35,7 +35,7 @@ def test_simulate_json_is_the_api_result_and_reproducible() -> None:
 
 
 def _close(a: object, b: object) -> bool:
-    """Equal JSON, numbers to 1e-12 relative (see the xfail below for bit identity)."""
+    """Equal JSON, numbers to 1e-12 relative (bit identity is tested below)."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
@@ -60,11 +60,6 @@ def test_simulate_same_json_with_worker_processes() -> None:
     assert a["outcomes"]["agreement_rate"] == b["outcomes"]["agreement_rate"]
 
 
-@pytest.mark.xfail(
-    reason="Scenario.utility sums over a set, so the last bits of a utility depend on PYTHONHASHSEED, "
-    "which differs between processes (fix: sum in a fixed order, or math.fsum)",
-    strict=False,
-)
 def test_simulate_bit_identical_with_worker_processes() -> None:
     assert _simulate_on("inprocess") == _simulate_on("processes")
 

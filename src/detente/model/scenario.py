@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Literal
@@ -211,13 +212,14 @@ class Scenario(_Frozen):
     ) -> float:
         """Per-period utility of ``party`` when exactly ``moves`` are in force."""
         in_force = set(moves)
-        total = 0.0
-        for mid in in_force:
-            total += getattr(self._moves_by_id[mid].value_for(party), point)
-        for inter in self.interactions:
-            if party in inter.value and all(m in in_force for m in inter.moves):
-                total += getattr(inter.value[party], point)
-        return total
+        terms = [getattr(self._moves_by_id[mid].value_for(party), point) for mid in in_force]
+        terms.extend(
+            getattr(inter.value[party], point)
+            for inter in self.interactions
+            if party in inter.value and all(m in in_force for m in inter.moves)
+        )
+        # fsum is exactly rounded, so the result does not depend on set order (hash seed)
+        return math.fsum(terms)
 
     def utilities(self, moves: Iterable[str]) -> dict[str, float]:
         """Likely utility of every party for a set of moves in force."""
