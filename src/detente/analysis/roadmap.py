@@ -61,6 +61,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -232,10 +233,35 @@ class Instance:
     def party_label(self, party: str) -> str:
         return self.scenario.party(party).label if party in self.parties else party
 
-    def static_conflicts(self) -> list[Conflict]:
-        """Conflicts that no ordering can fix: prerequisites outside, exclusions, one-sided targets."""
+    def chain(self) -> list[str]:
+        """A longest chain of prerequisites inside the target, first move first."""
+        best: dict[str, list[str]] = {}
+
+        def longest(m: str) -> list[str]:
+            if m not in best:
+                inner = [longest(r) for r in self.requires[m] if r in self.by]
+                best[m] = [*max(inner, key=len, default=[]), m]
+            return best[m]
+
+        return max((longest(m) for m in self.moves), key=len, default=[])
+
+    def static_conflicts(self, max_stages: int | None = None) -> list[Conflict]:
+        """Conflicts that no ordering can fix: prerequisites outside, exclusions, one-sided targets, totals.
+
+        Each is a minimal conflict on its own, except the prerequisite chain longer than
+        ``max_stages``, which is one with the prerequisites of the chain (same ``group``).
+        """
         s = self.scenario
         out: list[Conflict] = []
+        chain = self.chain()
+        if max_stages is not None and len(chain) > max_stages:
+            text = (
+                f"the prerequisites {' -> '.join(chain)} need {len(chain)} stages, one after the other; "
+                f"at most {max_stages} are allowed"
+            )
+            out.append(Conflict("max-stages", None, tuple(chain), text, group=1))
+            for r, m in itertools.pairwise(chain):
+                out.append(Conflict("prerequisite", self.by[m], (m, r), f"{m} requires {r} first", group=1))
         tset = set(self.moves)
         for m in self.moves:
             for r in self.requires[m]:

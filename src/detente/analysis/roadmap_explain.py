@@ -140,8 +140,12 @@ def explain(
     suggestions: list[str] = []
     notes: list[str] = []
     static: list[list[GroupKey]] = []
-    for c in inst.static_conflicts():
+    for c in inst.static_conflicts(max_stages):
         key = _key(c)
+        if c.group is not None and static and c.kind == "prerequisite":  # part of the chain's set
+            static[-1] += [key] if key else []
+            conflicts.append(replace(c, group=len(static)))
+            continue
         static.append([key] if key else [])
         conflicts.append(replace(c, group=len(static)))
         suggestions.append(_static_suggestion(inst, c))
@@ -151,8 +155,9 @@ def explain(
     off = [k for st in static for k in st]
     sets: list[list[GroupKey]] = []
     while len(sets) < max_sets and time.monotonic() < deadline:
+        budget = left() * 0.5 if not static else min(left() * 0.5, 10.0)  # the totals already explain
         needed, witness, proven = minimal_conflict(
-            inst, max_stages=max_stages, time_limit=left() * 0.5, off=off, models=ms
+            inst, max_stages=max_stages, time_limit=budget, off=off, models=ms
         )
         if not needed:
             if not proven and (static or sets):
@@ -196,6 +201,8 @@ def _static_suggestion(inst: Instance, c: Conflict) -> str:
             f"{p}'s exposure limit would have to be at least {final:g} (now {lim:g}), or {others} would need to "
             f"offer irreversible moves worth at least {final - lim:g} more to {p}"
         )
+    if c.kind == "max-stages":
+        return f"allow at least {len(c.moves)} stages (--max-stages {len(c.moves)}), or shorten the chain"
     if c.kind == "self-enforcement":
         return (
             f"{p}'s reversible concessions need reversible counterparts (moves {others} would take back if {p} "
@@ -207,8 +214,10 @@ def _static_suggestion(inst: Instance, c: Conflict) -> str:
 def _key(c: Conflict) -> GroupKey | None:
     if c.kind in ("exposure", "self-enforcement", "balance"):
         return (c.kind, c.party)
-    if c.kind == "reciprocity":
-        return ("reciprocity", None)
+    if c.kind in ("reciprocity", "max-stages"):
+        return (c.kind, None)
+    if c.kind == "prerequisite" and c.group is not None:  # a chain too long for the stage cap
+        return ("prerequisite", (c.moves[1], c.moves[0]))
     return None
 
 

@@ -307,7 +307,7 @@ def solve(
 
     if not inst.moves:
         return done("optimal", [])
-    if inst.static_conflicts():
+    if inst.static_conflicts(max_stages):
         return done("infeasible", None)
     lo, hi = stage_bounds(inst, max_stages)
     if hi < lo:
