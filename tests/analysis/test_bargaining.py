@@ -113,7 +113,11 @@ def test_hull_solutions_match_linear_programs(rows: list[list[int]]) -> None:
             assert math.isclose(objective(name, point - d, ideal), want[name], rel_tol=1e-7, abs_tol=1e-9), (
                 name
             )
-    # Nash on the hull: at least as good as any package and any two-point lottery
+    # Nash on the hull, optimality certificate: the gradient of sum(log gains) at the point x
+    # supports the hull there, i.e. sum_p g_p / x_p <= k for every package g (concave program)
+    x = np.array(hull["nash"].point) - d
+    assert ((pts - d) @ (1.0 / x)).max() <= k * (1 + 1e-7)
+    # and at least as good as any package and any two-point lottery
     nash = float(np.prod(np.array(hull["nash"].point) - d))
     for a in F:
         for b in F:
