@@ -226,3 +226,18 @@ def test_benchmark_smoke() -> None:
     assert len(s.moves) == 12 and s.party("A").exposure_limit == 3.0
     out = main(quick=True)
     assert out["8-moves"]["status"] in ("optimal", "infeasible")
+
+
+def test_korea_maximum_pressure_sequence_breaks_at_stage_one() -> None:
+    from detente.scenarios import builtin_names, load_builtin
+
+    if "korea-2019" not in builtin_names():
+        pytest.skip("korea-2019 not built in")
+    s = load_builtin("korea-2019")
+    target = target_all(s)
+    r = check(s, demand_first(s, target, "DPRK"))
+    assert not r.feasible
+    assert {(c.kind, c.party) for c in r.conflicts if c.stage == 1} >= {
+        ("balance", "DPRK"),
+        ("reciprocity", "DPRK"),
+    }

@@ -443,7 +443,9 @@ def evaluate(
                 for r in inst.requires[m]:
                     if position.get(r, 10**9) >= k and p == inst.by[m]:
                         when = (
-                            f"comes only at stage {position[r]}"
+                            "is in the same stage (it must be complete first)"
+                            if position.get(r) == k
+                            else f"comes only at stage {position[r]}"
                             if r in position
                             else "is neither in force nor in the roadmap"
                         )

@@ -163,6 +163,17 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     planned = roadmap.plan(scenario, moves, time_limit=limit)
     for item in plan_tables(scenario, planned, source):
         ctx.console.print(item)
+    tried = {"nash": planned}
+    if not planned.feasible and source.startswith("the Nash"):
+        ks_moves, ks_source = roadmap.target_from_spec(scenario, "ks")
+        if ks_moves and ks_moves != moves:
+            ks = roadmap.plan(scenario, ks_moves, time_limit=limit)
+            tried["ks"] = ks
+            if ks.feasible:
+                ctx.console.print(f"The Nash package has no roadmap; {ks_source} has one:")
+                for item in plan_tables(scenario, ks, ks_source):
+                    ctx.console.print(item)
+                planned, source = ks, ks_source
     rows: list[tuple[str, PlanResult]] = [
         ("big deal: everything at once", roadmap.check(scenario, [planned.target]))
     ]
@@ -184,4 +195,4 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
         )
         t.add_row(name, str(len(res.stages)), verdict, first)
     ctx.console.print(t)
-    ctx.results["plan"] = {"source": source, "roadmap": planned, "alternatives": dict(rows)}
+    ctx.results["plan"] = {"source": source, "roadmap": planned, "alternatives": dict(rows), "tried": tried}
