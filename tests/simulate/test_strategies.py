@@ -489,9 +489,8 @@ def test_opportunist_breaches_exactly_when_it_pays(q: float) -> None:
         moves=tuple(m.model_copy(update={"verification": q}) if m.id == "d-freeze" else m for m in sc.moves)
     )
     r = versus("tit-for-tat", make_strategy("tit-for-tat", opportunistic=True), sc=sc)
-    implemented = {next(iter(e.moves)): e.period for e in r.entries("implement")}
+    start = min(e.period for e in r.entries("implement") if e.moves == {"d-freeze"})
     breaches = [e for e in r.entries("breach") if e.moves == {"d-freeze"}]
-    start = implemented["d-freeze"]
     # DPRK decides at each period's renege step after the freeze is in force (committed, relief in force)
     expected = next(
         (t for t in range(start + 1, r.periods) if _pays(1.5, 2.0, 0.97, q, r.periods - t, 1)), None
@@ -509,6 +508,18 @@ def test_honest_strategies_never_breach() -> None:
     for name in sorted(NINE):
         r = versus(name, "tit-for-tat", sc=sc)
         assert not r.entries("breach"), name
+
+
+@pytest.mark.parametrize("q", [0.2, 0.6, 1.0])
+def test_answers_to_an_opportunist_are_never_breaches(q: float) -> None:
+    """Answers use licences: an honest strategy facing a cheater does not breach in turn."""
+    sc = mini_korea()
+    sc = sc.replace(moves=tuple(m.model_copy(update={"verification": q}) for m in sc.moves))
+    cheat = make_strategy("tit-for-tat", opportunistic=True)
+    for name in sorted(NINE):
+        for seed in (1, 2):
+            r = versus(name, cheat, seed=seed, sc=sc)
+            assert not [e for e in r.entries("breach") if e.party == "USA"], (name, seed)
 
 
 def test_parameters_can_be_written_in_the_spec() -> None:

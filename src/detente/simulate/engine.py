@@ -226,6 +226,7 @@ class _Run:
             history=History(self.seen[me]),
             view=self.views[me],
             deals=tuple(b.deals),
+            licences=b.licences[me],
         )
 
     # ----- the run --------------------------------------------------------

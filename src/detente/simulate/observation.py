@@ -172,6 +172,9 @@ class Observation:
         The values as this party sees them.
     deals : tuple of frozenset of str
         Every exchange agreed so far (all its moves), oldest first.
+    licences : int
+        How many of its own committed moves this party may reverse in answer to what the
+        others took away without that being a breach (see docs/simulate.md).
     """
 
     period: int
@@ -189,6 +192,7 @@ class Observation:
     history: Sequence[TraceEntry]
     view: Perception = field(repr=False)
     deals: tuple[frozenset[str], ...] = ()
+    licences: int = 0
 
     # ----- conveniences for strategies -----------------------------------
     @property

@@ -321,17 +321,33 @@ class Tracker:
         return out
 
     def answers(self, obs: Observation, taken: list[str], *, all_of_them: bool = False) -> frozenset[str]:
-        """Own moves to reverse in answer: one per move taken (the closest in the taker's eyes), or all."""
+        """Own moves to reverse in answer: one per move taken (the closest in the taker's eyes), or all.
+
+        Committed moves are reversed only as far as the party's licences go (``obs.licences``),
+        so that an answer is never a breach; moves not committed (or released by the other
+        side's breach) are always free to reverse.
+        """
+        if not taken:
+            return frozenset()
         candidates = [m for m in obs.reversible_in_force(obs.me)]
         candidates += sorted(m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed)
+        free = [m for m in candidates if m not in obs.committed]
+        bound = [m for m in candidates if m in obs.committed]
         if all_of_them:
-            return frozenset(candidates) if taken else frozenset()
+            return frozenset(free) | frozenset(bound[: obs.licences])
         out: set[str] = set()
+        licences = obs.licences
         for mid in taken:
             taker = obs.maker(mid)
             saved = abs(obs.value(taker, mid))
-            pool = [m for m in candidates if m not in out and obs.value(taker, m) > EPS]
+            pool = [
+                m
+                for m in candidates
+                if m not in out and obs.value(taker, m) > EPS and (m in free or licences > 0)
+            ]
             if not pool:
                 break
-            out.add(min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), m)))
+            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), m))
+            out.add(pick)
+            licences -= pick in bound
         return frozenset(out)
