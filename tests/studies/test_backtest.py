@@ -296,3 +296,21 @@ def test_report_section() -> None:
     other = load_builtin("leap-day-2012").replace(id="my-case")
     sec2 = build_report(ReportInputs(other), only=["backtest"]).section("backtest")
     assert sec2.skipped and "no historical record" in (sec2.note or "")
+
+
+def test_report_section_reuses_a_stored_roadmap_for_its_target() -> None:
+    from detente.analysis.roadmap import PlanResult, Stage
+    from detente.report import ReportInputs
+    from detente.report.sections.backtest import case_result
+    from detente.studies.backtest import choose_target
+
+    s = load_builtin("leap-day-2012")
+    target, source = choose_target(s, analyse_deals(s))
+    assert target is not None and source == "nash"
+    stored = PlanResult(True, "feasible", target, [Stage(target, {}, {}, {}, 0, 5)])
+    opts = {"simulate": {"runs": 1, "strategies": ["maximum-pressure", "tit-for-tat"]}}
+    inputs = ReportInputs(s, options=opts, results={"plan": {"tried": {"nash": stored}}})
+    r = case_result(inputs)
+    assert r.roadmap["status"] == "feasible" and r.roadmap["stages"] == [sorted(target)]
+    assert r.roadmap["duration"] == 5
+

@@ -188,3 +188,24 @@ def test_metric_specs_are_checked() -> None:
         parse_metric("zopa@10", SCENARIO)
     with pytest.raises(ScenarioError, match="no strategy for B"):
         parse_metric("agreement-rate:A=grit", SCENARIO)
+
+
+def test_flipping_ends_scope_locates_the_same_changes_as_the_full_search() -> None:
+    pytest.importorskip("detente.analysis.deals")
+    metric = parse_metric("nash-package", SCENARIO)
+    full = sensitivity(SCENARIO, metric, iterations=14)
+    ends = sensitivity(SCENARIO, metric, iterations=14, break_even_scope="flipping-ends")
+    flipping = {
+        (r["name"], side)
+        for r in ends.oat
+        for side, end in (("down", "at_low"), ("up", "at_high"))
+        if r[end]["flips"]
+    }
+    found = {(r["name"], side) for r in ends.break_even for side in ("down", "up") if r[side] is not None}
+    assert found == flipping and flipping
+    by_name = {r["name"]: r for r in full.break_even}
+    for name, side in found:
+        a = next(r for r in ends.break_even if r["name"] == name)[side]
+        b = by_name[name][side]
+        assert a["in_range"] and b is not None
+        assert a["value"] == pytest.approx(b["value"], abs=1e-3)

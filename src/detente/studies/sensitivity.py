@@ -21,7 +21,7 @@ every evaluation (common random numbers: differences come from the inputs, not l
   likely values".
 - **Break-even**: for each input and each direction, the nearest value at which the verdict
   flips, searched from ``likely`` out to ``likely -/+ 2 * (high - low)`` (twice the width of
-  the range beyond it): a grid of ``grid`` equal steps finds the first flip, then bisection
+  the range away from likely): a grid of ``grid`` equal steps finds the first flip, then bisection
   narrows the bracket ``iterations`` times. ``None`` means it does not flip in that range.
   A numeric metric has a verdict only with a threshold (``value >= threshold``).
 
@@ -338,11 +338,16 @@ def break_even(
     grid: int = 8,
     iterations: int = 12,
     deadline: float | None = None,
+    sides: Mapping[str, Sequence[str]] | None = None,
+    within_range: bool = False,
 ) -> tuple[list[dict[str, Any]], bool]:
     """For each input, how far it must move (down and up) to flip the verdict; see the module docstring.
 
     Returns the rows and whether every input was searched before ``deadline`` (a
     :func:`time.monotonic` time). Rows with no verdict (numeric metric, no threshold) are empty.
+    ``sides`` limits the search of an input to some directions (``"down"``, ``"up"``; a
+    direction not searched is ``None``); ``within_range`` searches only out to ``low`` and
+    ``high`` instead of the widened bounds.
     """
 
     def verdict(value: float) -> str | None:
@@ -364,9 +369,13 @@ def break_even(
             return verdict(seen[x])
 
         span = WIDEN * inp.width
-        row: dict[str, Any] = {**inp.as_json(), "search": [inp.likely - span, inp.likely + span]}
-        for side, bound in (("down", inp.likely - span), ("up", inp.likely + span)):
-            found = _search(verdict_at, inp.likely, bound, base, grid, iterations)
+        lo, hi = (inp.low, inp.high) if within_range else (inp.likely - span, inp.likely + span)
+        row: dict[str, Any] = {**inp.as_json(), "search": [lo, hi]}
+        wanted = ("down", "up") if sides is None else tuple(sides.get(inp.name, ()))
+        for side, bound in (("down", lo), ("up", hi)):
+            found = None
+            if side in wanted and bound != inp.likely:
+                found = _search(verdict_at, inp.likely, bound, base, grid, iterations)
             if found is not None:
                 found["metric_value"] = seen[found["value"]]
                 found["change"] = metric.describe_change(base_value, found["metric_value"], threshold)
@@ -472,6 +481,7 @@ def sensitivity(
     grid: int = 8,
     iterations: int = 12,
     budget: float | None = None,
+    break_even_scope: Literal["all", "flipping-ends"] = "all",
     store: RunStore | None = None,
     resume: bool = False,
     backend: Backend | None = None,
@@ -482,6 +492,9 @@ def sensitivity(
     OAT and Sobol evaluations are one sweep: recorded (and resumable) in ``store`` when one
     is given, run on ``backend``. Break-even searches run here afterwards. ``budget``
     (seconds) stops the break-even search early (``complete`` is then false).
+    ``break_even_scope="flipping-ends"`` searches only where the tornado saw the verdict
+    change at an end of the range, from likely to that end: every change within the ranges
+    that the tornado reveals, located, for a fixed and small amount of work.
     """
     start = time.monotonic()
     chosen = ranged_inputs(scenario, inputs)
@@ -561,6 +574,13 @@ def sensitivity(
     result = SensitivityResult(scenario.id, metric, threshold, seed, base, chosen, oat, sobol, run_id=run_id)
     if with_break_even:
         order = [next(i for i in chosen if i.name == r["name"]) for r in oat] if oat else chosen
+        sides: dict[str, list[str]] | None = None
+        if break_even_scope == "flipping-ends":
+            sides = {
+                r["name"]: [side for side, end in (("down", "at_low"), ("up", "at_high")) if r[end]["flips"]]
+                for r in oat
+            }
+            order = [i for i in order if sides.get(i.name)]
         deadline = None if budget is None else start + budget
         result.break_even, result.complete = break_even(
             scenario,
@@ -571,6 +591,8 @@ def sensitivity(
             grid=grid,
             iterations=iterations,
             deadline=deadline,
+            sides=sides,
+            within_range=sides is not None,
         )
     if store is not None and run_id is not None:
         store.finish_run(run_id, result.as_json())
