@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from detente.model.conflict import Conflict
+from detente.model.errors import AnalysisError
 
 __all__ = ["PathTree", "Step", "status_quo_tree"]
 
@@ -91,7 +92,7 @@ def status_quo_tree(
     """
     c = conflict
     if not 0 <= start < c.n_states or not c.feasible[start]:
-        raise ValueError(f"start state {start} is not a feasible state")
+        raise AnalysisError(f"start state {start} is not a feasible state of {conflict.id}")
     take, drop = c.direction_mask("take"), c.direction_mask("drop")
     dist = np.full(c.n_states, -1, dtype=np.int64)
     parent = np.full(c.n_states, -1, dtype=np.int64)

@@ -109,6 +109,8 @@ class Conflict:
             raise ValueError("feasible / payoff arrays do not match the options and decision makers")
         if set(o.dm for o in self.options) - set(self.dms):
             raise ValueError("an option belongs to an unknown decision maker")
+        self.feasible.flags.writeable = False  # frozen, like every model object
+        self.payoff.flags.writeable = False
 
     # ----- sizes and look-ups ---------------------------------------------
     @property
