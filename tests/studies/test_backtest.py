@@ -313,4 +313,3 @@ def test_report_section_reuses_a_stored_roadmap_for_its_target() -> None:
     r = case_result(inputs)
     assert r.roadmap["status"] == "feasible" and r.roadmap["stages"] == [sorted(target)]
     assert r.roadmap["duration"] == 5
-

@@ -35,15 +35,16 @@ def _stored_plan(inputs: ReportInputs, target: frozenset[str]) -> PlanResult | N
     """A roadmap another section already planned for this exact target at tolerance 0, if any."""
     from detente.analysis.roadmap import PlanResult
 
-    def candidates(value: Any) -> list[Any]:
-        if isinstance(value, dict):
-            return [v for v in value.values() if isinstance(v, PlanResult)]
-        return [value] if isinstance(value, PlanResult) else []
+    def candidates(value: Any, depth: int = 0) -> list[Any]:
+        if isinstance(value, PlanResult):
+            return [value]
+        if isinstance(value, dict) and depth < 3:
+            return [r for v in value.values() for r in candidates(v, depth + 1)]
+        return []
 
-    for value in list(inputs.results.values()):
-        for r in candidates(value):
-            if r.objective == "fewest-stages" and r.tolerance == 0.0 and r.target == target:
-                return r
+    for r in candidates(dict(inputs.results)):
+        if r.objective == "fewest-stages" and r.tolerance == 0.0 and r.target == target:
+            return r
     return None
 
 
