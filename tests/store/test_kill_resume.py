@@ -82,8 +82,8 @@ def test_sigkill_at_random_points_then_resume_gives_every_replicate_once(tmp_pat
     kills = 0
     # Up to three kills at random moments (from before the first commit to late in the sweep).
     for _ in range(3):
-        proc = _start(store, runs, seed, 0.01, "--resume")
-        time.sleep(float(rng.uniform(0.3, 3.5)))
+        proc = _start(store, runs, seed, 0.02, "--resume")  # about 5 s of work: longer than any wait
+        time.sleep(float(rng.uniform(0.3, 3.0)))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
