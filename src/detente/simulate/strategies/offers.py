@@ -147,17 +147,19 @@ def small_exchange(
                     for g in itertools.combinations(mine, k_g):
                         for a in itertools.combinations(theirs, a_sizes):
                             moves = obs.complete(set(g) | set(a))
-                            if any(obs.maker(m) not in (me, other) for m in moves) or not obs.feasible(moves):
+                            if any(obs.maker(m) not in (me, other) for m in moves):
                                 continue
                             gives, asks = _split(obs, moves)
                             prop = Proposal(gives, asks, by=me)
                             mine_a, theirs_a = assess(obs, prop, me), assess(obs, prop, other)
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            if best is not None and key >= best[0]:
+                                continue
                             if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):
                                 continue
                             if not (exposure_ok(obs, me, mine_a) and exposure_ok(obs, other, theirs_a)):
                                 continue
-                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
-                            if best is None or key < best[0]:
+                            if obs.feasible(moves):
                                 best = (key, prop)
         if best is not None:
             return Proposal(best[1].gives, best[1].asks)
