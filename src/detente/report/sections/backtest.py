@@ -127,15 +127,20 @@ def render(inputs: ReportInputs) -> Body:
         "all": "every move on the table",
         "none": "nothing (no package beats the status quo)",
     }
-    road_text = (
-        "no roadmap was planned"
-        if road["status"] == "no-target"
-        else f"status {road['status']}, {len(road['stages'])} stage(s), {road['duration']} periods"
-    )
+    unit = inputs.scenario.time.unit
+    if road["status"] == "no-target":
+        road_text = "no roadmap was planned"
+    elif road["feasible"]:
+        road_text = f"self-enforcing, {len(road['stages'])} stage(s) over {road['duration']} {unit}(s)"
+    elif road["feasible"] is None:
+        road_text = f"unknown (solver status {road['status']})"
+    else:
+        why = "; ".join(c["text"] for c in road["conflicts"][:2])
+        road_text = "no self-enforcing roadmap" + (f": {why}" if why else "")
     others = ", ".join(f"{p} plays {v}" for p, v in st["others"].items())
     items = [
         f"Deal space: {r.deals['message']}",
-        f"Roadmap for {target[road['target_source']]}: {road_text}.",
+        f"Roadmap for {target[road['target_source']]}: {road_text.rstrip('.')}.",
         f"Strategies ({st['pressure_party']} / {st['counterpart']}, {st['runs']} runs per pairing, "
         f"seed {st['seed']}{'; ' + others if others else ''}): best pair {_pair(st['best'])}; "
         f"maximum pressure {_pair(st['pressure'])}; reciprocity {_pair(st['reciprocity'])}.",
