@@ -668,3 +668,11 @@ def test_simultaneous_round_settles_every_proposal_in_party_order() -> None:
         (1, "C")
     ]  # every party proposes each round
     assert r.in_force == {"a1", "b1", "c1"}
+
+
+def test_an_exchange_whose_gives_are_already_settled_is_not_turned_into_a_demand() -> None:
+    sc = quiet()
+    a = Scripted(proposals={0: P({"a-freeze"}), 2: P({"a-freeze"}, {"b-relief"})})
+    r = play(sc, {"A": a, "B": Scripted()}, seed=0)
+    assert [e.period for e in r.entries("proposal")] == [0]
+    assert "b-relief" not in r.in_force

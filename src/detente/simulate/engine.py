@@ -330,8 +330,8 @@ class _Run:
                 raise StrategyError.of(strat, f"party {pid} asks for its own move {mid!r} (put it in gives)")
         settled = self.settled()
         gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
-        if (not gives and not asks) or (offer.asks and not asks):
-            return None  # nothing left, or nothing left to ask in return: no exchange to make
+        if (offer.gives and not gives) or (offer.asks and not asks):
+            return None  # one side of the exchange is already settled: nothing left to exchange
         return replace(offer, gives=gives, asks=asks, by=pid)
 
     def settled(self) -> frozenset[str]:
