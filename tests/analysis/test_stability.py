@@ -210,6 +210,11 @@ def test_status_quo_paths_are_shortest_improvement_paths(c: Conflict) -> None:
         frontier = nxt
     targets = {s: ["x"] for s in ref.feasible}
     tree = status_quo_tree(c, start, targets)
+    assert tree.reached_count == len(tree.paths) == len(dist)
+    nearest = status_quo_tree(c, start, targets, max_paths=2)
+    assert nearest.reached_count == len(dist) and len(nearest.paths) == min(2, len(dist))
+    farther = [len(q) - 1 for t, q in tree.paths.items() if t not in nearest.paths]
+    assert all(len(p) - 1 <= min(farther, default=len(p)) for p in nearest.paths.values())
     assert sorted(tree.unreached) == sorted(s for s in ref.feasible if s not in dist)
     assert tree.reachable_states == len(dist)
     for t, path in tree.paths.items():

@@ -52,12 +52,15 @@ class PathTree:
     unreached: list[int]
     reachable_states: int
     tree: dict[str, Any] = field(default_factory=dict)
+    reached_count: int = 0
+    """Targets reached; ``paths`` holds the nearest ``max_paths`` of them."""
 
     def to_json(self) -> dict[str, Any]:
         c = self.conflict
         return {
             "from": c.pattern(self.start),
             "reachable_states": self.reachable_states,
+            "reached_count": self.reached_count,
             "reached": [
                 {
                     "equilibrium": c.pattern(t),
@@ -81,14 +84,19 @@ class PathTree:
 
 
 def status_quo_tree(
-    conflict: Conflict, start: int, targets: Mapping[int, Sequence[str]], max_depth: int | None = None
+    conflict: Conflict,
+    start: int,
+    targets: Mapping[int, Sequence[str]],
+    max_depth: int | None = None,
+    max_paths: int | None = None,
 ) -> PathTree:
     """Shortest unilateral-improvement paths from ``start`` to each target state.
 
     ``targets`` maps target states (usually equilibria) to labels (the concepts under
     which they are equilibria). Each path is the first one found by breadth-first
     search, so it is a shortest one; ties are broken by decision maker order, then by
-    the smallest change.
+    the smallest change. ``max_paths`` keeps only the paths to the nearest targets
+    (ties by state); ``reached_count`` still counts them all.
     """
     c = conflict
     if not 0 <= start < c.n_states or not c.feasible[start]:
@@ -128,9 +136,13 @@ def status_quo_tree(
 
     paths: dict[int, list[Step]] = {}
     unreached: list[int] = []
+    reached = 0
     for t in sorted(targets, key=lambda t: (dist[t] < 0, dist[t], t)):
         if dist[t] < 0:
             unreached.append(t)
+            continue
+        reached += 1
+        if max_paths is not None and len(paths) >= max_paths:
             continue
         chain = [t]
         while chain[-1] != start:
@@ -138,7 +150,7 @@ def status_quo_tree(
         paths[t] = [step(s) for s in reversed(chain)]
     labels = {t: list(v) for t, v in targets.items()}
     tree = _merge(c, start, paths, labels)
-    return PathTree(c, start, labels, paths, unreached, int((dist >= 0).sum()), tree)
+    return PathTree(c, start, labels, paths, unreached, int((dist >= 0).sum()), tree, reached)
 
 
 def _merge(

@@ -24,6 +24,7 @@ MAX_ROWS = 25
 MAX_TREE_TARGETS = 25
 RUN_TREE_TARGETS = 10
 RUN_ROWS = 8
+JSON_TREE_PATHS = 1000
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +69,12 @@ def stability(
         wanted = parse_concepts(concepts) if concepts else default_concepts(conflict)
         result = analyse(conflict, wanted)
         origin = parse_state(conflict, start) if start is not None else conflict.status_quo
-        tree = status_quo_tree(conflict, origin, result.targets()) if origin is not None else None
+        limit = JSON_TREE_PATHS if json_out else MAX_TREE_TARGETS
+        tree = (
+            status_quo_tree(conflict, origin, result.targets(), max_paths=limit)
+            if origin is not None
+            else None
+        )
         if json_out:
             doc = result.to_json(states=states)
             if derived is not None:
@@ -206,7 +212,7 @@ def _tree(tree: Any, max_targets: int) -> Any:
 
     on_paths = {step.pattern for t in keep for step in tree.paths[t]}
     add(root, doc["tree"], on_paths)
-    reached = len(tree.paths)
+    reached = tree.reached_count
     note = f"{reached} equilibri{'um' if reached == 1 else 'a'} reached by unilateral improvements"
     if reached > len(shown):
         note += f" (the {len(shown)} nearest shown)"
@@ -236,6 +242,10 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
         return
     result = analyse(derived.conflict)
     c = derived.conflict
-    tree = status_quo_tree(c, c.status_quo, result.targets()) if c.status_quo is not None else None
+    tree = (
+        status_quo_tree(c, c.status_quo, result.targets(), max_paths=RUN_TREE_TARGETS)
+        if c.status_quo is not None
+        else None
+    )
     _print(result, derived, tree, c.status_quo, ctx.console, max_targets=RUN_TREE_TARGETS, max_rows=RUN_ROWS)
     ctx.results["stability"] = {"scenario_conflict": derived, "result": result, "tree": tree}
