@@ -181,7 +181,7 @@ def _print(
         found = result.targets()
         targets = sorted((s for s in found if s != c.status_quo), key=lambda s: (-len(found[s]), s))
         rows = ([c.status_quo] if c.status_quo is not None else []) + targets[:max_rows]
-        title = f"The status quo and equilibria ({len(targets)} states are an equilibrium under some concept"
+        title = f"The status quo and equilibria ({len(targets)} other states are an equilibrium under some concept"
         title += f"; {max_rows} shown, most concepts first)" if len(targets) > max_rows else ")"
         out.print(_table(result, rows, title))
     counts = ", ".join(f"{SHORT[k]} {len(result.equilibrium_states(k))}" for k in result.concepts)
