@@ -249,3 +249,20 @@ def test_sim_refuses_large_conflicts() -> None:
     c = Conflict("big", "big", ("A", "B"), opts, np.ones(1 << n, dtype=bool), np.zeros((2, 1 << n)))
     with pytest.raises(AnalysisError, match="13"):
         analyse(c, ["sim"])
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 10_000))
+def test_inclusions_between_concepts_at_scale(seed: int) -> None:
+    # Nash implies SEQ and SMR, each of which implies GMR (Fang, Hipel & Kilgour 1993), here
+    # on 1,024 states, beyond what the reference can check quickly
+    rng = np.random.default_rng(seed)
+    opts = tuple(
+        Option(f"o{k}", f"D{k % 3}", rng.choice(["both", "both", "take", "drop"])) for k in range(10)
+    )
+    feasible = rng.random(1024) > 0.15
+    payoff = rng.integers(0, 20, size=(3, 1024)).astype(float)
+    r = analyse(Conflict("big", "big", ("D0", "D1", "D2"), opts, feasible, payoff))
+    nash, gmr, smr, seq = (r.stable[k] for k in ("nash", "gmr", "smr", "seq"))
+    assert not (nash & ~seq).any() and not (nash & ~smr).any()
+    assert not (seq & ~gmr).any() and not (smr & ~gmr).any()
