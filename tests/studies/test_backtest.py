@@ -277,6 +277,10 @@ def test_cli_json_and_table() -> None:
     assert len(case["strategies"]["agreement_rate"]) == len(doc["pressure_strategies"])
     assert case["history"]["label"] == HISTORY["leap-day-2012"].label()
     assert any("not a validation" in n for n in doc["notes"])
+    table = runner.invoke(app, ["backtest", "--cases", "leap-day-2012", "--runs", "1", "--matrices"])
+    assert table.exit_code == 0, table.output
+    assert "plausibility check" in table.output and "leap-day-2012" in table.output
+    assert "USA \\ DPRK" in table.output and "Unha-3" in table.output
     bad = runner.invoke(app, ["backtest", "--cases", "leap-day-2021", "--runs", "1"])
     assert bad.exit_code == 2 and "did you mean 'leap-day-2012'" in bad.output
     assert "Traceback" not in bad.output

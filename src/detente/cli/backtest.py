@@ -15,7 +15,7 @@ from rich.table import Table
 
 from .common import console, emit_json, err_console, guarded
 
-__all__ = ["backtest_table", "register"]
+__all__ = ["backtest_table", "matrix_table", "register"]
 
 MARKS = {"agree": "[green]✓[/]", "disagree": "[red]✗[/]", "n/a": "[dim]–[/]"}
 VERDICT_STYLE = {"agree": "green", "disagree": "red", "mixed": "yellow"}
@@ -151,7 +151,25 @@ def backtest_table(doc: dict[str, Any]) -> Table:
     return table
 
 
-def _print(doc: dict[str, Any]) -> None:
+def matrix_table(case: dict[str, Any]) -> Table:
+    """One case's agreement rates (and target shares) for every strategy pair."""
+    st = case["strategies"]
+    others = ", ".join(f"{p}: {v}" for p, v in st["others"].items())
+    title = f"{case['case']}: agreement rate (target share), {st['runs']} runs per pair"
+    table = Table(title=title + (f"; {others}" if others else ""))
+    table.add_column(f"{st['pressure_party']} \\ {st['counterpart']}")
+    for name in st["counterpart_strategies"]:
+        table.add_column(name, justify="right")
+    for i, name in enumerate(st["pressure_strategies"]):
+        cells = [
+            f"{_pct(a)} ({_pct(s)})"
+            for a, s in zip(st["agreement_rate"][i], st["target_share"][i], strict=True)
+        ]
+        table.add_row(name, *cells)
+    return table
+
+
+def _print(doc: dict[str, Any], matrices: bool = False) -> None:
     console.print(backtest_table(doc))
     tally = doc["tally"]
     console.print(
@@ -162,6 +180,9 @@ def _print(doc: dict[str, Any]) -> None:
     console.print(f"[dim]{LEGEND}[/]", highlight=False)
     for note in doc["notes"]:
         console.print(f"[dim]· {note}[/]", highlight=False)
+    if matrices:
+        for c in doc["cases"]:
+            console.print(matrix_table(c))
     console.rule("[bold]What happened (outcome blocks) and where the model disagrees")
     for c in doc["cases"]:
         console.print(f"[bold]{c['case']}[/] — {c['title']}", highlight=False)
@@ -196,6 +217,11 @@ def backtest(
         "inprocess", "--backend", help="Where simulations run: inprocess, processes or dask."
     ),
     workers: int | None = typer.Option(None, "--workers", help="Worker count for processes or dask."),
+    matrices: bool = typer.Option(
+        False,
+        "--matrices",
+        help="Also print every case's full strategy matrix (which pairs agree, how often).",
+    ),
 ) -> None:
     """Every built-in historical case: ZOPA, roadmap, strategies and stability beside what happened.
 
@@ -213,4 +239,4 @@ def backtest(
         if json_out:
             emit_json(doc)
             return
-        _print(doc)
+        _print(doc, matrices)
