@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from detente.model.scenario import Scenario
 from detente.simulate.backends import ProcessBackend
@@ -149,3 +151,40 @@ def test_stored_scenario_text_is_the_scenario(tmp_path: Path) -> None:
     text = store.scenario_text(record["scenario_hash"])
     assert text is not None
     assert Scenario.model_validate(json.loads(text)) == SCENARIO
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=3),
+    stops=st.lists(st.integers(0, 12), min_size=1, max_size=3),
+    wave=st.integers(1, 3),
+)
+def test_any_sequence_of_interruptions_stores_each_replicate_once(
+    tmp_path_factory: pytest.TempPathFactory, sizes: list[int], stops: list[int], wave: int
+) -> None:
+    store = RunStore(tmp_path_factory.mktemp("s") / "runs.duckdb")
+    jobs = [(Squares(seed=k), n) for k, n in enumerate(sizes)]
+    real = sweep._chunk
+    for stop in stops:  # interrupted after `stop` chunks each time, resuming the same sweep
+        count = [0]
+
+        def chunk(
+            job: Any, indices: tuple[int, ...], count: list[int] = count, stop: int = stop
+        ) -> np.ndarray:
+            if count[0] >= stop:
+                raise KeyboardInterrupt
+            count[0] += 1
+            return real(job, indices)
+
+        sweep._chunk = chunk  # type: ignore[assignment]
+        try:
+            record_sweep(jobs, store, kind="demo", resume=True, wave=wave, commit_every=0.0)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sweep._chunk = real  # type: ignore[assignment]
+    _, arrays = record_sweep(jobs, store, kind="demo", resume=True)
+    assert len(store.list_runs()) == 1
+    for (job, n), arr in zip(jobs, arrays, strict=True):
+        np.testing.assert_array_equal(arr, np.vstack([job.replicate(i) for i in range(n)]))
+    assert store.list_runs()[0].stored == sum(sizes)

@@ -209,3 +209,13 @@ def test_flipping_ends_scope_locates_the_same_changes_as_the_full_search() -> No
         b = by_name[name][side]
         assert a["in_range"] and b is not None
         assert a["value"] == pytest.approx(b["value"], abs=1e-3)
+
+
+def test_process_backend_gives_the_same_study() -> None:
+    from detente.simulate.backends import ProcessBackend
+
+    metric = parse_metric("package-utility:B=a1+b2", SCENARIO)
+    here = sensitivity(SCENARIO, metric, method="both", samples=8, threshold=1.0)
+    with ProcessBackend(workers=2) as backend:
+        there = sensitivity(SCENARIO, metric, method="both", samples=8, threshold=1.0, backend=backend)
+    assert there.as_json() == here.as_json()
