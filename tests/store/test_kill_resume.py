@@ -140,3 +140,25 @@ def test_two_processes_write_the_same_store_at_once(tmp_path: Path) -> None:
     assert sorted(status for _, status in _runs(store)) == ["complete", "complete"]
     for seed, out in zip((1, 2), outs, strict=True):
         np.testing.assert_array_equal(np.load(out), _reference(150, seed))
+
+
+def test_two_processes_resuming_the_same_sweep_store_each_replicate_once(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    runs, seed = 200, 21
+    proc = _start(store, runs, seed, 0.02, "--resume")
+    deadline = time.monotonic() + 120
+    while not _stored_count(store) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 0 < _stored_count(store) < runs
+    outs = [tmp_path / "a.npy", tmp_path / "b.npy"]
+    procs = [_start(store, runs, seed, 0.005, "--resume", "--out", str(out)) for out in outs]
+    for p in procs:
+        _, stderr = p.communicate(timeout=300)
+        assert p.returncode == 0, stderr
+    rows = _replicate_rows(store)
+    assert len(rows) == runs and len({r[0] for r in rows}) == 1
+    reference = _reference(runs, seed)
+    for out in outs:
+        np.testing.assert_array_equal(np.load(out), reference)
