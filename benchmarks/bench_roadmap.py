@@ -4,9 +4,11 @@ Cases (targets from the tracker; see docs/roadmap.md):
 
 1. ``30-moves``: a 30-move target, fewest stages, proven optimal (target < 10 s).
 2. ``60-moves``: a 60-move target, a feasible roadmap or a proven "none" (target < 60 s).
-3. ``30-moves-robust``: the 30-move target, most-robust objective (every stage count
+3. ``30-moves-unpaired``: as 1, but each move's worth to the other side drawn on its own
+   (scaled so that each side receives 1.1 times what it gives in all).
+4. ``30-moves-robust``: the 30-move target, most-robust objective (every stage count
    optimised; no target set by the tracker).
-4. ``60-moves-none``: another seed with exposure limits 0 and at most 5 stages, for which no
+5. ``60-moves-none``: another seed with exposure limits 0 and at most 5 stages, for which no
    roadmap exists: the time to prove "none" and explain it. (Here an order-independent
    check finds it, a prerequisite chain of 6; in these generated targets the optimum
    always equals the prerequisite-chain bound, so "proven optimal" needs no search over
@@ -32,12 +34,14 @@ import numpy as np
 
 from detente.analysis.roadmap import plan
 from detente.model.scenario import Scenario
+from detente.model.values import Value
 
 __all__ = ["CASES", "main", "random_scenario"]
 
 CASES: dict[str, dict[str, Any]] = {
     "30-moves": {"n": 30, "limit": 3.0, "repeats": 3, "target_s": 10.0, "seed": 1},
     "60-moves": {"n": 60, "limit": 3.0, "repeats": 3, "target_s": 60.0, "seed": 2},
+    "30-moves-unpaired": {"n": 30, "limit": 3.0, "repeats": 3, "target_s": 10.0, "seed": 1, "paired": False},
     "30-moves-robust": {
         "n": 30,
         "limit": 3.0,
@@ -54,8 +58,13 @@ QUICK: dict[str, dict[str, Any]] = {
 }
 
 
-def random_scenario(n: int, seed: int, limit: float = 3.0, horizon: int = 36) -> Scenario:
-    """A seeded two-party scenario of ``n`` moves (n even) in reciprocal pairs."""
+def random_scenario(
+    n: int, seed: int, limit: float = 3.0, horizon: int = 36, paired: bool = True
+) -> Scenario:
+    """A seeded two-party scenario of ``n`` moves (n even), in reciprocal pairs or (``paired=False``)
+    with each move's worth drawn on its own, scaled so that each side receives 1.1 times what it gives."""
+    if not paired:
+        return _unpaired(n, seed, limit, horizon)
     rng = np.random.default_rng(seed)
     moves: list[dict[str, Any]] = []
     by_side: dict[str, list[str]] = {"A": [], "B": []}
@@ -91,9 +100,25 @@ def random_scenario(n: int, seed: int, limit: float = 3.0, horizon: int = 36) ->
     )  # fmt: skip
 
 
+def _unpaired(n: int, seed: int, limit: float, horizon: int) -> Scenario:
+    base = random_scenario(n, seed, limit, horizon)
+    rng = np.random.default_rng(seed + 1000)
+    worth = {m.id: float(rng.uniform(0.3, 3.0)) for m in base.moves}
+    moves = []
+    for side, other in (("A", "B"), ("B", "A")):
+        given = sum(-m.value[side].likely for m in base.moves if m.by == side)
+        total = sum(worth[m.id] for m in base.moves if m.by == other)
+        for m in base.moves:
+            if m.by == other:
+                value = {other: m.value[other].likely, side: round(worth[m.id] * 1.1 * given / total, 2)}
+                moves.append(m.model_copy(update={"value": {k: Value.parse(v) for k, v in value.items()}}))
+    moves.sort(key=lambda m: base.move_ids.index(m.id))
+    return base.replace(moves=tuple(moves))
+
+
 def run_case(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     time_limit = spec.get("time_limit", 120.0)
-    s = random_scenario(spec["n"], spec["seed"], spec["limit"])
+    s = random_scenario(spec["n"], spec["seed"], spec["limit"], paired=spec.get("paired", True))
     times = []
     result = None
     for _ in range(spec["repeats"]):
@@ -121,11 +146,11 @@ def run_case(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 def main(quick: bool = False) -> dict[str, Any]:
     cases = QUICK if quick else CASES
     results = {}
-    print(f"{'case':<16}{'moves':>6}{'status':>12}{'stages':>8}{'median s':>10}{'max s':>8}{'target s':>10}")
+    print(f"{'case':<20}{'moves':>6}{'status':>12}{'stages':>8}{'median s':>10}{'max s':>8}{'target s':>10}")
     for name, spec in cases.items():
         r = results[name] = run_case(name, spec)
         print(
-            f"{name:<16}{r['moves']:>6}{r['status']:>12}{r['stages']:>8}{r['median_s']:>10.2f}{r['max_s']:>8.2f}"
+            f"{name:<20}{r['moves']:>6}{r['status']:>12}{r['stages']:>8}{r['median_s']:>10.2f}{r['max_s']:>8.2f}"
             f"{r.get('target_s', ''):>10}"
         )
     return results
