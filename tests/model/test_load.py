@@ -258,3 +258,16 @@ def test_any_structure_under_a_field_is_handled(junk: object) -> None:
         broken[field] = junk
         with contextlib.suppress(ScenarioError):
             scenario_from_text(yaml.safe_dump(broken), "fuzz.yaml")
+
+
+@pytest.mark.parametrize(
+    "text", ["0[detente: 1\nid: x\n", "detente: 1\nid: x\ntitle: T\nparties: [{id: A, 'we[ird': 1}]\n"]
+)
+def test_field_names_with_brackets_are_reported_not_crashed(text: str) -> None:
+    msgs = problems(text)
+    assert any("unknown field" in m for m in msgs), msgs
+
+
+def test_missing_nested_field_keeps_its_path() -> None:
+    msgs = problems("detente: 1\nid: x\ntitle: T\nparties: [{id: A}]\nmoves: [{id: m, by: A}]\n")
+    assert msgs == ["s.yaml:5:9: moves[0].title: required field is missing"]

@@ -61,15 +61,17 @@ def validate_model(model: type[M], data: Any, locator: Locator) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_translate(model, exc, locator)) from None
+        raise ScenarioError(_translate(model, exc, locator, data)) from None
 
 
 # ---------------------------------------------------------------- pydantic errors
-def _translate(model: type[BaseModel], exc: ValidationError, locator: Locator) -> list[Problem]:
+def _translate(
+    model: type[BaseModel], exc: ValidationError, locator: Locator, data: Any = None
+) -> list[Problem]:
     problems = []
     seen = set()
     errors = exc.errors(include_url=False)
-    locs = [_clean_loc(e["loc"]) for e in errors]
+    locs = [_clean_loc(e["loc"], data) for e in errors]
     for err, loc in zip(errors, locs, strict=True):
         if err["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in locs):
             continue  # an item failed; its own error says why
@@ -81,20 +83,30 @@ def _translate(model: type[BaseModel], exc: ValidationError, locator: Locator) -
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    # pydantic adds union-branch names and validator tags to locations; drop them
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[str | int, ...]:
+    """The user's field path: follow ``loc`` through the data, dropping pydantic's own tags.
+
+    Pydantic puts union-branch and validator names into error locations; a part is kept
+    only when it is a real key (or index) of the data at that point.
+    """
     out: list[str | int] = []
-    for part in loc:
-        if isinstance(part, str) and ("[" in part or part.startswith("function-")):
-            continue
-        out.append(part)
+    current: Any = data
+    for i, part in enumerate(loc):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list | tuple) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
+            out.append(part)
+            current = current[part]
+        elif i == len(loc) - 1 and isinstance(current, dict) and isinstance(part, str) and "[" not in part:
+            out.append(part)  # a missing field: not in the data, but it is the user's name
+            current = None
     return tuple(out)
 
 
 def _message(model: type[BaseModel], err: Any, loc: tuple[str | int, ...]) -> str:
     kind = err["type"]
     found = err.get("input")
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         parent = _model_at(model, loc[:-1])
         name = str(loc[-1])
         hint = ""
