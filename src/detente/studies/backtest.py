@@ -31,7 +31,8 @@ For each case the backtest runs every analysis on the scenario as shipped:
 
 No analysis reads a scenario's ``outcome`` block; the backtest only prints it beside the
 answers. The comparison with history uses the hand-written table
-:data:`detente.studies.history.HISTORY` and three checks (:func:`compare_with_history`):
+:data:`detente.studies.history.HISTORY` and three checks
+(:func:`detente.studies.history.compare_with_history`):
 
 - ``deal``: a ZOPA exists <-> an agreement was reached;
 - ``steps``: a self-enforcing roadmap exists <-> the agreement was at least partly implemented;
@@ -53,14 +54,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 
-from .history import HISTORY, Verdict
+from .history import HISTORY, Check, Verdict, compare_with_history, overall
 
 if TYPE_CHECKING:
     from detente.analysis.deals import DealSpace
@@ -100,7 +101,6 @@ DEFAULT_RUNS = 20
 PLAN_TIME_LIMIT = 60.0
 """Seconds the roadmap solver may spend on one case (it reports ``unknown`` if it runs out)."""
 
-Mark = Literal["agree", "disagree", "n/a"]
 Progress = Callable[[int, int, str], None]
 """Called as ``progress(done, total, what)``."""
 
@@ -342,71 +342,6 @@ def summarise_stability(scenario: Scenario, ds: DealSpace | None = None) -> dict
     return out
 
 
-# --------------------------------------------------------------------------- history
-@dataclass(frozen=True)
-class Check:
-    """One comparison of a model answer with the record."""
-
-    name: str
-    model: str
-    history: str
-    mark: Mark
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "model": self.model, "history": self.history, "mark": self.mark}
-
-
-def compare_with_history(has_zopa: bool, roadmap: bool | None, v: Verdict) -> list[Check]:
-    """The three checks ``deal``, ``steps``, ``lasted`` (see the module docstring).
-
-    ``roadmap`` is ``True``/``False`` for a proven answer, ``None`` when the planner had nothing to
-    plan or ran out of time (then the two roadmap checks are ``n/a``).
-    """
-    checks = [
-        Check(
-            "deal",
-            "a ZOPA exists" if has_zopa else "no ZOPA",
-            "agreement reached" if v.agreement else "no agreement",
-            "agree" if has_zopa == v.agreement else "disagree",
-        )
-    ]
-    road = {True: "self-enforcing roadmap", False: "no self-enforcing roadmap", None: "roadmap unknown"}[
-        roadmap
-    ]
-    implemented = v.implemented != "no"
-    checks.append(
-        Check(
-            "steps",
-            road,
-            {"fully": "implemented fully", "partly": "implemented partly", "no": "not implemented"}[
-                v.implemented
-            ]
-            if v.agreement
-            else "nothing implemented (no agreement)",
-            "n/a" if roadmap is None else ("agree" if roadmap == implemented else "disagree"),
-        )
-    )
-    if v.agreement:
-        lasted = "carried out, not reversed" if v.durable else f"{v.ended} ({v.when})"
-        mark: Mark = "n/a" if roadmap is None else ("agree" if roadmap == v.durable else "disagree")
-        checks.append(Check("lasted", road, lasted, mark))
-    else:
-        checks.append(Check("lasted", road, "no agreement to last", "n/a"))
-    return checks
-
-
-def overall(checks: Sequence[Check]) -> str:
-    """``agree`` (every applicable check agrees), ``disagree`` (none does) or ``mixed``."""
-    marks = [c.mark for c in checks if c.mark != "n/a"]
-    if not marks:
-        return "n/a"
-    if all(m == "agree" for m in marks):
-        return "agree"
-    if all(m == "disagree" for m in marks):
-        return "disagree"
-    return "mixed"
-
-
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class CaseResult:
@@ -605,9 +540,10 @@ def backtest(
 
     Examples
     --------
-    >>> bt = backtest(["leap-day-2012"], runs=1, seed=3)  # doctest: +SKIP
-    >>> bt.cases[0].deals["has_agreement"]  # doctest: +SKIP
-    True
+    >>> bt = backtest(["leap-day-2012"], runs=1, seed=3)
+    >>> case = bt.cases[0]
+    >>> case.deals["has_agreement"], case.roadmap["target_source"], case.history.implemented
+    (True, 'nash', 'no')
     """
     from detente.scenarios import builtin_names, load_builtin
 

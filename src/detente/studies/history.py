@@ -19,6 +19,9 @@ the record was read. The table is keyed by case id and never derived from the ou
 block by code, so the analyses still never read that block. It was written without
 changing any scenario value.
 
+:func:`compare_with_history` sets the model's answers beside a verdict in three checks
+(``deal``, ``steps``, ``lasted``; see docs/backtest.md) and :func:`overall` sums them up.
+
 Examples
 --------
 >>> v = HISTORY["hanoi-2019"]
@@ -30,15 +33,26 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["ENDINGS", "HISTORY", "IMPLEMENTATION", "Verdict", "verdict"]
+__all__ = [
+    "ENDINGS",
+    "HISTORY",
+    "IMPLEMENTATION",
+    "Check",
+    "Verdict",
+    "compare_with_history",
+    "overall",
+    "verdict",
+]
 
 Implementation = Literal["fully", "partly", "no"]
 Ending = Literal["completed", "collapsed", "stalled", "no-deal"]
 IMPLEMENTATION: tuple[str, ...] = ("fully", "partly", "no")
 ENDINGS: tuple[str, ...] = ("completed", "collapsed", "stalled", "no-deal")
+Mark = Literal["agree", "disagree", "n/a"]
 
 
 @dataclass(frozen=True)
@@ -187,3 +201,71 @@ def verdict(case: str) -> Verdict | None:
     True
     """
     return HISTORY.get(case)
+
+
+# --------------------------------------------------------------------------- comparing
+@dataclass(frozen=True)
+class Check:
+    """One comparison of a model answer with the record."""
+
+    name: str
+    model: str
+    history: str
+    mark: Mark
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "model": self.model, "history": self.history, "mark": self.mark}
+
+
+def compare_with_history(has_zopa: bool, roadmap: bool | None, v: Verdict) -> list[Check]:
+    """The three checks ``deal``, ``steps``, ``lasted`` (see the module docstring).
+
+    ``roadmap`` is ``True``/``False`` for a proven answer, ``None`` when the planner had nothing to
+    plan or ran out of time (then the two roadmap checks are ``n/a``).
+
+    >>> [(c.name, c.mark) for c in compare_with_history(True, True, HISTORY["iran-jcpoa-2015"])]
+    [('deal', 'agree'), ('steps', 'agree'), ('lasted', 'disagree')]
+    """
+    checks = [
+        Check(
+            "deal",
+            "a ZOPA exists" if has_zopa else "no ZOPA",
+            "agreement reached" if v.agreement else "no agreement",
+            "agree" if has_zopa == v.agreement else "disagree",
+        )
+    ]
+    road = {True: "self-enforcing roadmap", False: "no self-enforcing roadmap", None: "roadmap unknown"}[
+        roadmap
+    ]
+    implemented = v.implemented != "no"
+    checks.append(
+        Check(
+            "steps",
+            road,
+            {"fully": "implemented fully", "partly": "implemented partly", "no": "not implemented"}[
+                v.implemented
+            ]
+            if v.agreement
+            else "nothing implemented (no agreement)",
+            "n/a" if roadmap is None else ("agree" if roadmap == implemented else "disagree"),
+        )
+    )
+    if v.agreement:
+        lasted = "carried out, not reversed" if v.durable else f"{v.ended} ({v.when})"
+        mark: Mark = "n/a" if roadmap is None else ("agree" if roadmap == v.durable else "disagree")
+        checks.append(Check("lasted", road, lasted, mark))
+    else:
+        checks.append(Check("lasted", road, "no agreement to last", "n/a"))
+    return checks
+
+
+def overall(checks: Sequence[Check]) -> str:
+    """``agree`` (every applicable check agrees), ``disagree`` (none does) or ``mixed``."""
+    marks = [c.mark for c in checks if c.mark != "n/a"]
+    if not marks:
+        return "n/a"
+    if all(m == "agree" for m in marks):
+        return "agree"
+    if all(m == "disagree" for m in marks):
+        return "disagree"
+    return "mixed"
