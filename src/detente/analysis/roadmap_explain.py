@@ -155,7 +155,7 @@ def explain(
     off = [k for st in static for k in st]
     sets: list[list[GroupKey]] = []
     while len(sets) < max_sets and time.monotonic() < deadline:
-        budget = left() * 0.5 if not static else min(left() * 0.5, 10.0)  # the totals already explain
+        budget = left() * 0.5 if not static else min(left() * 0.5, 5.0)  # the totals already explain
         needed, witness, proven = minimal_conflict(
             inst, max_stages=max_stages, time_limit=budget, off=off, models=ms
         )

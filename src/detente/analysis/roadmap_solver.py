@@ -234,6 +234,7 @@ class RoadmapModel:
         for _ in range(_MAX_CUTS):
             solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
             solver.parameters.num_workers = workers
+            solver.parameters.interleave_search = True  # deterministic with several workers
             solver.parameters.random_seed = 0
             st = solver.solve(model)
             if st == cp_model.INFEASIBLE:
