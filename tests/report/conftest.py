@@ -11,6 +11,7 @@ from detente.scenarios import builtin_names, load_builtin
 SMALL = {
     "simulate": {"strategies": ["maximum-pressure", "step-by-step"], "runs": 3},
     "roadmap": {"time_limit": 3.0},
+    "sensitivity": {"budget": 6.0},
 }
 
 _CACHE: dict[str, Report] = {}
