@@ -192,3 +192,10 @@ def test_a_duckdb_file_with_nothing_in_it_becomes_a_store(tmp_path: Path) -> Non
 def test_creation_leaves_no_temporary_files(tmp_path: Path) -> None:
     RunStore(tmp_path / "runs.duckdb").list_runs()
     assert [p.name for p in tmp_path.iterdir()] == ["runs.duckdb"]
+
+
+def test_a_store_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ScenarioError, match="cannot create or read the results database"):
+        RunStore(blocker / "runs.duckdb").list_runs()

@@ -264,10 +264,21 @@ class RunStore:
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[Any]:
+        import duckdb
+
         if not self._checked:
-            self._prepare()
+            try:
+                self._prepare()
+            except OSError as exc:
+                raise ScenarioError.single(
+                    str(self.path), f"cannot create or read the results database: {exc.strerror or exc}"
+                ) from None
         with self._raw(read_only) as con:
-            yield con
+            try:
+                yield con
+            except duckdb.Error as exc:  # e.g. a full disk: say so, without a traceback
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise DetenteError(f"{self.path}: the results database failed: {first}") from exc
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
