@@ -157,20 +157,13 @@ def _print_changes(doc: dict[str, Any], top: int) -> None:
     if not changes:
         console.print("No single input flips the verdict, even moved twice its range's width from likely.")
         return
-    table = Table(title="What would change the answer (nearest first)")
-    table.add_column("input", no_wrap=True)
-    for col in ("likely", "flips at", "move", "in range", "then"):
-        table.add_column(col, justify="left" if col == "then" else "right")
+    console.print("[bold]What would change the answer[/] (one value at a time, nearest first):")
     for c in changes[:top]:
-        table.add_row(
-            c["name"],
-            f"{c['likely']:g}",
-            f"{c['value']:.3g}",
-            f"{c['shift']:+.3g}",
-            "yes" if c["in_range"] else "no",
-            c["change"],
+        where = "within its range" if c["in_range"] else "outside its range"
+        console.print(
+            f"  • {c['name']}: {c['likely']:g} -> {c['value']:.3g} ({c['shift']:+.3g}, {where}): {c['change']}",
+            markup=False,
         )
-    console.print(table)
     if not doc["complete"]:
         console.print("(time budget spent: not every input was searched)", style="dim")
 
