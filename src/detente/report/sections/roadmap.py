@@ -53,6 +53,15 @@ def plan_data(inputs: ReportInputs) -> dict[str, Any]:
         else:
             target, source = _nash_target(inputs)
         planned = roadmap.plan(s, target, **kwargs)
+        tried = {"nash": planned}
+        if not planned.feasible and source.startswith("the Nash") and hasattr(roadmap, "target_from_spec"):
+            # as detente run does: when the Nash package has no roadmap, try Kalai-Smorodinsky's
+            ks_moves, ks_source = roadmap.target_from_spec(s, "ks")
+            if ks_moves and ks_moves != target:
+                ks = roadmap.plan(s, ks_moves, **kwargs)
+                tried["ks"] = ks
+                if ks.feasible:
+                    planned, source = ks, ks_source
         alternatives: dict[str, PlanResult] = {}
         if planned.target:
             alternatives["big deal: everything at once"] = roadmap.check(
@@ -64,7 +73,7 @@ def plan_data(inputs: ReportInputs) -> dict[str, Any]:
                     alternatives[f"all of {p}'s moves first"] = roadmap.check(
                         s, seq, tolerance=kwargs["tolerance"]
                     )
-        return {"source": source, "roadmap": planned, "alternatives": alternatives}
+        return {"source": source, "roadmap": planned, "alternatives": alternatives, "tried": tried}
 
     stored = None if given else inputs.results.get("plan")
     if isinstance(stored, dict) and isinstance(stored.get("roadmap"), roadmap.PlanResult):
@@ -134,6 +143,15 @@ def render(inputs: ReportInputs) -> Body:
             f'<p class="note"><span class="bad">No roadmap found</span> (solver status: {esc(r.status)}).</p>'
         )
     parts.append(f"<p><b>Target</b> ({esc(data.get('source', ''))}): <small>{esc(target)}</small></p>")
+    from detente.analysis.roadmap import PlanResult as Plan
+
+    nash_try = (data.get("tried") or {}).get("nash")
+    if isinstance(nash_try, Plan) and nash_try is not r and not nash_try.feasible:
+        why = "; ".join(c.text for c in nash_try.conflicts[:2]) or nash_try.status
+        parts.append(
+            f'<p class="note">The Nash bargaining package has no such roadmap ({esc(why)}); '
+            "the roadmap below reaches the Kalai–Smorodinsky package instead.</p>"
+        )
     figs = _chart(r, inputs) if r.stages else []
     for f in figs:
         parts.append(f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>")

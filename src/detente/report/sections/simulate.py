@@ -130,8 +130,9 @@ def render(inputs: ReportInputs) -> Body:
         r: sum(v for v in rates[i] if v is not None) / max(1, len(rates[i]))
         for i, r in enumerate(doc["rows"])
     }
-    best = max(by_row, key=lambda k: (by_row[k], k))
-    worst = min(by_row, key=lambda k: (by_row[k], k))
+    top, bottom = max(by_row.values()), min(by_row.values())
+    best = " and ".join(k for k in doc["rows"] if by_row[k] == top)
+    worst = " and ".join(k for k in doc["rows"] if by_row[k] == bottom)
     parts = [
         f"<p>Each cell plays {esc(rp)}'s strategy (row) against {esc(cp)}'s (column) in "
         f"{doc['runs']} seeded runs, "
@@ -147,8 +148,11 @@ def render(inputs: ReportInputs) -> Body:
         )
         + "</p>",
         f'<p class="note">Averaged over {esc(cp)}\'s strategies, {esc(rp)} reaches agreement most often with '
-        f"<b>{esc(best)}</b> ({100 * by_row[best]:.0f}%) and least often with <b>{esc(worst)}</b> "
-        f"({100 * by_row[worst]:.0f}%).</p>",
+        f"<b>{esc(best)}</b> ({100 * top:.0f}%) and least often with <b>{esc(worst)}</b> "
+        f"({100 * bottom:.0f}%).</p>"
+        if top != bottom
+        else f'<p class="note">Averaged over {esc(cp)}\'s strategies, every {esc(rp)} strategy reaches '
+        f"agreement equally often ({100 * top:.0f}%).</p>",
     ]
     for f in figs:
         parts.append(f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>")
