@@ -172,7 +172,9 @@ def page_roadmap() -> None:
     )  # fmt: skip
     open_moves = [m.id for m in s.moves if not m.in_force]
     target = st.multiselect(
-        "Target package (empty: the moves of the Nash bargaining package)", open_moves, key="target"
+        "Target package (empty: the Nash package, or the Kalai–Smorodinsky one when Nash has no roadmap)",
+        open_moves,
+        key="target",
     )
     options = {"tolerance": float(tol), "target": list(target) or None}
     _remember("roadmap", options)
