@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,9 @@ def stage_chart_png(scenario: Scenario, result: PlanResult, title: str | None = 
             top.add_patch(plt.Rectangle((i - 0.48, j - 0.45), 0.96, 0.9, color=colour, zorder=0))
             top.text(i, j, "\n".join(lines), ha="center", va="center", fontsize=7, wrap=True)
     top.set_title(
-        _title(scenario, result, title) + "\n■ irreversible; red: a constraint breaks there", fontsize=9
+        textwrap.fill(_title(scenario, result, title), 70)
+        + "\n■ irreversible; red: a constraint breaks there",
+        fontsize=9,
     )
     xs = list(range(0, len(result.stages) + 1))
     for p in parties:
