@@ -30,7 +30,8 @@ app = typer.Typer(
 )
 
 # Order matters: it is the order of `detente --help` and of the sections of `detente run`.
-COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "backtest", "runs", "report", "webapp")
+# Kept on one line (fmt: skip) so that each command adds its name with a one-line edit.
+COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "backtest", "runs", "report", "webapp")  # fmt: skip
 
 
 def command_modules() -> list[ModuleType]:
