@@ -17,6 +17,7 @@ from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
+from .runs import RESUME_OPT, STORE_OPT, open_store
 
 __all__ = ["parse_assignments", "register", "run_section"]
 
@@ -72,6 +73,26 @@ LIKELY_OPT = typer.Option(
     False, "--likely-values", help="Use the likely values instead of sampling ranges per run."
 )
 STRATEGIES_HELP = "Comma-separated strategy specs (default: every registered strategy)."
+NO_STORE_OPT = typer.Option(False, "--no-store", help="Do not record this run in the results database.")
+
+
+def _runner(
+    kind: str, parameters: dict[str, Any], store: str | None, resume: bool, no_store: bool
+) -> Callable[..., Any] | None:
+    """Records the sweep in the results database (docs/store.md), unless ``--no-store``."""
+    if no_store:
+        if resume:
+            raise ScenarioError.single("--resume", "--resume needs the results database; drop --no-store")
+        return None
+    from detente.store import recording_runner
+
+    return recording_runner(open_store(store), kind=kind, parameters=parameters, resume=resume)
+
+
+def _recorded_note(runner: Callable[..., Any] | None, quiet: bool) -> None:
+    if runner is None or quiet:
+        return
+    err_console.print("recorded in the results database (see `detente runs list`)", style="dim")
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:
@@ -171,8 +192,15 @@ def simulate(
         None, "--target", help="Comma-separated move ids of the target package."
     ),
     likely_values: bool = LIKELY_OPT,
+    store: str | None = STORE_OPT,
+    resume: bool = RESUME_OPT,
+    no_store: bool = NO_STORE_OPT,
 ) -> None:
-    """Play one strategy per party many times and print the outcome distribution."""
+    """Play one strategy per party many times and print the outcome distribution.
+
+    Every run is recorded in the results database (`detente runs list`); a sweep that was
+    interrupted continues with --resume and gives the same numbers.
+    """
     from detente.simulate.backends import make_backend
     from detente.simulate.montecarlo import settings_for, validate_strategies
     from detente.simulate.montecarlo import simulate as run
@@ -185,6 +213,12 @@ def simulate(
         settings = settings_for(
             s, horizon=horizon, misperception=misperception, cooling_off=cooling_off, target=targets
         )
+        params = {
+            "scenario": s.id, "strategies": assignment, "runs": runs, "seed": seed, "horizon": horizon,
+            "misperception": misperception, "cooling_off": cooling_off, "target": targets,
+            "likely_values": likely_values, "backend": backend,
+        }  # fmt: skip
+        runner = _runner("simulate", params, store, resume, no_store)
         with make_backend(backend, workers=workers, address=address) as b, _progress(runs, True) as bar:
             result = run(
                 s,
@@ -195,8 +229,10 @@ def simulate(
                 sample_values=not likely_values,
                 backend=b,
                 progress=bar,
+                run=runner,
             )
         doc = result.as_json()
+        _recorded_note(runner, json_out)
         if json_out:
             emit_json(doc)
             return
@@ -257,6 +293,9 @@ def compare(
     misperception: float = MISPERCEPTION_OPT,
     cooling_off: int = COOLING_OPT,
     likely_values: bool = LIKELY_OPT,
+    store: str | None = STORE_OPT,
+    resume: bool = RESUME_OPT,
+    no_store: bool = NO_STORE_OPT,
 ) -> None:
     """Every strategy of one party against every strategy of another: a matrix of outcomes."""
     from detente.simulate.backends import make_backend
@@ -271,6 +310,12 @@ def compare(
         fixed = parse_assignments(strategy)
         settings = settings_for(s, horizon=horizon, misperception=misperception, cooling_off=cooling_off)
         total = runs * len(rows) * len(cols or rows)
+        params = {
+            "scenario": s.id, "strategies": rows, "column_strategies": cols, "parties": pair, "fixed": fixed,
+            "runs": runs, "seed": seed, "horizon": horizon, "misperception": misperception,
+            "cooling_off": cooling_off, "likely_values": likely_values, "backend": backend,
+        }  # fmt: skip
+        runner = _runner("compare", params, store, resume, no_store)
         with make_backend(backend, workers=workers, address=address) as b, _progress(total, True) as bar:
             result = run(
                 s,
@@ -284,8 +329,10 @@ def compare(
                 sample_values=not likely_values,
                 backend=b,
                 progress=bar,
+                run=runner,
             )
         doc = result.as_json()
+        _recorded_note(runner, json_out)
         if json_out:
             emit_json(doc)
             return
@@ -341,6 +388,9 @@ def tournament(
     misperception: float = MISPERCEPTION_OPT,
     cooling_off: int = COOLING_OPT,
     likely_values: bool = LIKELY_OPT,
+    store: str | None = STORE_OPT,
+    resume: bool = RESUME_OPT,
+    no_store: bool = NO_STORE_OPT,
 ) -> None:
     """Round robin of strategies across scenarios, both seats, ranked by rescaled utility."""
     from detente.simulate.backends import make_backend
@@ -352,6 +402,12 @@ def tournament(
         names = _split(strategies) or _registered()
         settings = settings_for(loaded[0], misperception=misperception, cooling_off=cooling_off)
         total = runs * len(names) ** 2 * len(loaded)
+        params = {
+            "scenarios": [x.id for x in loaded], "strategies": names, "runs": runs, "seed": seed,
+            "misperception": misperception, "cooling_off": cooling_off, "likely_values": likely_values,
+            "backend": backend,
+        }  # fmt: skip
+        runner = _runner("tournament", params, store, resume, no_store)
         with make_backend(backend, workers=workers, address=address) as b, _progress(total, True) as bar:
             result = run(
                 loaded,
@@ -362,8 +418,10 @@ def tournament(
                 sample_values=not likely_values,
                 backend=b,
                 progress=bar,
+                run=runner,
             )
         doc = result.as_json()
+        _recorded_note(runner, json_out)
         if json_out:
             emit_json(doc)
             return

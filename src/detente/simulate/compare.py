@@ -33,6 +33,8 @@ from detente.model.scenario import Scenario
 from .montecarlo import MonteCarloJob, distribution, run_jobs, validate_strategies
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .backends import Backend, Progress
     from .engine import SimulationSettings
 
@@ -141,6 +143,7 @@ def compare(
     progress: Progress | None = None,
     play: Callable[..., Any] | None = None,
     make: Callable[[str], Any] | None = None,
+    run: Callable[..., list[np.ndarray]] | None = None,
 ) -> Comparison:
     """Every row strategy against every column strategy on one scenario.
 
@@ -152,7 +155,7 @@ def compare(
     parties : (row party, column party), optional
         Default: the scenario's first two parties. Any other party must be given a
         strategy in ``fixed``.
-    runs, seed, settings, sample_values, backend, progress, play, make
+    runs, seed, settings, sample_values, backend, progress, play, make, run
         As for :func:`~detente.simulate.montecarlo.simulate`; every cell uses the same seed.
 
     Examples
@@ -194,7 +197,7 @@ def compare(
             assignment = {row_party: a, column_party: b, **fixed}
             order = tuple((p, assignment[p]) for p in scenario.party_ids)
             jobs.append((MonteCarloJob(scenario, order, seed, settings, sample_values, play, make), runs))
-    arrays = run_jobs(jobs, backend, progress)
+    arrays = (run or run_jobs)(jobs, backend, progress)
     dists = [distribution(a, scenario.party_ids) for a in arrays]
     n = len(cols)
     return Comparison(
@@ -266,6 +269,7 @@ def tournament(
     progress: Progress | None = None,
     play: Callable[..., Any] | None = None,
     make: Callable[[str], Any] | None = None,
+    run: Callable[..., list[np.ndarray]] | None = None,
 ) -> Tournament:
     """Round robin of strategies across two-party scenarios, ranked by rescaled utility.
 
@@ -314,7 +318,7 @@ def tournament(
                 order = ((p1, a), (p2, b))
                 jobs.append((MonteCarloJob(s, order, seed, settings, sample_values, play, make), runs))
                 keys.append((k, a, b))
-    arrays = run_jobs(jobs, backend, progress)
+    arrays = (run or run_jobs)(jobs, backend, progress)
 
     matches = []
     seat_scores: dict[str, list[float]] = {x: [] for x in strategies}

@@ -351,6 +351,7 @@ def simulate(
     progress: Progress | None = None,
     play: Callable[..., Any] | None = None,
     make: Callable[[str], Any] | None = None,
+    run: Callable[..., list[np.ndarray]] | None = None,
 ) -> MonteCarloResult:
     """Play ``runs`` seeded replicates of a scenario and gather their outcomes.
 
@@ -369,6 +370,9 @@ def simulate(
         Where replicates run (default: in this process). Every backend gives identical results.
     progress : callable, optional
         Called as ``progress(done, total)`` as replicates complete.
+    run : callable, optional
+        Runs the jobs: :func:`run_jobs` (the default) or a drop-in that also records them
+        (:func:`detente.store.recording_runner`).
 
     Examples
     --------
@@ -388,7 +392,7 @@ def simulate(
         raise ScenarioError.single("--seed", f"expected a non-negative integer, found {seed}")
     order = validate_strategies(scenario, strategies, make)
     job = MonteCarloJob(scenario, order, seed, settings, sample_values, play, make)
-    (outcomes,) = run_jobs([(job, runs)], backend, progress)
+    (outcomes,) = (run or run_jobs)([(job, runs)], backend, progress)
     name = backend.name if backend is not None else "inprocess"
     return MonteCarloResult(job, outcomes, name)
 
