@@ -1,8 +1,8 @@
 """Report section: the deal space (every package, the Pareto frontier, the ZOPA, the solutions).
 
 Uses the :class:`~detente.analysis.deals.DealSpace` that ``detente run`` stored
-(``results["deals"]``) or computes it. With two parties the plot shows every
-package in the utility plane; with more, each solution's gain for every party.
+(``results["deals"]``) or computes it. The deal plot is :mod:`detente.report.deal_plot`'s;
+with more than two parties a second chart gives each solution's gain for every party.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ..core import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "deal_figure", "render"]
+__all__ = ["KEY", "ORDER", "TITLE", "deal_figures", "render"]
 
 KEY = "deals"
 TITLE = "Deal space"
@@ -29,7 +29,6 @@ LABELS = {
     "egalitarian": "egalitarian",
     "utilitarian": "utilitarian",
 }
-MARKERS = {"nash": "*", "kalai_smorodinsky": "D", "egalitarian": "s", "utilitarian": "^"}
 
 
 def deal_space(inputs: ReportInputs) -> DealSpace:
@@ -40,85 +39,27 @@ def deal_space(inputs: ReportInputs) -> DealSpace:
     )
 
 
-def deal_figure(ds: DealSpace) -> Figure:
-    """The deal plot: the utility plane for two parties, solution gains for more.
+def deal_figures(ds: DealSpace) -> list[Figure]:
+    """The deal plot of :mod:`detente.report.deal_plot` (the one ``detente deals --plot`` draws),
+    plus, with more than two parties, each party's gain under each solution.
 
-    When :mod:`detente.report.deal_plot` offers a matplotlib figure (``deal_figure(ds)``),
-    that plot is used, so ``detente deals --plot`` and the report draw the same picture.
+    The deal plot is used as a matplotlib figure when that module offers one
+    (``deal_figure(ds)``), else as its PNG.
     """
     import importlib
 
-    try:
-        shared = getattr(importlib.import_module("detente.report.deal_plot"), "deal_figure", None)
-    except ImportError:
-        shared = None
-    if shared is not None and len(ds.parties) == 2:
-        return Figure(
-            "deal-space", "Deal space: every package, the frontier, the ZOPA and the solutions", shared(ds)
-        )
-    if len(ds.parties) == 2:
-        return _plane(ds)
-    return _gains(ds)
-
-
-def _plane(ds: DealSpace) -> Figure:
-    a, b = ds.parties
-    fig, ax = new_figure(7.5, 5.5)
-    if ds.all_utility is not None:
-        ax.scatter(
-            ds.all_utility[:, 0],
-            ds.all_utility[:, 1],
-            s=6,
-            color="#b8c2cf",
-            alpha=0.5,
-            label=f"every package ({ds.packages_evaluated})",
-            rasterized=len(ds.all_utility) > 3000,
-        )
-    fr = sorted(ds.frontier, key=lambda p: p.utility[a])
-    ax.plot(
-        [p.utility[a] for p in fr],
-        [p.utility[b] for p in fr],
-        "-o",
-        color="#1f5fa8",
-        ms=3.5,
-        lw=1.2,
-        label=f"Pareto frontier ({len(fr)})",
-    )
-    if ds.zopa:
-        ax.scatter(
-            [p.utility[a] for p in ds.zopa],
-            [p.utility[b] for p in ds.zopa],
-            s=36,
-            facecolors="none",
-            edgecolors="#2e7d32",
-            lw=1.2,
-            label=f"ZOPA ({len(ds.zopa)})",
-            zorder=3,
-        )
-    da, db = ds.disagreement[a], ds.disagreement[b]
-    ax.axvline(da, color="#b3261e", ls="--", lw=0.9)
-    ax.axhline(db, color="#b3261e", ls="--", lw=0.9)
-    ax.plot([da], [db], "o", color="#b3261e", ms=7, label="disagreement point", zorder=4)
-    sq = ds.status_quo.utility
-    ax.plot([sq[a]], [sq[b]], "x", color="black", ms=8, label="status quo", zorder=4)
-    for name, sol in ds.solutions.items():
-        if not sol.agreement:
-            continue
-        ax.plot(
-            [sol.utility[a]],
-            [sol.utility[b]],
-            MARKERS.get(name, "o"),
-            ms=11 if name == "nash" else 8,
-            mec="black",
-            mew=0.7,
-            label=LABELS.get(name, name),
-            zorder=5,
-        )
-    ax.set_xlabel(f"utility of {a} (per period, own scale)")
-    ax.set_ylabel(f"utility of {b} (per period, own scale)")
-    ax.set_title(f"Deal space of {ds.scenario}")
-    ax.legend(fontsize=8, loc="best", framealpha=0.85)
-    return Figure("deal-space", "Deal space: every package, the frontier, the ZOPA and the solutions", fig)
+    title = "Deal space: every package, the frontier, the lotteries and the solutions"
+    figs: list[Figure] = []
+    if len(ds.parties) >= 2:
+        plot = importlib.import_module("detente.report.deal_plot")
+        make_figure = getattr(plot, "deal_figure", None)
+        if make_figure is not None:
+            figs.append(Figure("deal-space", title, make_figure(ds)))
+        else:
+            figs.append(Figure.from_png("deal-space", title, plot.deal_plot_bytes(ds, "png")))
+    if len(ds.parties) > 2:
+        figs.append(_gains(ds))
+    return figs
 
 
 def _gains(ds: DealSpace) -> Figure:
@@ -138,7 +79,7 @@ def _gains(ds: DealSpace) -> Figure:
     ax.set_title(f"Bargaining solutions of {ds.scenario}: each party's gain")
     if names:
         ax.legend(fontsize=8)
-    return Figure("deal-space", "Deal space: each party's gain under each bargaining solution", fig)
+    return Figure("deal-gains", "Each party's gain under each bargaining solution", fig)
 
 
 def _moves_beyond(ds: DealSpace, moves: frozenset[str]) -> str:
@@ -155,7 +96,7 @@ def render(inputs: ReportInputs) -> Body:
     from ..core import Body
 
     ds = deal_space(inputs)
-    fig = deal_figure(ds)
+    figs = deal_figures(ds)
     parties = list(ds.parties)
     verdict = "good" if ds.has_agreement else "bad"
     parts = [
@@ -164,7 +105,7 @@ def render(inputs: ReportInputs) -> Body:
         f"{len(ds.frontier)} on the Pareto frontier. Disagreement point: "
         + ", ".join(f"{esc(p)} {ds.disagreement[p]:.2f}" for p in parties)
         + ".</p>",
-        f"<figure>{fig.svg()}<figcaption>{esc(fig.title)}</figcaption></figure>",
+        *[f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>" for f in figs],
         "<h3>Bargaining solutions</h3>",
     ]
     rows: list[list[Any]] = []
@@ -214,4 +155,4 @@ def render(inputs: ReportInputs) -> Body:
         table(["package (beyond the status quo)", *parties], frows, numeric=tuple(range(1, 1 + len(parties))))
     )
     parts.append("</details>")
-    return Body("\n".join(parts), [fig], {"method": ds.method, "values": "likely"})
+    return Body("\n".join(parts), figs, {"method": ds.method, "values": "likely"})
