@@ -242,7 +242,12 @@ def _describe(
         return Conflict(kind, None, (), f"at most {max_stages} stages")
     if kind == "reciprocity":
         return Conflict(kind, None, (), "every stage must have moves by at least two parties")
-    return Conflict(kind, party, (), f"the {kind} constraint of {party}")
+    generic = {
+        "balance": f"every stage must be balanced for {party}: received >= (1 - {inst.tolerance:g}) x given",
+        "exposure": f"{party}'s exposure must stay within its limit of {inst.limit.get(party or '')}",
+        "self-enforcement": f"at every step {party} must gain more by completing the roadmap than by reneging",
+    }
+    return Conflict(kind, party, (), generic.get(kind, f"the {kind} constraint of {party}"))
 
 
 def _feasible(

@@ -30,7 +30,7 @@ from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 from detente.model.source import atomic_write
 
-__all__ = ["stage_chart_html", "stage_chart_png", "write_stage_chart"]
+__all__ = ["stage_chart_html", "stage_chart_png", "stage_figure", "write_stage_chart"]
 
 
 def _layout(scenario: Scenario, result: PlanResult) -> tuple[list[str], list[dict[str, list[str]]]]:
@@ -48,22 +48,16 @@ def _title(scenario: Scenario, result: PlanResult, title: str | None) -> str:
     return f"{scenario.title}: {verdict} ({len(result.stages)} stages)"
 
 
-def stage_chart_png(scenario: Scenario, result: PlanResult, title: str | None = None) -> bytes:
-    """PNG bytes: a grid of moves (stage x party, irreversible moves marked ■) over an exposure plot."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def stage_figure(scenario: Scenario, result: PlanResult, title: str | None = None) -> Any:
+    """A matplotlib Figure: a grid of moves (stage x party, irreversible moves marked ■) over an exposure plot."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     parties, cells = _layout(scenario, result)
     k = max(1, len(cells))
     broken = {(c.stage, c.party) for c in result.conflicts if c.stage}
-    fig, (top, bottom) = plt.subplots(
-        2,
-        1,
-        figsize=(max(6.0, 2.3 * k), 2.0 + 1.3 * len(parties) + 2.5),
-        height_ratios=[len(parties) + 1, 2.5],
-    )
+    fig = Figure(figsize=(max(6.0, 2.3 * k), 2.0 + 1.3 * len(parties) + 2.5))
+    top, bottom = fig.subplots(2, 1, height_ratios=[len(parties) + 1, 2.5])
     top.set_xlim(0.5, k + 0.5)
     top.set_ylim(-0.5, len(parties) - 0.5)
     top.set_xticks(range(1, k + 1), [f"stage {i}" for i in range(1, k + 1)])
@@ -76,7 +70,7 @@ def stage_chart_png(scenario: Scenario, result: PlanResult, title: str | None = 
                 mv = scenario.move(m)
                 lines.append(m + ("" if mv.reversible else " ■"))
             colour = "#f6d5d5" if (i, p) in broken else "#e8eef7"
-            top.add_patch(plt.Rectangle((i - 0.48, j - 0.45), 0.96, 0.9, color=colour, zorder=0))
+            top.add_patch(Rectangle((i - 0.48, j - 0.45), 0.96, 0.9, color=colour, zorder=0))
             top.text(i, j, "\n".join(lines), ha="center", va="center", fontsize=7, wrap=True)
     top.set_title(
         textwrap.fill(_title(scenario, result, title), 70)
@@ -97,9 +91,13 @@ def stage_chart_png(scenario: Scenario, result: PlanResult, title: str | None = 
     bottom.set_xticks(xs)
     bottom.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
+    return fig
+
+
+def stage_chart_png(scenario: Scenario, result: PlanResult, title: str | None = None) -> bytes:
+    """PNG bytes of :func:`stage_figure`."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
+    stage_figure(scenario, result, title).savefig(buf, format="png", dpi=110)
     return buf.getvalue()
 
 
