@@ -241,3 +241,24 @@ def test_korea_maximum_pressure_sequence_breaks_at_stage_one() -> None:
         ("balance", "DPRK"),
         ("reciprocity", "DPRK"),
     }
+
+
+def test_exclusions_block_the_target_and_break_a_checked_sequence() -> None:
+    s = scenario(SMALL.replace("value: {A: 2.5, B: -2}}", "value: {A: 2.5, B: -2}, excludes: [b-relief]}"))
+    r = plan(s, ["a-freeze", "b-relief", "b-treaty", "a-dismantle"])
+    assert not r.feasible and [c.kind for c in r.conflicts] == ["exclusion"]
+    assert "drop one" in r.suggestions[0]
+    got = check(s, [["a-freeze", "b-relief"], ["a-dismantle", "b-treaty"]])
+    assert ("exclusion", ("b-relief", "b-treaty")) in {(c.kind, c.moves) for c in got.conflicts}
+
+
+def test_cli_nash_and_ks_targets_come_from_the_deal_space(small: Path) -> None:
+    pytest.importorskip("detente.analysis.deals")
+    from detente.analysis.deals import analyse_deals
+
+    s = scenario()
+    for name, key in (("nash", "nash"), ("ks", "kalai_smorodinsky")):
+        res = runner.invoke(app, ["plan", str(small), "--target", name, "--json"])
+        assert res.exit_code in (0, 1), res.output
+        doc = json.loads(res.stdout)
+        assert doc["target"] == sorted(analyse_deals(s).solutions[key].moves - s.status_quo)

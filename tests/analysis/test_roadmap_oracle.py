@@ -187,3 +187,35 @@ def test_other_objectives_are_optimal(case: tuple[Scenario, float], objective: s
             return min(out)
 
         assert slack(stages) == pytest.approx(max(slack(x) for x in every), abs=2e-3)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(scenarios(max_moves=5))
+def test_coarse_scaling_is_still_exact(case: tuple[Scenario, float]) -> None:
+    """With values rounded to whole units the integer model is a loose relaxation: the exact
+    re-check and the no-good cuts must still return only true roadmaps, and never a false "none"."""
+    import detente.analysis.roadmap_solver as solver
+
+    s, tol = case
+    target = [m for m in s.move_ids if m not in s.status_quo]
+    oracle = Oracle(s, target, tol)
+    best = oracle.fewest_stages()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solver, "SCALE", 1)
+        r = plan(s, target, tolerance=tol, time_limit=60)
+    if r.feasible:
+        assert not oracle.breaks([x.moves for x in r.stages]) & oracle.all_groups()
+        assert best is not None and len(r.stages) >= best
+        if r.status == "optimal":
+            assert len(r.stages) == best
+    elif r.status == "infeasible":
+        assert best is None
