@@ -61,7 +61,6 @@ Examples
 from __future__ import annotations
 
 import difflib
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -244,111 +243,6 @@ class Instance:
             return best[m]
 
         return max((longest(m) for m in self.moves), key=len, default=[])
-
-    def static_conflicts(self, max_stages: int | None = None) -> list[Conflict]:
-        """Conflicts that no ordering can fix: prerequisites outside, exclusions, one-sided targets, totals.
-
-        Each is a minimal conflict on its own, except the prerequisite chain longer than
-        ``max_stages``, which is one with the prerequisites of the chain (same ``group``).
-        """
-        s = self.scenario
-        out: list[Conflict] = []
-        chain = self.chain()
-        if max_stages is not None and len(chain) > max_stages:
-            text = (
-                f"the prerequisites {' -> '.join(chain)} need {len(chain)} stages, one after the other; "
-                f"at most {max_stages} are allowed"
-            )
-            out.append(Conflict("max-stages", None, tuple(chain), text, group=1))
-            for r, m in itertools.pairwise(chain):
-                out.append(Conflict("prerequisite", self.by[m], (m, r), f"{m} requires {r} first", group=1))
-        tset = set(self.moves)
-        for m in self.moves:
-            for r in self.requires[m]:
-                if r not in tset:
-                    out.append(
-                        Conflict(
-                            "prerequisite",
-                            self.by[m],
-                            (m, r),
-                            f"{m} requires {r}, which is neither in force nor in the target; "
-                            f"add {r} to the target",
-                        )
-                    )
-        for pair in sorted(
-            {
-                tuple(sorted((m, x)))
-                for m in self.moves
-                for x in s.move(m).excludes
-                if x in tset or x in s.status_quo
-            }
-        ):
-            out.append(
-                Conflict(
-                    "exclusion",
-                    None,
-                    pair,
-                    f"{pair[0]} excludes {pair[1]}: they cannot both be in force; drop one from the target",
-                )
-            )
-        makers = {self.by[m] for m in self.moves}
-        if len(makers) == 1:
-            (only,) = makers
-            out.append(
-                Conflict(
-                    "reciprocity",
-                    only,
-                    self.moves,
-                    f"every move of the target is by {only}: no stage can be reciprocal; a move "
-                    f"by another party would need adding",
-                )
-            )
-        for p in self.parties:
-            given = sum(self.give[p].values())
-            received = sum(self.recv[p].values())
-            if received < (1 - self.tolerance) * given - EPS:
-                mine = [m for m in self.moves if self.give[p][m] > 0]
-                out.append(
-                    Conflict(
-                        "balance",
-                        p,
-                        tuple(mine),
-                        f"whatever the order, {p} gives {given:.1f} in all ({_names(mine)}) and receives only "
-                        f"{received:.1f}, less than {_need(self.tolerance, given)}: some stage must be unbalanced",
-                    )
-                )
-            lim = self.limit[p]
-            final = sum(self.irr_give[p][m] - self.irr_recv[p][m] for m in self.moves)
-            if lim is not None and final > lim + EPS:
-                mine = [m for m in self.moves if self.irr_give[p][m] > 0]
-                got = sum(self.irr_recv[p][m] for m in self.moves)
-                others = ", ".join(q for q in self.parties if q != p)
-                out.append(
-                    Conflict(
-                        "exposure",
-                        p,
-                        tuple(mine),
-                        f"whatever the order, {p} ends up exposed {final:.1f} > limit {lim:g}: its irreversible "
-                        f"moves {_names(mine)} cost it {final + got:.1f} and everything {others} offers "
-                        f"irreversibly is worth only {got:.1f} to {p}",
-                    )
-                )
-            end = sum(self.value[p][m] * self.annuity(p, self.lag[m]) for m in self.moves if self.rev[m])
-            if end < -EPS:
-                own = [m for m in self.moves if self.rev[m] and self.by[m] == p]
-                lost = [m for m in self.moves if self.rev[m] and self.by[m] != p]
-                out.append(
-                    Conflict(
-                        "self-enforcement",
-                        p,
-                        tuple(own),
-                        f"whatever the order, the finished deal is not self-enforcing for {p}: by reversing "
-                        f"{_names(own)} it gains {-end:.1f} (discounted over {self.horizon} "
-                        f"{self.scenario.time.unit}s) more than it loses when the others reverse "
-                        f"{_names(lost)}",
-                    )
-                )
-        return out
 
 
 # ---------------------------------------------------------------- checking a sequence

@@ -11,6 +11,10 @@ breaks the family, and the words of the explanation describe how it breaks it,
 e.g. "DPRK would be exposed 5.0 > limit 3 at stage 1: dprk-yongbyon-dismantle is
 irreversible and nothing USA offers by then is".
 
+Conflicts that no ordering can fix (totals, a prerequisite chain longer than the stage
+cap, prerequisites outside the target, exclusions, one-sided targets) are found first by
+:func:`static_conflicts`, each a minimal set of its own.
+
 Suggestions are computed on the full problem with one family changed: the
 smallest exposure limit, the smallest tolerance (to 0.01), the least patience
 (discount, to 0.001), or the stage count that would make a roadmap exist.
@@ -37,15 +41,122 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .roadmap import Conflict, Instance, evaluate
+from .roadmap import EPS, Conflict, Instance, _names, _need, evaluate
 from .roadmap_solver import SCALE, GroupKey, RoadmapModel
 
-__all__ = ["explain", "minimal_conflict"]
+__all__ = ["explain", "minimal_conflict", "static_conflicts"]
+
+
+def static_conflicts(inst: Instance, max_stages: int | None = None) -> list[Conflict]:
+    """Conflicts that no ordering can fix: prerequisites outside, exclusions, one-sided targets, totals.
+
+    Each is a minimal conflict on its own, except the prerequisite chain longer than
+    ``max_stages``, which is one with the prerequisites of the chain (same ``group``).
+    """
+    s = inst.scenario
+    out: list[Conflict] = []
+    chain = inst.chain()
+    if max_stages is not None and len(chain) > max_stages:
+        text = (
+            f"the prerequisites {' -> '.join(chain)} need {len(chain)} stages, one after the other; "
+            f"at most {max_stages} are allowed"
+        )
+        out.append(Conflict("max-stages", None, tuple(chain), text, group=1))
+        for r, m in itertools.pairwise(chain):
+            out.append(Conflict("prerequisite", inst.by[m], (m, r), f"{m} requires {r} first", group=1))
+    tset = set(inst.moves)
+    for m in inst.moves:
+        for r in inst.requires[m]:
+            if r not in tset:
+                out.append(
+                    Conflict(
+                        "prerequisite",
+                        inst.by[m],
+                        (m, r),
+                        f"{m} requires {r}, which is neither in force nor in the target; "
+                        f"add {r} to the target",
+                    )
+                )
+    for pair in sorted(
+        {
+            tuple(sorted((m, x)))
+            for m in inst.moves
+            for x in s.move(m).excludes
+            if x in tset or x in s.status_quo
+        }
+    ):
+        out.append(
+            Conflict(
+                "exclusion",
+                None,
+                pair,
+                f"{pair[0]} excludes {pair[1]}: they cannot both be in force; drop one from the target",
+            )
+        )
+    makers = {inst.by[m] for m in inst.moves}
+    if len(makers) == 1:
+        (only,) = makers
+        out.append(
+            Conflict(
+                "reciprocity",
+                only,
+                inst.moves,
+                f"every move of the target is by {only}: no stage can be reciprocal; a move "
+                f"by another party would need adding",
+            )
+        )
+    for p in inst.parties:
+        given = sum(inst.give[p].values())
+        received = sum(inst.recv[p].values())
+        if received < (1 - inst.tolerance) * given - EPS:
+            mine = [m for m in inst.moves if inst.give[p][m] > 0]
+            out.append(
+                Conflict(
+                    "balance",
+                    p,
+                    tuple(mine),
+                    f"whatever the order, {p} gives {given:.1f} in all ({_names(mine)}) and receives only "
+                    f"{received:.1f}, less than {_need(inst.tolerance, given)}: some stage must be unbalanced",
+                )
+            )
+        lim = inst.limit[p]
+        final = sum(inst.irr_give[p][m] - inst.irr_recv[p][m] for m in inst.moves)
+        if lim is not None and final > lim + EPS:
+            mine = [m for m in inst.moves if inst.irr_give[p][m] > 0]
+            got = sum(inst.irr_recv[p][m] for m in inst.moves)
+            others = ", ".join(q for q in inst.parties if q != p)
+            out.append(
+                Conflict(
+                    "exposure",
+                    p,
+                    tuple(mine),
+                    f"whatever the order, {p} ends up exposed {final:.1f} > limit {lim:g}: its irreversible "
+                    f"moves {_names(mine)} cost it {final + got:.1f} and everything {others} offers "
+                    f"irreversibly is worth only {got:.1f} to {p}",
+                )
+            )
+        end = sum(inst.value[p][m] * inst.annuity(p, inst.lag[m]) for m in inst.moves if inst.rev[m])
+        if end < -EPS:
+            own = [m for m in inst.moves if inst.rev[m] and inst.by[m] == p]
+            lost = [m for m in inst.moves if inst.rev[m] and inst.by[m] != p]
+            out.append(
+                Conflict(
+                    "self-enforcement",
+                    p,
+                    tuple(own),
+                    f"whatever the order, the finished deal is not self-enforcing for {p}: by reversing "
+                    f"{_names(own)} it gains {-end:.1f} (discounted over {inst.horizon} "
+                    f"{inst.scenario.time.unit}s) more than it loses when the others reverse "
+                    f"{_names(lost)}",
+                )
+            )
+    return out
 
 
 class _Models:
@@ -140,7 +251,7 @@ def explain(
     suggestions: list[str] = []
     notes: list[str] = []
     static: list[list[GroupKey]] = []
-    for c in inst.static_conflicts(max_stages):
+    for c in static_conflicts(inst, max_stages):
         key = _key(c)
         if c.group is not None and static and c.kind == "prerequisite":  # part of the chain's set
             static[-1] += [key] if key else []

@@ -308,7 +308,9 @@ def solve(
 
     if not inst.moves:
         return done("optimal", [])
-    if inst.static_conflicts(max_stages):
+    from .roadmap_explain import static_conflicts
+
+    if static_conflicts(inst, max_stages):
         return done("infeasible", None)
     lo, hi = stage_bounds(inst, max_stages)
     if hi < lo:
