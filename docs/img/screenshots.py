@@ -64,7 +64,8 @@ def shoot_app(url: str, page: Page) -> None:
 
     _page(page, "Roadmap")
     page.get_by_role("button", name="Plan the roadmap").click()
-    expect(page.get_by_text("What blocks it").first).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("The same target, sequenced up front").first).to_be_visible(timeout=120_000)
+    page.locator('[data-testid="stImage"] img').first.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     page.screenshot(path=str(OUT / "app-roadmap.png"))
 
