@@ -85,6 +85,9 @@ def test_run_writes_the_report_by_default_and_prints_its_path(tmp_path: Path) ->
     html = path.read_text(encoding="utf-8")
     assert "seed 0" in html and "Inputs and seed" in html
     assert "total" in result.stdout  # the timings table
+    # built from the results the run stored: self-contained all the same
+    assert "<script" not in html and "<link" not in html
+    assert not re.search(r"""\s(src|href)=["']?(https?:)?//""", html.replace('<a href="http', "<a x"))
 
 
 def test_run_bad_scenario_exit_2(tmp_path: Path) -> None:
