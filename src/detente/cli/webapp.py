@@ -56,6 +56,12 @@ def app_command(
     cmd = streamlit_command(port, address)
     err_console.print(f"detente app on http://{address}:{port} (Ctrl-C to stop)", highlight=False)
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    if os.name == "posix":
+        # Become the server: a signal to this process (Ctrl-C, a test's terminate()) reaches Streamlit
+        # itself, and no orphaned server is left behind.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(cmd[0], cmd, env)
     try:
         code = subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
