@@ -8,6 +8,7 @@ reports exactly the constraint families the oracle finds broken.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,18 @@ from detente.model.scenario import Scenario
 sys.path.insert(0, str(Path(__file__).parent))
 from roadmap_oracle import Oracle
 
-SETTINGS = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# ROADMAP_FUZZ=k runs k times as many random (not derandomised) examples, for a longer hunt.
+FUZZ = int(os.environ.get("ROADMAP_FUZZ", "0"))
+
+
+def examples(n: int) -> settings:
+    return settings(
+        max_examples=n * max(1, FUZZ),
+        deadline=None,
+        derandomize=not FUZZ,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 @st.composite
@@ -44,17 +51,19 @@ def scenarios(draw: Any, max_moves: int = 6) -> tuple[Scenario, float]:
                 **({"exposure_limit": limit} if limit is not None else {}),
             }
         )
-    n = draw(st.integers(2, max_moves))
-    paired = draw(st.integers(0, 2)) > 0  # alternating makers, friendlier values: more feasible cases
+    mode = draw(st.integers(0, 3))
+    paired = mode > 0  # alternating makers, friendlier values: more feasible cases
+    chained = mode == 3  # every move after the first round needs the previous one of its maker: more stages
+    n = draw(st.integers(2 if mode < 2 else min(4, max_moves), max_moves))
     own = [-2, -1, -1, -0.5] if paired else [-3, -2, -1, -1, -0.5, 0, 0.5]
     other = [1, 1.5, 2, 3] if paired else [-0.5, 0, 0.5, 1, 2, 3, 4]
     moves: list[dict[str, Any]] = []
     for i in range(n):
         by = pids[i % n_parties] if paired or i < n_parties else draw(st.sampled_from(pids))
         value = {q: float(draw(st.sampled_from(own if q == by else other))) for q in pids}
-        reversible = draw(st.integers(0, 3)) == 0
+        reversible = draw(st.integers(0, 3)) == 0 and not chained
         requires = []
-        if i >= n_parties and paired and draw(st.booleans()):
+        if i >= n_parties and paired and (chained or draw(st.booleans())):
             requires = [moves[i - n_parties]["id"]]
         elif i and not paired and draw(st.integers(0, 3)) == 0:
             requires = [moves[draw(st.integers(0, i - 1))]["id"]]
@@ -93,7 +102,7 @@ def key_of(c: Any) -> tuple[str, object]:
     return (c.kind, c.party)
 
 
-@SETTINGS
+@examples(60)
 @given(scenarios(), st.sampled_from([None, None, 2, 3]))
 def test_plan_matches_brute_force(case: tuple[Scenario, float], max_stages: int | None) -> None:
     s, tol = case
@@ -122,12 +131,7 @@ def test_plan_matches_brute_force(case: tuple[Scenario, float], max_stages: int 
                 assert oracle.exists(keys - {k}), f"{k} is not needed in {keys}"
 
 
-@settings(
-    max_examples=8,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(8)
 @given(scenarios(max_moves=8))
 def test_plan_matches_brute_force_up_to_eight_moves(case: tuple[Scenario, float]) -> None:
     s, tol = case
@@ -137,7 +141,7 @@ def test_plan_matches_brute_force_up_to_eight_moves(case: tuple[Scenario, float]
     assert (len(r.stages) if r.feasible else None) == best
 
 
-@SETTINGS
+@examples(60)
 @given(scenarios(), st.data())
 def test_checker_reports_what_the_oracle_finds_broken(case: tuple[Scenario, float], data: Any) -> None:
     s, tol = case
@@ -151,12 +155,7 @@ def test_checker_reports_what_the_oracle_finds_broken(case: tuple[Scenario, floa
     assert [x.moves for x in r.stages] == stages
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(15)
 @given(scenarios(max_moves=5), st.sampled_from(["fastest", "most-robust"]))
 def test_other_objectives_are_optimal(case: tuple[Scenario, float], objective: str) -> None:
     s, tol = case
@@ -189,16 +188,7 @@ def test_other_objectives_are_optimal(case: tuple[Scenario, float], objective: s
         assert slack(stages) == pytest.approx(max(slack(x) for x in every), abs=2e-3)
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@examples(15)
 @given(scenarios(max_moves=5))
 def test_coarse_scaling_is_still_exact(case: tuple[Scenario, float]) -> None:
     """With values rounded to whole units the integer model is a loose relaxation: the exact

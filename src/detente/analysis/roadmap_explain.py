@@ -300,6 +300,8 @@ def _static_suggestion(inst: Instance, c: Conflict) -> str:
     if c.kind == "balance":
         given = sum(inst.give[p].values())
         received = sum(inst.recv[p].values())
+        if given <= EPS:
+            return f"{p} gives nothing but loses {-received:.1f} in all: moves worth that much to {p} would need adding"
         need = 1 - received / given
         return (
             f"{p} needs at least {(1 - inst.tolerance) * given - received:.1f} more in value from {others}, "
