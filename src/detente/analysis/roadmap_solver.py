@@ -168,6 +168,7 @@ class RoadmapModel:
             for k in ks:
                 m.add(after[mv][k] == sum(self.x[mv][j] for j in range(k + 1, self.K + 1)))
         rvar: dict[tuple[str, int], Any] = {}
+        rmax = min(H, sum(inst.dur.values()))  # no end time lies further out: shorter look-up tables
         if timed:
             emv = {}
             for mv in moves:
@@ -178,10 +179,10 @@ class RoadmapModel:
                 for mv in moves:
                     diff = m.new_int_var(-H - sum(inst.dur.values()), sum(inst.dur.values()), "")
                     m.add(diff == emv[mv] - self.end[k])
-                    r = m.new_int_var(0, H, f"r[{mv},{k}]")
+                    r = m.new_int_var(0, rmax, f"r[{mv},{k}]")
                     clipped = m.new_int_var(0, sum(inst.dur.values()) + H, "")
                     m.add_max_equality(clipped, [0, diff])
-                    m.add_min_equality(r, [clipped, H])
+                    m.add_min_equality(r, [clipped, rmax])
                     rvar[(mv, k)] = r
         for p in inst.parties:
             lit = self._lit(("self-enforcement", p))
@@ -198,7 +199,7 @@ class RoadmapModel:
                         continue
                     if timed:
                         a = m.new_int_var(min(0, _up(v * tab[0])), max(0, _up(v * tab[0])), "")
-                        m.add_element(rvar[(mv, k)], [_up(v * t) for t in tab], a)
+                        m.add_element(rvar[(mv, k)], [_up(v * t) for t in tab[: rmax + 1]], a)
                         c = m.new_int_var(min(0, _up(v * tab[0])), max(0, _up(v * tab[0])), "")
                         m.add(c == a).only_enforce_if(after[mv][k])
                         m.add(c == 0).only_enforce_if(~after[mv][k])
