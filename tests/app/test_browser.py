@@ -87,3 +87,36 @@ def test_load_run_deals_and_see_the_chart(app_url: str, tmp_path: Path) -> None:
             page.screenshot(path=str(tmp_path / "deals.png"))
         finally:
             browser.close()
+
+
+def test_report_opens_in_chromium_without_a_network_request(tmp_path: Path) -> None:
+    """Load a whole report in the real browser and record every request it makes."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (.ci/run installs Debian's chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
+    from playwright.sync_api import sync_playwright
+
+    from detente.report import ReportInputs, build_report
+    from detente.scenarios import load_builtin
+
+    options = {
+        "simulate": {"strategies": ["grit", "maximum-pressure"], "runs": 3},
+        "roadmap": {"time_limit": 3.0},
+    }
+    path = build_report(ReportInputs(load_builtin("libya-2003"), quick=True, options=options)).write(
+        tmp_path / "report.html"
+    )
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            page.wait_for_timeout(300)
+            assert page.locator("figure svg").count() >= 3  # the figures render inline
+            assert page.locator("section[data-section]").count() >= 6
+        finally:
+            browser.close()
+    outside = [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert requests and not outside, outside
