@@ -29,7 +29,7 @@ from detente.analysis.deals import DealSpace
 from detente.model.errors import AnalysisError
 from detente.model.source import atomic_write
 
-__all__ = ["deal_plot_bytes", "plot_deals"]
+__all__ = ["deal_figure", "deal_plot_bytes", "plot_deals"]
 
 LABELS = {
     "nash": "Nash",
@@ -73,14 +73,18 @@ def _hull(ds: DealSpace) -> np.ndarray:
     return F[upper_chain(F)] if len(ds.parties) == 2 else F[np.argsort(F[:, 0])]
 
 
-def _png(ds: DealSpace) -> bytes:
-    import matplotlib
+def deal_figure(ds: DealSpace) -> Any:
+    """The deal plot as a matplotlib figure (vector: the report embeds it as SVG).
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Not registered with pyplot, so it needs no closing and leaks nothing.
+    """
+    from matplotlib.figure import Figure
 
+    if len(ds.parties) < 2:
+        raise AnalysisError("a deal plot needs at least two parties")
     a, b = ds.parties[:2]
-    fig, ax = plt.subplots(figsize=(8, 6), dpi=110)
+    fig = Figure(figsize=(8, 6), dpi=110)
+    ax = fig.subplots()
     if ds.all_utility is not None:
         ax.scatter(ds.all_utility[:, 0], ds.all_utility[:, 1], s=6, color="#b8c2cf", alpha=0.6,
                    label=f"every package ({len(ds.all_utility):,})", rasterized=True)  # fmt: skip
@@ -109,9 +113,12 @@ def _png(ds: DealSpace) -> bytes:
         title += f" (first two of {len(ds.parties)} parties)"
     ax.set_title(title + ("" if ds.has_agreement else "\nno package beats the disagreement point"))
     ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    return fig
+
+
+def _png(ds: DealSpace) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
+    deal_figure(ds).savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
 
 
