@@ -42,6 +42,10 @@ that partition the target; a stage is a set of moves begun together. Let
   on reneging, p reverses its own reversible costly moves and the others reverse
   theirs in return, each after its ``reversal_lag``; irreversible moves stay.
 
+Objectives: ``fewest-stages`` (the smallest K); ``fastest`` (the smallest duration, then
+the fewest stages); ``most-robust`` (the largest minimum, over stages and parties, of
+received - (1 - T) x given and of limit - exposure, then the fewest stages).
+
 Interaction terms and pressures are not used by the planner (see docs/roadmap.md).
 
 Examples
