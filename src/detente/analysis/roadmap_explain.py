@@ -2,8 +2,9 @@
 
 Constraints come in families, each switched on by one CP-SAT literal (see
 :class:`~detente.analysis.roadmap_solver.RoadmapModel`): reciprocity; balance,
-exposure and self-enforcement of each party; each prerequisite inside the
-target; the stage cap. With every family on the model is infeasible. CP-SAT's
+exposure and self-enforcement of each party; the stage cap; and each prerequisite
+inside the target, which is treated as a fact (always on, never a suspect). With
+every family on the model is infeasible. CP-SAT's
 ``sufficient_assumptions_for_infeasibility`` gives a core; deletion-based
 minimisation then drops each family whose removal keeps it infeasible, so every
 family left is needed: without it a roadmap exists. That roadmap (the *witness*)
@@ -32,8 +33,10 @@ Examples
 ...               {"id": "b2", "by": "B", "title": "b2", "value": {"A": 2.5, "B": -1}, "requires": ["a1"]}]})
 >>> conflicts, suggestions, notes = explain(Instance(s, s.move_ids))
 >>> [(c.kind, c.party, c.group) for c in conflicts]
-[('prerequisite', 'B', 1), ('exposure', 'A', 1)]
->>> suggestions[1]
+[('exposure', 'A', 1)]
+>>> conflicts[0].text
+'A would be exposed 3.0 > limit 1 at stage 1: a1 is irreversible and nothing B offers by then is'
+>>> suggestions[0]
 "raise A's exposure limit from 1 to 3 (or add an irreversible move by B worth at least 2 to A, offered with or before the moves that expose it)"
 >>> notes
 []
@@ -207,25 +210,28 @@ def minimal_conflict(
 ) -> tuple[list[GroupKey], dict[GroupKey, list[frozenset[str]]], bool]:
     """A minimal infeasible set of constraint families, a witness roadmap for each, and whether proven.
 
-    Families in ``off`` are left out. Returns an empty set when the remaining families
-    are satisfiable (or time ran out); ``proven`` is False when a solve ran out of time
-    (the set is then infeasible but perhaps not minimal).
+    Prerequisites are facts, not choices: they always hold and are never reported (a
+    set is minimal given them). Families in ``off`` are left out. Returns an empty set
+    when the remaining families are satisfiable (or time ran out); ``proven`` is False
+    when a solve ran out of time (the set is then infeasible but perhaps not minimal).
     """
     deadline = time.monotonic() + time_limit
     ms = models or _Models(inst, max_stages)
-    on = [k for k in ms.keys if k not in off]
-    status, _, needed = ms.run(on, max(0.05, deadline - time.monotonic()))
+    facts = [k for k in ms.keys if k[0] == "prerequisite"]
+    on = [k for k in ms.keys if k not in off and k not in facts]
+    status, _, core = ms.run(facts + on, max(0.05, deadline - time.monotonic()))
     if status != "infeasible":
         return [], {}, status != "unknown"
+    needed = [k for k in on if k in core]
     witness: dict[GroupKey, list[frozenset[str]]] = {}
     proven = True
     for key in list(needed):
         if key not in needed:
             continue
         trial = [k for k in needed if k != key]
-        st, stages, core = ms.run(trial, max(0.05, deadline - time.monotonic()))
+        st, stages, core = ms.run(facts + trial, max(0.05, deadline - time.monotonic()))
         if st == "infeasible":
-            needed = [k for k in needed if k in core]
+            needed = [k for k in trial if k in core]
         elif stages is not None:
             witness[key] = stages
         else:
@@ -402,7 +408,7 @@ def _suggest(
     kind, what = key
     s = inst.scenario
     deadline = time.monotonic() + budget
-    on = [k for k in ms.keys if k not in others]
+    on = [k for k in ms.keys if k not in others or k[0] == "prerequisite"]  # prerequisites always hold
     rest = [k for k in on if k != key]
 
     def time_ok() -> bool:
