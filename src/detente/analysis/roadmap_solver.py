@@ -115,6 +115,8 @@ class RoadmapModel:
                 m.add(expr >= 0).only_enforce_if(bal)
                 if self.z is not None:
                     m.add(expr >= self.z).only_enforce_if([bal, self.used[k]])
+            if self.z is not None and exact:  # the stages' slacks add up to a constant: z <= total / K
+                m.add(n_stages * self.z <= sum(coef.values())).only_enforce_if(bal)
             lim = inst.limit.get(p)
             ex = self._lit(("exposure", p)) if lim is not None else None
             ecoef = {mv: _down(inst.irr_give[p][mv] - inst.irr_recv[p][mv]) for mv in moves}
@@ -338,6 +340,8 @@ def solve(
     best = (_score(inst, objective, first[1]), first[1])
     complete = True
     for k in range(first[0], hi + 1):
+        if objective == "most-robust" and _slack_bound(inst, k) <= best[0][0] + 1e-9:
+            break  # no roadmap of k or more stages can have a larger minimum slack
         if time.monotonic() >= deadline:
             complete = False
             break
@@ -347,6 +351,22 @@ def solve(
         if st not in ("optimal", "infeasible"):
             complete = False
     return done("optimal" if complete else "feasible", best[1])
+
+
+def _slack_bound(inst: Instance, k: int) -> float:
+    """An upper bound on the minimum slack of any k-stage roadmap.
+
+    The balance slacks of the stages add up to the same total for every roadmap, so the
+    smallest is at most total / k; the exposure slack after the last stage is fixed.
+    """
+    bounds = []
+    for p in inst.parties:
+        total = sum(inst.recv[p][m] - (1 - inst.tolerance) * inst.give[p][m] for m in inst.moves)
+        bounds.append(total / k)
+        lim = inst.limit[p]
+        if lim is not None:
+            bounds.append(lim - max(0.0, sum(inst.irr_give[p][m] - inst.irr_recv[p][m] for m in inst.moves)))
+    return min(bounds)
 
 
 def _score(inst: Instance, objective: str, stages: list[frozenset[str]]) -> tuple[float, int]:
