@@ -6,8 +6,8 @@ Cases (targets from the tracker; see docs/roadmap.md):
 2. ``60-moves``: a 60-move target, a feasible roadmap or a proven "none" (target < 60 s).
 3. ``30-moves-unpaired``: as 1, but each move's worth to the other side drawn on its own
    (scaled so that each side receives 1.1 times what it gives in all).
-4. ``30-moves-robust``: the 30-move target, most-robust objective (every stage count
-   optimised; no target set by the tracker).
+4. ``30-moves-robust``: the 30-move target, most-robust objective (stage counts optimised in
+   turn until a bound shows more stages cannot do better; no target set by the tracker).
 5. ``60-moves-none``: another seed with exposure limits 0 and at most 5 stages, for which no
    roadmap exists: the time to prove "none" and explain it. (Here an order-independent
    check finds it, a prerequisite chain of 6; in these generated targets the optimum

@@ -342,6 +342,9 @@ def solve(
     for k in range(first[0], hi + 1):
         if objective == "most-robust" and _slack_bound(inst, k) <= best[0][0] + 1e-9:
             break  # no roadmap of k or more stages can have a larger minimum slack
+        durations = list(inst.dur.values())
+        if objective == "fastest" and max(durations) + (k - 1) * min(durations) >= -best[0][0]:
+            break  # every stage lasts at least the shortest move: k or more stages cannot be faster
         if time.monotonic() >= deadline:
             complete = False
             break
