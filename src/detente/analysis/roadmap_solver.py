@@ -224,9 +224,17 @@ class RoadmapModel:
         self.model.add_bool_or([~lit for lit in lits])
 
     def run(
-        self, time_limit: float, assumptions: Sequence[cp_model.IntVar] | None = None, workers: int = 2
+        self,
+        time_limit: float,
+        assumptions: Sequence[cp_model.IntVar] | None = None,
+        workers: int = 2,
+        work_limit: float | None = None,
     ) -> tuple[str, list[frozenset[str]] | None, cp_model.CpSolver]:
-        """Solve with every group on (or only ``assumptions``); re-check exactly; status in our words."""
+        """Solve with every group on (or only ``assumptions``); re-check exactly; status in our words.
+
+        With ``work_limit`` the solver stops after that much deterministic time (one worker, no
+        wall clock), so the answer is the same on a busy or a quiet machine.
+        """
         model = self.model
         model.clear_assumptions()
         if assumptions is None:
@@ -235,9 +243,13 @@ class RoadmapModel:
         deadline = time.monotonic() + time_limit
         solver = cp_model.CpSolver()
         for _ in range(_MAX_CUTS):
-            solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-            solver.parameters.num_workers = workers
-            solver.parameters.interleave_search = True  # deterministic with several workers
+            if work_limit is None:
+                solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
+                solver.parameters.num_workers = workers
+                solver.parameters.interleave_search = True  # deterministic with several workers
+            else:
+                solver.parameters.max_deterministic_time = work_limit
+                solver.parameters.num_workers = 1
             solver.parameters.random_seed = 0
             st = solver.solve(model)
             if st == cp_model.INFEASIBLE:
@@ -288,10 +300,16 @@ def solve(
     max_stages: int | None = None,
     time_limit: float = 30.0,
     explain: bool = True,
+    work_limit: float | None = None,
 ) -> PlanResult:
-    """Plan ``inst`` for ``objective``; on proven infeasibility, explain it (minimal conflicts)."""
+    """Plan ``inst`` for ``objective``; on proven infeasibility, explain it (minimal conflicts).
+
+    ``work_limit`` replaces the wall-clock ``time_limit`` by a deterministic work budget per
+    solver call (CP-SAT's deterministic time), so the result never depends on machine load:
+    the simulator's step-by-step strategy plans this way.
+    """
     t0 = time.monotonic()
-    deadline = t0 + time_limit
+    deadline = t0 + time_limit if work_limit is None else math.inf
 
     def left() -> float:
         return max(0.05, deadline - time.monotonic())
@@ -326,7 +344,7 @@ def solve(
         if time.monotonic() >= deadline:
             proven = False
             break
-        st, stages, _ = RoadmapModel(inst, k, exact=True).run(left())
+        st, stages, _ = RoadmapModel(inst, k, exact=True).run(left(), work_limit=work_limit)
         if stages is not None:
             first = (k, stages)
             break
@@ -348,7 +366,8 @@ def solve(
         if time.monotonic() >= deadline:
             complete = False
             break
-        st, stages, _ = RoadmapModel(inst, k, exact=True, objective=objective).run(left())
+        model = RoadmapModel(inst, k, exact=True, objective=objective)
+        st, stages, _ = model.run(left(), work_limit=work_limit)
         if stages is not None:
             best = max(best, (_score(inst, objective, stages), stages), key=lambda x: x[0])
         if st not in ("optimal", "infeasible"):

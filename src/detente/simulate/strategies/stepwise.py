@@ -53,7 +53,9 @@ class StepByStep(Reciprocal):
     opportunistic : bool
         As for :class:`~detente.simulate.strategies.reciprocity.TitForTat`.
     plan_time_limit : float
-        Seconds the planner may take (once per run; plans are cached per perceived scenario).
+        The planner's work budget per solver call, in CP-SAT deterministic seconds (roughly
+        seconds of solver work). Deterministic, unlike wall time, so the same seed gives the
+        same run on a busy or a quiet machine. Plans are cached per perceived scenario.
 
     References
     ----------
@@ -111,7 +113,8 @@ class StepByStep(Reciprocal):
                 from detente.analysis.roadmap_solver import solve
 
                 inst = roadmap.Instance(sc, roadmap.resolve_target(sc, obs.agenda), self.tolerance)
-                result = solve(inst, time_limit=self.plan_time_limit, explain=False)
+                # a deterministic work budget, not wall time: same seed, same run on any machine
+                result = solve(inst, explain=False, work_limit=self.plan_time_limit)
             except ImportError:
                 result = roadmap.plan(
                     sc, obs.agenda, tolerance=self.tolerance, time_limit=self.plan_time_limit
