@@ -37,12 +37,15 @@ MC_PAIR = {"USA": "tit-for-tat", "DPRK": "grit"}
 
 
 def synthetic_scenario(moves_per_party: int = 5, horizon: int = 100, seed: int = 0) -> Scenario:
-    """Two parties with opposed values: each move costs its maker and benefits the other side."""
+    """Two parties trading concessions: each move costs its maker less than it is worth to the
+    other side (on average), so mutually beneficial packages exist (a non-empty ZOPA) and
+    time-based strategies can reach agreement, as NegMAS's negotiators do on their domain."""
     rng = np.random.default_rng(seed)
     moves = []
     for maker, other in (("A", "B"), ("B", "A")):
         for k in range(moves_per_party):
-            cost, gain = (float(x) for x in np.round(rng.uniform(0.5, 3.0, size=2), 2))
+            cost = float(np.round(rng.uniform(0.5, 2.0), 2))
+            gain = float(np.round(rng.uniform(1.0, 3.0), 2))
             moves.append(
                 {
                     "id": f"{maker.lower()}-move-{k}",
