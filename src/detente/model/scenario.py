@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from .tabular import Table, Tabular
 from .values import Value, sample_triangular
 
 __all__ = [
@@ -144,7 +145,7 @@ class Event(_Frozen):
 
 
 class OutcomeEvent(_Frozen):
-    date: dt.date | str
+    date: dt.date | str = Field(union_mode="left_to_right")  # a date, or text such as "2019-12"
     text: str
     source: str = ""
     verified: bool = True
@@ -157,8 +158,8 @@ class Outcome(_Frozen):
     timeline: tuple[OutcomeEvent, ...] = ()
 
 
-class Scenario(_Frozen):
-    """A validated, immutable negotiation scenario."""
+class Scenario(Tabular, _Frozen):
+    """A validated, immutable negotiation scenario (``to_frame()``: its moves, one row each)."""
 
     detente: Literal[1]
     id: str = Field(pattern=ITEM_ID)
@@ -264,6 +265,21 @@ class Scenario(_Frozen):
 
     def is_feasible(self, moves: Iterable[str]) -> bool:
         return not self.violations(moves)
+
+    # ----- display -------------------------------------------------------
+    def _table(self) -> Table:
+        """The moves: who makes them, their value to each party (low, likely, high), their traits."""
+        ms = self.moves
+        cols: dict[str, list[object]] = {"id": [m.id for m in ms], "by": [m.by for m in ms]}
+        cols["title"] = [m.title for m in ms]
+        for p in self.party_ids:
+            for point in ("low", "likely", "high"):
+                cols[f"{p}:{point}"] = [getattr(m.value_for(p), point) for m in ms]
+        for key in ("in_force", "reversible", "reversal_lag", "duration", "verification"):
+            cols[key] = [getattr(m, key) for m in ms]
+        cols["requires"] = [", ".join(m.requires) for m in ms]
+        cols["excludes"] = [", ".join(m.excludes) for m in ms]
+        return Table(cols, f"{self.title} ({self.id}): {len(ms)} moves, parties {', '.join(self.party_ids)}")
 
     # ----- uncertainty ---------------------------------------------------
     @property

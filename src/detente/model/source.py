@@ -91,7 +91,8 @@ def read_bytes(raw: bytes, name: str) -> Document:
     if len(raw) > MAX_BYTES:
         raise ScenarioError.single(name, f"input is {len(raw):,} bytes; expected at most {MAX_BYTES:,}")
     if b"\x00" in raw:
-        raise ScenarioError.single(name, "looks like a binary file; expected YAML or JSON text")
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ScenarioError.single(name, "looks like a binary file; expected YAML or JSON text", line=line)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,13 +106,13 @@ def read_bytes(raw: bytes, name: str) -> Document:
 def read_text(text: str, name: str = "<input>") -> Document:
     """Parse YAML (JSON is accepted too) text with locations."""
     if not text.strip():
-        raise ScenarioError.single(name, "file is empty; expected a YAML or JSON mapping")
+        raise ScenarioError.single(name, "file is empty; expected a YAML or JSON mapping", line=1)
     locator = Locator(name)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = mark.line + 1 if mark else 1
         col = mark.column + 1 if mark else None
         what = exc.problem or exc.context or "invalid syntax"
         if name.endswith(".json"):
@@ -123,9 +124,9 @@ def read_text(text: str, name: str = "<input>") -> Document:
                 ) from None
         raise ScenarioError.single(name, f"not valid YAML: {what}", line=line, column=col) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError.single(name, f"not valid YAML: {exc}") from None
+        raise ScenarioError.single(name, f"not valid YAML: {exc}", line=1) from None
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
-        raise ScenarioError.single(name, "file holds no data; expected a YAML or JSON mapping")
+        raise ScenarioError.single(name, "file holds no data; expected a YAML or JSON mapping", line=1)
     problems: list[Problem] = []
     data = _convert(node, (), locator, problems)
     if problems:

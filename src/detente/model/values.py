@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 
 __all__ = ["Value", "sample_triangular"]
 
@@ -49,6 +49,11 @@ class Value(BaseModel):
         if isinstance(data, dict | Value):
             return data
         raise ValueError(f"expected a number or [low, likely, high], found {data!r}")
+
+    @model_serializer
+    def _as_written(self) -> float | list[float]:
+        # dumps the way users write it, so a dumped scenario loads back unchanged
+        return self.as_yaml()
 
     @classmethod
     def parse(cls, data: Any) -> Value:
