@@ -89,6 +89,52 @@ class Perception:
     scenario: Scenario
     values: Mapping[str, Mapping[str, float]]
 
+    # ----- per-run look-ups (computed once; the scenario is immutable) ---
+    @cached_property
+    def makers(self) -> dict[str, str]:
+        """``makers[move]``: the party that makes ``move``."""
+        return {m.id: m.by for m in self.scenario.moves}
+
+    @cached_property
+    def reversible(self) -> dict[str, bool]:
+        """``reversible[move]``: whether ``move`` can be reversed."""
+        return {m.id: m.reversible for m in self.scenario.moves}
+
+    @cached_property
+    def closures(self) -> dict[str, frozenset[str]]:
+        """``closures[move]``: ``scenario.closure([move])`` (the move and its prerequisites)."""
+        return {m.id: self.scenario.closure([m.id]) for m in self.scenario.moves}
+
+    @cached_property
+    def rules(self) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+        """``(move, requires, excludes)`` of every move with a prerequisite or an exclusion."""
+        return tuple((m.id, m.requires, m.excludes) for m in self.scenario.moves if m.requires or m.excludes)
+
+    @cached_property
+    def memo(self) -> dict[tuple[object, ...], object]:
+        """Results of pure functions of this view and a state (see :mod:`.strategies.offers`)."""
+        return {}
+
+    def feasible(self, moves: frozenset[str] | set[str]) -> bool:
+        """``scenario.is_feasible(moves)``, without building the list of violations.
+
+        >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+        ...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m"},
+        ...     {"id": "n", "by": "A", "title": "n", "requires": ["m"]}]})
+        >>> v = Perception.exact("A", s)
+        >>> v.feasible({"n"}), v.feasible({"m", "n"})
+        (False, True)
+        """
+        for mid, requires, excludes in self.rules:
+            if mid in moves:
+                for r in requires:
+                    if r not in moves:
+                        return False
+                for x in excludes:
+                    if x in moves:
+                        return False
+        return True
+
     @classmethod
     def exact(cls, party: str, scenario: Scenario) -> Perception:
         """A perception without error.
@@ -214,7 +260,7 @@ class Observation:
         return self.view.values[party][move]
 
     def maker(self, move: str) -> str:
-        return self.view.scenario.move(move).by
+        return self.view.makers[move]
 
     def utility(self, party: str, moves: frozenset[str] | set[str]) -> float:
         """Perceived per-period utility of ``party`` if exactly ``moves`` were in force."""
@@ -234,26 +280,31 @@ class Observation:
 
     def available(self, party: str, *, agenda_only: bool = True) -> list[str]:
         """Moves of ``party`` neither in force nor pending (on the agenda only, by default), in file order."""
-        settled = self.settled
+        settled, makers = self.settled, self.view.makers
+        agenda = self.agenda if agenda_only else None
         return [
-            m.id
-            for m in self.view.scenario.moves
-            if m.by == party and m.id not in settled and (not agenda_only or m.id in self.agenda)
+            m
+            for m in self.view.scenario.move_ids
+            if makers[m] == party and m not in settled and (agenda is None or m in agenda)
         ]
 
     def complete(self, moves: frozenset[str] | set[str]) -> frozenset[str]:
         """``moves`` plus the prerequisites they need that are not yet settled."""
-        return self.view.scenario.closure(moves) - self.settled
+        closures = self.view.closures
+        out: set[str] = set()
+        for m in moves:
+            out |= closures[m]
+        return frozenset(out - self.settled)
 
     def feasible(self, moves: frozenset[str] | set[str]) -> bool:
         """Whether ``moves`` can be added to what is settled (prerequisites, exclusions)."""
-        return self.view.scenario.is_feasible(self.settled | moves)
+        return self.view.feasible(self.settled | moves)
 
     def reversible_in_force(self, party: str) -> list[str]:
         """Moves of ``party`` in force, reversible, and not already being reversed."""
-        sc = self.view.scenario
+        makers, reversible = self.view.makers, self.view.reversible
         return [
             mid
             for mid in sorted(self.in_force)
-            if sc.move(mid).by == party and sc.move(mid).reversible and mid not in self.reversing
+            if makers[mid] == party and reversible[mid] and mid not in self.reversing
         ]

@@ -132,6 +132,26 @@ def default_target(scenario: Scenario) -> frozenset[str]:
     return chosen
 
 
+_EXACT: dict[int, tuple[Scenario, dict[str, Perception]]] = {}
+_EXACT_LIMIT = 8
+
+
+def _exact_views(scenario: Scenario) -> dict[str, Perception]:
+    """Exact perceptions, shared by every run of the same scenario object.
+
+    A perception is immutable apart from its memo of pure results, so runs of one scenario
+    (a Monte Carlo job without sampling, a benchmark) reuse each other's work.
+    """
+    hit = _EXACT.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return dict(hit[1])
+    views = {p: Perception.exact(p, scenario) for p in scenario.party_ids}
+    if len(_EXACT) >= _EXACT_LIMIT:
+        _EXACT.pop(next(iter(_EXACT)))
+    _EXACT[id(scenario)] = (scenario, views)
+    return dict(views)
+
+
 def perceptions(scenario: Scenario, misperception: float, rng: np.random.Generator) -> dict[str, Perception]:
     """Each party's view of the values: exact for itself, with relative error for the others.
 
@@ -147,7 +167,7 @@ def perceptions(scenario: Scenario, misperception: float, rng: np.random.Generat
     """
     parties = scenario.party_ids
     if misperception <= 0:
-        return {p: Perception.exact(p, scenario) for p in parties}
+        return _exact_views(scenario)
     out = {}
     for observer in parties:
         err_m = rng.normal(0.0, misperception, size=(len(scenario.moves), len(parties)))

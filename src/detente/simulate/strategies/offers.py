@@ -23,8 +23,9 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..observation import Observation, Proposal, Sequencing
 from ..trace import AFTER_BREACH
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 EPS = 1e-9
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -78,18 +80,17 @@ def _goes_first(party: str, prop: Proposal) -> bool | None:
 
 def assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
     """How ``party`` would see ``prop``, in the eyes of the observer (``obs.me``)."""
-    sc = obs.scenario
+    values, makers, reversible = obs.view.values[party], obs.view.makers, obs.view.reversible
     given = received = own_irrev = their_irrev = 0.0
     for mid in prop.moves:
-        v = obs.value(party, mid)
-        move = sc.move(mid)
+        v = values[mid]
         if v < 0:
             given -= v
-            if move.by == party and not move.reversible:
+            if makers[mid] == party and not reversible[mid]:
                 own_irrev -= v
         else:
             received += v
-            if move.by != party and not move.reversible:
+            if makers[mid] != party and not reversible[mid]:
                 their_irrev += v
     first = _goes_first(party, prop)
     exposure = max(0.0, own_irrev - their_irrev) if first is None else (own_irrev if first else 0.0)
@@ -126,7 +127,34 @@ def small_exchange(
     bundles of up to ``max_size`` moves a side. "Smallest" means the least value given
     by the party that gives most (each on its own scale); ties go to the first ids.
     Each side's exposure must stay within its limit.
+
+    The answer depends only on the observer's view, what is settled and the agenda, so it
+    is remembered per view (:attr:`~detente.simulate.observation.Perception.memo`).
     """
+    key = ("small_exchange", obs.me, obs.settled, obs.agenda, tolerance, reversible_only, max_size)
+    return _memo(obs, key, lambda: _small_exchange(obs, tolerance, reversible_only, max_size))
+
+
+_MEMO_LIMIT = 50_000
+
+
+def _memo(obs: Observation, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()``, remembered in the observer's view under ``key`` (a pure function of it)."""
+    memo = obs.view.memo
+    try:
+        return memo[key]  # type: ignore[return-value]
+    except KeyError:
+        pass
+    out = compute()
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = out
+    return out
+
+
+def _small_exchange(
+    obs: Observation, tolerance: float, reversible_only: bool, max_size: int
+) -> Proposal | None:
     me = obs.me
     for size in range(1, max_size + 1):
         best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
@@ -134,12 +162,12 @@ def small_exchange(
             mine = [
                 m
                 for m in obs.available(me)
-                if obs.value(other, m) > EPS and (not reversible_only or obs.scenario.move(m).reversible)
+                if obs.value(other, m) > EPS and (not reversible_only or obs.view.reversible[m])
             ]
             theirs = [
                 m
                 for m in obs.available(other)
-                if obs.value(me, m) > EPS and (not reversible_only or obs.scenario.move(m).reversible)
+                if obs.value(me, m) > EPS and (not reversible_only or obs.view.reversible[m])
             ]
             for k_g in range(1, size + 1):
                 k_a = size if k_g < size else None
@@ -168,6 +196,10 @@ def small_exchange(
 
 def best_demand(obs: Observation) -> frozenset[str]:
     """Every move of the others on the agenda that the observer values, kept feasible (file order)."""
+    return _memo(obs, ("best_demand", obs.me, obs.settled, obs.agenda), lambda: _best_demand(obs))
+
+
+def _best_demand(obs: Observation) -> frozenset[str]:
     me = obs.me
     chosen: frozenset[str] = frozenset()
     for other in obs.others:
@@ -187,6 +219,10 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     least per unit of that party's cost first, with whatever requires them) until their total
     cost, in the observer's view of that party's values, is within the party's limit.
     """
+    return _memo(obs, ("within_exposure", obs.me, asks), lambda: _within_exposure(obs, asks))
+
+
+def _within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     sc = obs.scenario
     out = set(asks)
     for other in obs.others:
