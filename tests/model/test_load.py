@@ -271,3 +271,17 @@ def test_field_names_with_brackets_are_reported_not_crashed(text: str) -> None:
 def test_missing_nested_field_keeps_its_path() -> None:
     msgs = problems("detente: 1\nid: x\ntitle: T\nparties: [{id: A}]\nmoves: [{id: m, by: A}]\n")
     assert msgs == ["s.yaml:5:9: moves[0].title: required field is missing"]
+
+
+def test_type_errors_and_unknown_ids_are_reported_together() -> None:
+    text = (
+        GOOD.replace("discount: 0.9", "discount: 2")
+        .replace("by: A", "by: C")
+        .replace("stopped_by: [a-freeze]", "stopped_by: [a-freze]")
+    )
+    msgs = problems(text)
+    assert any("parties[0].discount" in m for m in msgs), msgs
+    assert any("moves[0].by: unknown party 'C'" in m for m in msgs), msgs
+    assert any(
+        "pressures[0].stopped_by[0]: unknown move 'a-freze'; did you mean 'a-freeze'?" in m for m in msgs
+    )

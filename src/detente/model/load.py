@@ -49,7 +49,15 @@ def scenario_from_document(doc: Document) -> Scenario:
     if kind not in (None, "scenario"):
         raise ScenarioError([doc.locator.problem(("kind",), f"this is a {kind!r} file; expected a scenario")])
     data = {k: v for k, v in doc.data.items() if k != "kind"}
-    scenario = validate_model(Scenario, data, doc.locator)
+    try:
+        scenario = validate_model(Scenario, data, doc.locator)
+    except ScenarioError as exc:
+        # also report wrong ids now, so one round of fixes is enough
+        seen = {(p.path, p.message) for p in exc.problems}
+        extra = [p for p in raw_reference_problems(data, doc.locator) if (p.path, p.message) not in seen]
+        raise ScenarioError(
+            sorted([*exc.problems, *extra], key=lambda p: (p.line or 0, p.column or 0))
+        ) from None
     problems = cross_check(scenario, doc.locator)
     if problems:
         raise ScenarioError(problems)
@@ -170,6 +178,53 @@ def _inner_model(tp: Any) -> type[BaseModel] | None:
 
 
 # ---------------------------------------------------------------- cross checks
+def raw_reference_problems(data: Any, locator: Locator) -> list[Problem]:
+    """References to unknown parties or moves, found in raw data that failed type validation.
+
+    Tolerant of any malformed structure: only well-formed parts are checked.
+    """
+
+    def items(key: str) -> list[tuple[int, dict[str, Any]]]:
+        seq = data.get(key) if isinstance(data, dict) else None
+        return [(i, x) for i, x in enumerate(seq) if isinstance(x, dict)] if isinstance(seq, list) else []
+
+    parties = {x["id"] for _, x in items("parties") if isinstance(x.get("id"), str)}
+    moves = {x["id"] for _, x in items("moves") if isinstance(x.get("id"), str)}
+    out: list[Problem] = []
+
+    def ref(path: tuple[str | int, ...], name: Any, known: set[str], what: str) -> None:
+        if isinstance(name, str) and known and name not in known:
+            out.append(locator.problem(path, f"unknown {what} {name!r}{_hint(name, known)}"))
+
+    def keys(path: tuple[str | int, ...], mapping: Any) -> None:
+        if isinstance(mapping, dict):
+            for pid in mapping:
+                ref((*path, pid), pid, parties, "party")
+
+    def ids(path: tuple[str | int, ...], seq: Any) -> None:
+        if isinstance(seq, list):
+            for j, mid in enumerate(seq):
+                ref((*path, j), mid, moves, "move")
+
+    for i, m in items("moves"):
+        ref(("moves", i, "by"), m.get("by"), parties, "party")
+        keys(("moves", i, "value"), m.get("value"))
+        ids(("moves", i, "requires"), m.get("requires"))
+        ids(("moves", i, "excludes"), m.get("excludes"))
+    for i, inter in items("interactions"):
+        ids(("interactions", i, "moves"), inter.get("moves"))
+        keys(("interactions", i, "value"), inter.get("value"))
+    for i, pr in items("pressures"):
+        ref(("pressures", i, "party"), pr.get("party"), parties, "party")
+        ids(("pressures", i, "stopped_by"), pr.get("stopped_by"))
+    for i, ev in items("events"):
+        effect = ev.get("effect")
+        if isinstance(effect, dict):
+            keys(("events", i, "effect", "trust"), effect.get("trust"))
+            keys(("events", i, "effect", "utility"), effect.get("utility"))
+    return out
+
+
 def cross_check(s: Scenario, locator: Locator) -> list[Problem]:
     """References, uniqueness, cycles, contradictions, a consistent status quo."""
     problems: list[Problem] = []
