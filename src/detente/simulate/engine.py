@@ -152,6 +152,12 @@ class _Run:
         self.parties = scenario.party_ids
         self.target = frozenset(settings.target) if settings.target is not None else default_target(scenario)
         self.views = perceptions(scenario, settings.misperception, self.rng)
+        # The scenario's structure (makers, prerequisites, exclusions) as look-ups; every view
+        # has the same structure (misperception changes values only).
+        self.facts = self.views[self.parties[0]]
+        self.makers = self.facts.makers
+        self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
+        self.discount = {p: scenario.party(p).discount for p in self.parties}
         self.strategies: dict[str, Strategy] = {}
         for pid in self.parties:
             strat = copy.deepcopy(strategies[pid])
@@ -197,28 +203,36 @@ class _Run:
     # ----- what a party sees ---------------------------------------------
     def observe(self, me: str, *, proposer: bool = False) -> Observation:
         b, t = self.board, self.t
-        in_force = set(b.in_force)
         pending: dict[str, int | None] = dict(b.pending)
-        pending.update(dict.fromkeys(b.waiting))
-        committed = set(b.committed)
-        for br in b.breaches:
-            if br.detected is not None or br.party == me:
-                continue
-            committed.add(br.move)
-            if br.phase == "in_force" or (br.apparent is not None and br.apparent <= t):
-                in_force.add(br.move)
-            else:
-                pending[br.move] = br.apparent
-        reversing = {m: at for m, at in b.reversing.items() if m not in b.covert or self.sc.move(m).by == me}
+        if b.waiting:
+            pending.update(dict.fromkeys(b.waiting))
+        hidden = [br for br in b.breaches if br.detected is None and br.party != me]
+        if hidden:
+            in_force_s = set(b.in_force)
+            committed_s = set(b.committed)
+            for br in hidden:
+                committed_s.add(br.move)
+                if br.phase == "in_force" or (br.apparent is not None and br.apparent <= t):
+                    in_force_s.add(br.move)
+                else:
+                    pending[br.move] = br.apparent
+            in_force, committed = frozenset(in_force_s), frozenset(committed_s)
+        else:
+            in_force, committed = frozenset(b.in_force), frozenset(b.committed)
+        reversing = (
+            {m: at for m, at in b.reversing.items() if m not in b.covert or self.makers[m] == me}
+            if b.reversing
+            else {}
+        )
         return Observation(
             period=t,
             horizon=self.horizon,
             me=me,
-            others=tuple(p for p in self.parties if p != me),
-            in_force=frozenset(in_force),
+            others=self.others[me],
+            in_force=in_force,
             pending=MappingProxyType(pending),
             reversing=MappingProxyType(reversing),
-            committed=frozenset(committed),
+            committed=committed,
             agenda=self.target,
             trust=MappingProxyType(dict(b.trust)),
             talks=b.talks,
@@ -315,18 +329,17 @@ class _Run:
             )
         if offer.sequence not in ("together", "asks-first", "gives-first"):
             raise StrategyError.of(strat, f"unknown sequence {offer.sequence!r}")
+        makers = self.makers
         for mid in sorted(offer.gives | offer.asks):
-            if mid not in self.sc.move_ids:
+            if mid not in makers:
                 raise StrategyError.of(
                     strat, f"proposed unknown move {mid!r}{did_you_mean(mid, self.sc.move_ids)}"
                 )
         for mid in sorted(offer.gives):
-            if self.sc.move(mid).by != pid:
-                raise StrategyError.of(
-                    strat, f"party {pid} cannot give {mid!r}, a move of {self.sc.move(mid).by}"
-                )
+            if makers[mid] != pid:
+                raise StrategyError.of(strat, f"party {pid} cannot give {mid!r}, a move of {makers[mid]}")
         for mid in sorted(offer.asks):
-            if self.sc.move(mid).by == pid:
+            if makers[mid] == pid:
                 raise StrategyError.of(strat, f"party {pid} asks for its own move {mid!r} (put it in gives)")
         settled = self.settled()
         gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
@@ -344,7 +357,8 @@ class _Run:
         self.counts["proposals"] += 1
         note = prop.describe() + ("; unilateral" if prop.unilateral else "")
         self.log(pid, "proposal", prop.moves, note, asks=prop.asks)
-        problems = self.sc.violations(self.settled() | prop.moves)
+        together = self.settled() | prop.moves
+        problems = [] if self.facts.feasible(together) else self.sc.violations(together)
         if problems:
             self.log("", "reject", prop.moves, "infeasible: " + "; ".join(problems), asks=prop.asks)
             self.stalled()
@@ -365,7 +379,7 @@ class _Run:
             self.counts["accepted"] += 1
             b.stall = 0
             self.start(prop, committed=True)
-            makers = {self.sc.move(m).by for m in prop.moves}
+            makers = {self.makers[m] for m in prop.moves}
             if len(makers) >= 2 and self.first_step is None:
                 self.first_step = self.t
         else:
@@ -527,7 +541,7 @@ class _Run:
     # ----- step 7: accounting --------------------------------------------
     def account(self) -> None:
         b, t = self.board, self.t
-        flow = {p: self.sc.utility(p, b.in_force) + self.shock[p] for p in self.parties}
+        flow = {p: u + self.shock[p] for p, u in self.utilities(frozenset(b.in_force)).items()}
         for i, pr in enumerate(self.sc.pressures):
             if any(m in b.in_force for m in pr.stopped_by):
                 self.streak[i] = 0
@@ -537,12 +551,26 @@ class _Run:
             self.streak[i] += 1
         for p in self.parties:
             self.flows[p].append(flow[p])
-            self.totals[p] += self.sc.party(p).discount ** t * flow[p]
+            self.totals[p] += self.discount[p] ** t * flow[p]
         rec = self.settings.trust_recovery
         if rec > 0:
             for p in self.parties:
                 gap = self.settings.initial_trust - b.trust[p]
-                b.trust[p] += float(np.clip(gap, -rec, rec))
+                b.trust[p] += min(max(gap, -rec), rec)  # = np.clip(gap, -rec, rec), exactly
+
+    def utilities(self, in_force: frozenset[str]) -> dict[str, float]:
+        """``{p: scenario.utility(p, in_force)}``, remembered (in force sets repeat from period to period)."""
+        memo = self.facts.memo
+        key = ("utilities", in_force)
+        try:
+            return memo[key]  # type: ignore[return-value]
+        except KeyError:
+            pass
+        out = {p: self.sc.utility(p, in_force) for p in self.parties}
+        if len(memo) >= 50_000:
+            memo.clear()
+        memo[key] = out
+        return out
 
     def result(self) -> RunResult:
         b = self.board
