@@ -1,10 +1,181 @@
-"""detente: analyse and plan step-by-step negotiations."""
+"""detente: analyse and plan step-by-step negotiations.
 
+The Python API. The command line is a thin layer over these functions; every analysis
+returns a typed result object with ``to_json()`` (a JSON-ready dict, the ``--json``
+document of the matching command), ``to_frame()`` (a pandas DataFrame of its main table)
+and a compact table when shown in Jupyter. Importing ``detente`` is light: each function
+imports what it needs when first used. See docs/python-api.md.
+
+The Monte Carlo simulator is ``detente.monte_carlo`` (``detente.simulate`` is the
+subpackage that holds it, and the name cannot mean both).
+
+Examples
+--------
+>>> import detente
+>>> s = detente.load("korea-2019")
+>>> s.party_ids
+('USA', 'DPRK')
+>>> deals = detente.analyse_deals(s)
+>>> deals.has_agreement, len(deals.to_frame()) == len(deals.frontier)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("detente")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from detente.analysis.deals import analyse_deals
+    from detente.analysis.roadmap import check as check_roadmap
+    from detente.analysis.roadmap import plan
+    from detente.analysis.stability import StabilityResult
+    from detente.model.conflict import Conflict
+    from detente.model.errors import AnalysisError, DetenteError, ScenarioError
+    from detente.model.scenario import Scenario
+    from detente.scenarios import builtin_names
+    from detente.simulate.compare import compare, tournament
+    from detente.simulate.montecarlo import simulate as monte_carlo
+    from detente.studies.backtest import backtest
+    from detente.studies.metrics import parse_metric
+    from detente.studies.sensitivity import sensitivity
+
+__all__ = [
+    "AnalysisError",
+    "Conflict",
+    "DetenteError",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "analyse_deals",
+    "backtest",
+    "builtin_names",
+    "check_roadmap",
+    "compare",
+    "load",
+    "load_conflict",
+    "monte_carlo",
+    "parse_metric",
+    "plan",
+    "sensitivity",
+    "stability",
+    "tournament",
+]
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "AnalysisError": ("detente.model.errors", "AnalysisError"),
+    "Conflict": ("detente.model.conflict", "Conflict"),
+    "DetenteError": ("detente.model.errors", "DetenteError"),
+    "Scenario": ("detente.model.scenario", "Scenario"),
+    "ScenarioError": ("detente.model.errors", "ScenarioError"),
+    "analyse_deals": ("detente.analysis.deals", "analyse_deals"),
+    "backtest": ("detente.studies.backtest", "backtest"),
+    "builtin_names": ("detente.scenarios", "builtin_names"),
+    "check_roadmap": ("detente.analysis.roadmap", "check"),
+    "compare": ("detente.simulate.compare", "compare"),
+    "parse_metric": ("detente.studies.metrics", "parse_metric"),
+    "plan": ("detente.analysis.roadmap", "plan"),
+    "sensitivity": ("detente.studies.sensitivity", "sensitivity"),
+    "monte_carlo": ("detente.simulate.montecarlo", "simulate"),
+    "tournament": ("detente.simulate.compare", "tournament"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import an exported function or class on first use (PEP 562)."""
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'detente' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """A scenario from a built-in name (``detente.builtin_names("scenario")``) or a YAML/JSON file.
+
+    Raises
+    ------
+    ScenarioError
+        When there is no such file or built-in, or the file is not a valid scenario
+        (each problem names the file, line, column and field).
+
+    Examples
+    --------
+    >>> s = load("korea-2019")
+    >>> s.id, len(s.moves) > 0
+    ('korea-2019', True)
+    """
+    from detente.model.load import load_scenario
+    from detente.scenarios import resolve
+
+    return load_scenario(resolve(str(name_or_path)))
+
+
+def load_conflict(name_or_path: str | Path) -> Conflict:
+    """A GMCR conflict from a built-in name (``detente.builtin_names("conflict")``) or a YAML/JSON file.
+
+    Examples
+    --------
+    >>> from detente.scenarios import builtin_names
+    >>> c = load_conflict(builtin_names("conflict")[0])
+    >>> c.n_states == 2 ** c.n_options
+    True
+    """
+    from detente.model.conflict import load_conflict as _load_conflict
+    from detente.scenarios import resolve
+
+    return _load_conflict(resolve(str(name_or_path)))
+
+
+def stability(
+    source: Scenario | Conflict,
+    concepts: Sequence[str] | None = None,
+    *,
+    options: Sequence[str] | None = None,
+    max_options: int = 16,
+) -> StabilityResult:
+    """GMCR stability of every state of a conflict, or of the conflict a scenario implies.
+
+    A scenario becomes a conflict by :func:`detente.analysis.stability_scenario.conflict_from_scenario`
+    (``options``, ``max_options``: which moves become options); what was chosen is kept under
+    ``"derived_from"`` in ``to_json()``, as ``detente stability --json`` prints it. ``concepts``
+    defaults to those the conflict's size allows (``nash``, ``gmr``, ``smr``, ``seq``, ...).
+
+    Examples
+    --------
+    >>> from detente.model.conflict import Conflict
+    >>> r = stability(Conflict.example())
+    >>> r.equilibria("nash")
+    ['YY']
+    """
+    from detente.analysis.stability import StabilityResult, analyse, default_concepts, parse_concepts
+    from detente.analysis.stability_scenario import conflict_from_scenario
+    from detente.model.errors import AnalysisError
+    from detente.model.scenario import Scenario
+
+    extra: dict[str, Any] = {}
+    if isinstance(source, Scenario):
+        derived = conflict_from_scenario(source, options, max_options=max_options)
+        conflict = derived.conflict
+        extra["derived_from"] = derived.to_json()
+    elif options is not None:
+        raise AnalysisError("options apply to scenarios; a conflict declares its own options")
+    else:
+        conflict = source
+    wanted = parse_concepts(list(concepts)) if concepts is not None else default_concepts(conflict)
+    result = analyse(conflict, wanted)
+    return StabilityResult(result.conflict, result.concepts, result.stable, extra)

@@ -34,6 +34,7 @@ import numpy as np
 
 from detente.model.errors import AnalysisError
 from detente.model.scenario import Scenario
+from detente.model.tabular import Table, Tabular
 
 from .bargaining import SOLUTIONS, Lottery, discrete_solutions, hull_solutions, rubinstein
 from .deal_frontier import Frontier, branch_frontier, enumerate_packages, merge_frontier
@@ -144,7 +145,7 @@ class RubinsteinResult:
 
 
 @dataclass(frozen=True)
-class DealSpace:
+class DealSpace(Tabular):
     """Everything :func:`analyse_deals` finds about one scenario's deals."""
 
     scenario: str
@@ -196,6 +197,22 @@ class DealSpace:
             )
             for p in self.parties
         }
+
+    def _table(self) -> Table:
+        """The frontier packages: moves, utility per party, in the ZOPA, which solutions pick them."""
+        zopa = {p.moves for p in self.zopa}
+        cols: dict[str, list[Any]] = {
+            "moves": [", ".join(sorted(p.moves)) for p in self.frontier],
+            "n_moves": [len(p.moves) for p in self.frontier],
+        }
+        for party in self.parties:
+            cols[f"utility:{party}"] = [p.utility[party] for p in self.frontier]
+        cols["zopa"] = [p.moves in zopa for p in self.frontier]
+        for name, sol in self.solutions.items():
+            cols[name] = [sol.agreement and sol.moves == p.moves for p in self.frontier]
+        return Table(
+            cols, f"{self.scenario}: {len(self.frontier)} frontier packages, {len(self.zopa)} in the ZOPA"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The ``detente deals --json`` document (FORMATS.md)."""

@@ -72,6 +72,7 @@ from typing import Any
 
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
+from detente.model.tabular import Table, Tabular
 
 __all__ = [
     "EPS",
@@ -148,7 +149,7 @@ class Stage:
 
 
 @dataclass
-class PlanResult:
+class PlanResult(Tabular):
     """What :func:`plan` or :func:`check` found."""
 
     feasible: bool
@@ -166,6 +167,38 @@ class PlanResult:
     @property
     def duration(self) -> int:
         return sum(s.duration for s in self.stages)
+
+    def _table(self) -> Table:
+        """One row per stage and party: what it gives, receives and risks, and its margin."""
+        cols: dict[str, list[Any]] = {
+            k: []
+            for k in (
+                "stage",
+                "start",
+                "duration",
+                "party",
+                "moves",
+                "given",
+                "received",
+                "exposure",
+                "margin",
+            )
+        }
+        for k, st in enumerate(self.stages, start=1):
+            for party in st.given:
+                for key, value in (
+                    ("stage", k),
+                    ("start", st.start),
+                    ("duration", st.duration),
+                    ("party", party),
+                    ("moves", ", ".join(sorted(st.moves))),
+                    ("given", st.given[party]),
+                    ("received", st.received.get(party)),
+                    ("exposure", st.exposure.get(party)),
+                    ("margin", st.margin.get(party)),
+                ):
+                    cols[key].append(value)
+        return Table(cols, f"Roadmap ({self.objective}): {self.status}, {len(self.stages)} stages")
 
     def to_json(self) -> dict[str, Any]:
         return {

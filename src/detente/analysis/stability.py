@@ -44,6 +44,7 @@ import numpy as np
 
 from detente.model.conflict import Conflict
 from detente.model.errors import AnalysisError
+from detente.model.tabular import Table, Tabular
 
 __all__ = [
     "BASIC_CONCEPTS",
@@ -329,7 +330,7 @@ def _submasks(mask: int) -> list[int]:
 
 # ---------------------------------------------------------------- results
 @dataclass(frozen=True, eq=False)
-class StabilityResult:
+class StabilityResult(Tabular):
     """Stability of every state for every decision maker under each concept.
 
     ``stable[concept]`` is a boolean array of shape ``(decision makers, states)``;
@@ -393,6 +394,24 @@ class StabilityResult:
                 "equilibrium": {k: equilibrium[k][n] for k in self.concepts},
             })  # fmt: skip
         return out
+
+    def _table(self) -> Table:
+        """One row per feasible state: pattern, options taken, stable per DM and concept, equilibria."""
+        c = self.conflict
+        listed = c.feasible_states()
+        bits = ((listed[:, None] >> np.arange(c.n_options)) & 1).astype(bool)
+        ids = c.option_ids
+        cols: dict[str, Any] = {
+            "state": listed.tolist(),
+            "pattern": ["".join(row) for row in np.where(bits, "Y", "N").tolist()],
+            "options": [", ".join(ids[k] for k, b in enumerate(row) if b) for row in bits.tolist()],
+        }
+        for i, dm in enumerate(c.dms):
+            for k in self.concepts:
+                cols[f"{k}:{dm}"] = self.stable[k][i, listed]
+        for k in self.concepts:
+            cols[f"equilibrium:{k}"] = self.stable[k][:, listed].all(axis=0)
+        return Table(cols, f"{c.title or c.id}: stability of {len(listed)} feasible states")
 
     def to_json(self, states: str = "all") -> dict[str, Any]:
         """The ``detente stability --json`` document (FORMATS.md), plus extra keys.

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
+from detente.model.tabular import Table, Tabular
 
 from .montecarlo import MonteCarloJob, distribution, run_jobs, validate_strategies
 
@@ -75,7 +76,7 @@ def _check_specs(specs: Sequence[str], make: Callable[[str], Any] | None, where:
 
 # ------------------------------------------------------------------------ matrix
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(Tabular):
     """A strategy matrix: row party's strategies against column party's strategies."""
 
     scenario: str
@@ -101,6 +102,28 @@ class Comparison:
             return None if entry is None else entry["mean"]
 
         return [[pick(d) for d in row] for row in self.outcomes]
+
+    def _table(self) -> Table:
+        """One row per cell: the row and column strategies and the mean of each outcome."""
+        parties = [self.row_party, self.column_party]
+        keys = ("row", "column", "agreement_rate", "agreement_ci_low", "agreement_ci_high", "target_share")
+        cols: dict[str, list[Any]] = {
+            k: [] for k in (*keys, "first_step", *(f"utility:{p}" for p in parties))
+        }
+        for i, r in enumerate(self.rows):
+            for j, c in enumerate(self.columns):
+                d = self.outcomes[i][j]
+                rate = d["agreement_rate"]
+                values = (r, c, rate["mean"], rate["ci"][0], rate["ci"][1], d["target_share"]["mean"])
+                for key, value in zip(keys, values, strict=True):
+                    cols[key].append(value)
+                cols["first_step"].append(d["first_step"]["mean"])
+                for p in parties:
+                    cols[f"utility:{p}"].append(d["utility"][p]["mean"])
+        title = (
+            f"{self.scenario}: {self.row_party} (row) against {self.column_party} (column), {self.runs} runs"
+        )
+        return Table(cols, title)
 
     def as_json(self) -> dict[str, Any]:
         """The document printed by ``detente compare --json``."""
@@ -231,7 +254,7 @@ def rank_order(scores: Mapping[str, float]) -> list[tuple[str, int]]:
 
 
 @dataclass(frozen=True)
-class Tournament:
+class Tournament(Tabular):
     """A round robin: every ordered pair of strategies in every two-party scenario."""
 
     scenarios: tuple[str, ...]
@@ -243,6 +266,12 @@ class Tournament:
     """One entry per match: scenario, strategies by party, and a compact outcome summary."""
     ranking: tuple[dict[str, Any], ...]
     """One entry per strategy, best first: rank, strategy, score, agreement rate, target share."""
+
+    def _table(self) -> Table:
+        """The ranking, best first: rank, strategy, score, agreement rate, target share, matches."""
+        keys = ("rank", "strategy", "score", "agreement_rate", "target_share", "matches")
+        cols = {k: [r[k] for r in self.ranking] for k in keys}
+        return Table(cols, f"Tournament: {len(self.strategies)} strategies, {len(self.scenarios)} scenarios")
 
     def as_json(self) -> dict[str, Any]:
         """The document printed by ``detente tournament --json``."""

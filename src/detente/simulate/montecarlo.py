@@ -31,8 +31,11 @@ from scipy import stats
 
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
+from detente.model.tabular import Table, Tabular, frame
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from detente.simulate.backends import Backend, Progress
     from detente.simulate.engine import SimulationSettings
 
@@ -129,13 +132,19 @@ class MonteCarloJob:
         values_seq, play_seq = replicate_seed(self.seed, index).spawn(2)
         scenario = self.scenario
         if self.sample_values and scenario.has_ranges:
-            scenario = scenario.sampled(np.random.default_rng(values_seq))
+            scenario = _sampled(scenario, np.random.default_rng(values_seq))  # = scenario.sampled(...)
         strategies = {party: make(spec) for party, spec in self.strategies}
         kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
         if self.settings is not None:
             kwargs["settings"] = self.settings
         result = play(scenario, strategies, **kwargs)
         return _outcome_row(result, self.scenario.party_ids)
+
+
+def _sampled(scenario: Scenario, rng: np.random.Generator) -> Scenario:
+    from detente.simulate.sampling import sampled
+
+    return sampled(scenario, rng)
 
 
 def _default_play() -> Callable[..., Any]:
@@ -256,7 +265,7 @@ def settings_for(
 
 # ------------------------------------------------------------------------ running
 @dataclass(frozen=True)
-class MonteCarloResult:
+class MonteCarloResult(Tabular):
     """The outcome rows of ``runs`` replicates of one job, in replicate order."""
 
     job: MonteCarloJob
@@ -277,6 +286,43 @@ class MonteCarloResult:
     def distribution(self, confidence: float = 0.95) -> dict[str, Any]:
         """The outcome distribution (the ``outcomes`` object of ``simulate --json``)."""
         return distribution(self.outcomes, self.job.scenario.party_ids, confidence)
+
+    def _table(self) -> Table:
+        """One row per replicate: its outcomes (counts as integers, agreement as a flag)."""
+        cols: dict[str, Any] = {"replicate": np.arange(self.runs)}
+        for k, name in enumerate(self.columns):
+            x = self.outcomes[:, k]
+            if name == "agreement":
+                x = x != 0
+            elif name in ("breakdowns", "breaches_detected", "breaches_missed", "periods"):
+                x = x.astype(np.int64)
+            cols[name] = x
+        names = ", ".join(f"{p}: {s}" for p, s in self.job.strategies)
+        return Table(cols, f"{self.job.scenario.id} ({names}): {self.runs} replicates")
+
+    def summary_frame(self, confidence: float = 0.95) -> pd.DataFrame:
+        """The outcome distribution as a DataFrame: one row per outcome (and party for utility)."""
+        d = self.distribution(confidence)
+        keys = ("outcome", "party", "mean", "ci_low", "ci_high", "std", "n", *(q for q, _ in QUANTILES))
+        cols: dict[str, list[Any]] = {k: [] for k in keys}
+        entries = [(k, None, v) for k, v in d.items() if k != "utility"]
+        entries += [("utility", p, v) for p, v in d["utility"].items()]
+        for name, party, v in entries:
+            v = v if isinstance(v, dict) else {"mean": v}
+            ci, qs = v.get("ci") or [None, None], v.get("quantiles") or {}
+            row = (
+                name,
+                party,
+                v["mean"],
+                ci[0],
+                ci[1],
+                v.get("std"),
+                v.get("n"),
+                *(qs.get(q) for q, _ in QUANTILES),
+            )
+            for key, value in zip(keys, row, strict=True):
+                cols[key].append(value)
+        return frame(Table(cols))
 
     def as_json(self, confidence: float = 0.95) -> dict[str, Any]:
         """The document printed by ``detente simulate --json``."""

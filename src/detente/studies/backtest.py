@@ -60,6 +60,7 @@ import numpy as np
 
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
+from detente.model.tabular import Table, Tabular
 
 from .history import HISTORY, Check, Verdict, compare_with_history, overall
 
@@ -481,7 +482,7 @@ def backtest_case(
 
 
 @dataclass(frozen=True)
-class Backtest:
+class Backtest(Tabular):
     """The backtest of several cases with the settings that reproduce it."""
 
     runs: int
@@ -497,6 +498,19 @@ class Backtest:
         for c in self.cases:
             out[c.verdict] = out.get(c.verdict, 0) + 1
         return out
+
+    def _table(self) -> Table:
+        """One row per case: what the model says, what happened, and the verdict."""
+        cols: dict[str, list[Any]] = {
+            "case": [c.case for c in self.cases],
+            "title": [c.title for c in self.cases],
+            "has_agreement": [c.deals.get("has_agreement") for c in self.cases],
+            "roadmap": [c.roadmap.get("status") for c in self.cases],
+            "implemented": [None if c.history is None else c.history.implemented for c in self.cases],
+            "checks": ["; ".join(f"{k.name}: {k.mark}" for k in c.checks) for c in self.cases],
+            "verdict": [c.verdict for c in self.cases],
+        }
+        return Table(cols, f"Backtest of {len(self.cases)} cases ({self.runs} runs, seed {self.seed})")
 
     def as_dict(self) -> dict[str, Any]:
         """The ``detente backtest --json`` document."""

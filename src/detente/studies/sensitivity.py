@@ -53,6 +53,7 @@ import numpy as np
 
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
+from detente.model.tabular import Table, Tabular
 from detente.model.values import Value
 
 from .metrics import Metric
@@ -388,7 +389,7 @@ def break_even(
 
 # ---------------------------------------------------------------------- the study
 @dataclass
-class SensitivityResult:
+class SensitivityResult(Tabular):
     """Everything :func:`sensitivity` found (``as_json`` is ``detente sensitivity --json``)."""
 
     scenario: str
@@ -426,6 +427,26 @@ class SensitivityResult:
                     )
         out.sort(key=lambda r: (r["relative"], r["name"]))
         return out
+
+    def _table(self) -> Table:
+        """The tornado (inputs by swing), with Sobol indices and break-even values where computed."""
+        rows = self.oat or [i.as_json() for i in self.inputs]
+        sobol = {r["name"]: r for r in self.sobol["indices"]} if self.sobol else {}
+        flips = {r["name"]: r for r in self.break_even}
+        cols: dict[str, list[Any]] = {k: [r[k] for r in rows] for k in ("name", "low", "likely", "high")}
+        for side in ("at_low", "at_high"):
+            cols[f"value_{side}"] = [r[side]["value"] if side in r else None for r in rows]
+            cols[f"verdict_{side}"] = [r[side]["verdict"] if side in r else None for r in rows]
+        cols["swing"] = [r.get("swing") for r in rows]
+        for key in ("S1", "ST") if sobol else ():
+            cols[key] = [sobol[r["name"]][key] if r["name"] in sobol else None for r in rows]
+        for side in ("down", "up"):
+            hits = [(flips.get(r["name"]) or {}).get(side) for r in rows]
+            cols[f"break_even_{side}"] = [None if h is None else h["value"] for h in hits]
+        verdict = f", verdict {self.base_verdict}" if self.base_verdict is not None else ""
+        return Table(
+            cols, f"{self.scenario}: sensitivity of {self.metric.spec} (base {self.base_value:.6g}{verdict})"
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
