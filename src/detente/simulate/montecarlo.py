@@ -132,13 +132,19 @@ class MonteCarloJob:
         values_seq, play_seq = replicate_seed(self.seed, index).spawn(2)
         scenario = self.scenario
         if self.sample_values and scenario.has_ranges:
-            scenario = scenario.sampled(np.random.default_rng(values_seq))
+            scenario = _sampled(scenario, np.random.default_rng(values_seq))  # = scenario.sampled(...)
         strategies = {party: make(spec) for party, spec in self.strategies}
         kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
         if self.settings is not None:
             kwargs["settings"] = self.settings
         result = play(scenario, strategies, **kwargs)
         return _outcome_row(result, self.scenario.party_ids)
+
+
+def _sampled(scenario: Scenario, rng: np.random.Generator) -> Scenario:
+    from detente.simulate.sampling import sampled
+
+    return sampled(scenario, rng)
 
 
 def _default_play() -> Callable[..., Any]:

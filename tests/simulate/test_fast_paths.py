@@ -1,0 +1,105 @@
+"""The simulator's fast paths agree with the straightforward computations they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.model.scenario import Scenario
+from detente.scenarios import builtin_names, load_builtin
+from detente.simulate.engine import SimulationSettings, _Run, play
+from detente.simulate.observation import Observation, Perception
+from detente.simulate.sampling import sampled
+from detente.simulate.settings import default_target, perceptions
+from detente.simulate.strategies import REGISTRY, make_strategy, offers
+
+
+@pytest.mark.parametrize("name", builtin_names("scenario"))
+def test_fast_sampling_equals_scenario_sampled(name: str) -> None:
+    sc = load_builtin(name)
+    for seed in range(5):
+        r1, r2 = np.random.default_rng(seed), np.random.default_rng(seed)
+        a, b = sc.sampled(r1), sampled(sc, r2)
+        assert a == b
+        assert a.model_dump() == b.model_dump()
+        assert r1.random() == r2.random()  # the generator advanced by the same number of draws
+
+
+def _random_sets(sc: Scenario, n: int, seed: int) -> list[frozenset[str]]:
+    rng = np.random.default_rng(seed)
+    ids = sc.move_ids
+    return [frozenset(m for m in ids if rng.random() < p) for p in rng.uniform(0, 1, n)]
+
+
+@pytest.mark.parametrize("name", ["korea-2019", "iran-jcpoa-2015", "six-party-2007"])
+def test_view_lookups_equal_the_scenario_methods(name: str) -> None:
+    sc = load_builtin(name)
+    view = Perception.exact(sc.party_ids[0], sc)
+    assert any(view.rules)  # the scenario has prerequisites or exclusions to check
+    for moves in _random_sets(sc, 400, 1):
+        assert view.feasible(moves) == sc.is_feasible(moves)
+    for m in sc.moves:
+        assert view.makers[m.id] == m.by
+        assert view.reversible[m.id] == m.reversible
+        assert view.closures[m.id] == sc.closure([m.id])
+
+
+def _observation(sc: Scenario, me: str, settled: frozenset[str], view: Perception) -> Observation:
+    return Observation(
+        0,
+        sc.time.horizon,
+        me,
+        tuple(p for p in sc.party_ids if p != me),
+        settled,
+        {},
+        {},
+        frozenset(),
+        default_target(sc),
+        dict.fromkeys(sc.party_ids, 0.5),
+        "open",
+        True,
+        (),
+        view,
+    )
+
+
+@pytest.mark.parametrize("name", ["korea-2019", "six-party-2007"])
+def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
+    sc = load_builtin(name).sampled(np.random.default_rng(3))
+    views = perceptions(sc, 0.0, np.random.default_rng(0))
+    states = [*[s for s in _random_sets(sc, 60, 2) if sc.is_feasible(s)][:12], frozenset()]
+    for _ in range(2):  # the second pass answers from the memo
+        for settled in states:
+            for me in sc.party_ids[:2]:
+                obs = _observation(sc, me, settled, views[me])
+                closure = sc.closure(settled | {sc.move_ids[0]}) - settled
+                assert obs.complete({sc.move_ids[0]}) == closure
+                assert offers.small_exchange(obs, 0.2) == offers._small_exchange(obs, 0.2, False, 2)
+                assert offers.small_exchange(obs, 0.3, reversible_only=True, max_size=1) == (
+                    offers._small_exchange(obs, 0.3, True, 1)
+                )
+                assert offers.best_demand(obs) == offers._best_demand(obs)
+                asks = offers.best_demand(obs)
+                assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
+    assert views[sc.party_ids[0]].memo  # the searches were remembered
+
+
+def test_runs_sharing_a_scenario_object_equal_runs_on_fresh_copies() -> None:
+    """Exact views (and their memo) are shared by runs of one scenario object: no run leaks into another."""
+    sc = load_builtin("korea-2019")
+    names = sorted(REGISTRY)
+    for k, (a, b) in enumerate(zip(names, names[1:] + names[:1], strict=True)):
+        strategies = {"USA": make_strategy(a), "DPRK": make_strategy(b)}
+        shared = [play(sc, strategies, seed=k + i) for i in range(2)]
+        fresh = [play(sc.replace(), strategies, seed=k + i) for i in range(2)]
+        assert shared == fresh
+
+
+def test_remembered_utilities_equal_scenario_utility() -> None:
+    sc = load_builtin("korea-2019").sampled(np.random.default_rng(5))
+    strategies = {"USA": make_strategy("tit-for-tat"), "DPRK": make_strategy("grit")}
+    run = _Run(sc, strategies, 0, SimulationSettings())
+    sets = _random_sets(sc, 200, 4)
+    for _ in range(2):  # the second pass answers from the memo
+        for moves in sets:
+            assert run.utilities(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
