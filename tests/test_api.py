@@ -297,3 +297,13 @@ def test_backtest() -> None:
     assert all(k.name in f.loc[0, "checks"] for k in case.checks)
     assert "<td>leap-day-2012</td>" in bt._repr_html_()
     assert strict_json(bt)["cases"][0]["case"] == "leap-day-2012"
+
+
+def test_docs_examples_run() -> None:
+    """Every example in docs/python-api.md gives the output shown there."""
+    import doctest
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "python-api.md"
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testfile(str(page), module_relative=False, optionflags=flags, verbose=False)
+    assert result.attempted > 30 and result.failed == 0
