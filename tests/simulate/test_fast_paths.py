@@ -8,7 +8,7 @@ import pytest
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run, play
-from detente.simulate.observation import Observation, Perception
+from detente.simulate.observation import Observation, Perception, Structure
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, make_strategy, offers
@@ -35,9 +35,12 @@ def _random_sets(sc: Scenario, n: int, seed: int) -> list[frozenset[str]]:
 def test_view_lookups_equal_the_scenario_methods(name: str) -> None:
     sc = load_builtin(name)
     view = Perception.exact(sc.party_ids[0], sc)
-    assert any(view.rules)  # the scenario has prerequisites or exclusions to check
+    assert any(view.structure.rules)  # the scenario has prerequisites or exclusions to check
     for moves in _random_sets(sc, 400, 1):
         assert view.feasible(moves) == sc.is_feasible(moves)
+        assert view.structure.closure(moves) == sc.closure(moves)
+    sample = sc.sampled(np.random.default_rng(0))
+    assert Structure.of(sample) is view.structure  # shared by scenarios of the same structure
     for m in sc.moves:
         assert view.makers[m.id] == m.by
         assert view.reversible[m.id] == m.reversible
@@ -103,3 +106,23 @@ def test_remembered_utilities_equal_scenario_utility() -> None:
     for _ in range(2):  # the second pass answers from the memo
         for moves in sets:
             assert run.utilities(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
+
+
+def _default_target_reference(scenario: Scenario) -> frozenset[str]:
+    """default_target as first written, with the scenario's own closure and is_feasible."""
+    sq = scenario.status_quo
+    chosen: frozenset[str] = frozenset()
+    for m in scenario.moves:
+        if m.in_force or not any(v.likely > 0 for p, v in m.value.items() if p != m.by):
+            continue
+        candidate = scenario.closure(chosen | {m.id})
+        if scenario.is_feasible(candidate | sq):
+            chosen = candidate - sq
+    return chosen
+
+
+@pytest.mark.parametrize("name", builtin_names("scenario"))
+def test_default_target_equals_the_reference(name: str) -> None:
+    sc = load_builtin(name)
+    for s in (sc, sc.sampled(np.random.default_rng(1)), sc.sampled(np.random.default_rng(2))):
+        assert default_target(s) == _default_target_reference(s)

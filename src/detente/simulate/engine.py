@@ -155,7 +155,8 @@ class _Run:
         # The scenario's structure (makers, prerequisites, exclusions) as look-ups; every view
         # has the same structure (misperception changes values only).
         self.facts = self.views[self.parties[0]]
-        self.makers = self.facts.makers
+        self.structure = self.facts.structure
+        self.makers = self.structure.makers
         self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
         self.discount = {p: scenario.party(p).discount for p in self.parties}
         self.strategies: dict[str, Strategy] = {}
@@ -358,7 +359,7 @@ class _Run:
         note = prop.describe() + ("; unilateral" if prop.unilateral else "")
         self.log(pid, "proposal", prop.moves, note, asks=prop.asks)
         together = self.settled() | prop.moves
-        problems = [] if self.facts.feasible(together) else self.sc.violations(together)
+        problems = [] if self.structure.feasible(together) else self.sc.violations(together)
         if problems:
             self.log("", "reject", prop.moves, "infeasible: " + "; ".join(problems), asks=prop.asks)
             self.stalled()

@@ -14,7 +14,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, overload
@@ -23,7 +23,7 @@ from detente.model.scenario import Scenario
 
 from .trace import TraceEntry
 
-__all__ = ["History", "Observation", "Perception", "Proposal", "Sequencing", "TalksState"]
+__all__ = ["History", "Observation", "Perception", "Proposal", "Sequencing", "Structure", "TalksState"]
 
 Sequencing = Literal["together", "asks-first", "gives-first"]
 TalksState = Literal["open", "broken", "paused"]
@@ -70,6 +70,66 @@ class Proposal:
         return f"{text}; {self.note}" if self.note else text
 
 
+class Structure:
+    """A scenario's structure as plain look-ups: who makes each move, prerequisites, exclusions.
+
+    Values play no part, so every scenario with the same moves, makers, reversibility,
+    prerequisites and exclusions shares one :class:`Structure` (a sampled scenario shares
+    its base's; :meth:`of` finds it).
+
+    Examples
+    --------
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+    ...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m"},
+    ...     {"id": "n", "by": "A", "title": "n", "requires": ["m"]}]})
+    >>> st = Structure.of(s)
+    >>> st.feasible({"n"}), st.feasible({"m", "n"}), sorted(st.closure({"n"}))
+    (False, True, ['m', 'n'])
+    """
+
+    __slots__ = ("closures", "makers", "reversible", "rules")
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.makers = {m.id: m.by for m in scenario.moves}
+        self.reversible = {m.id: m.reversible for m in scenario.moves}
+        self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
+        self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Structure:
+        """The (shared) structure of ``scenario``."""
+        key = tuple((m.id, m.by, m.reversible, m.requires, m.excludes) for m in scenario.moves)
+        found = _STRUCTURES.get(key)
+        if found is None:
+            if len(_STRUCTURES) >= 64:
+                _STRUCTURES.pop(next(iter(_STRUCTURES)))
+            found = _STRUCTURES[key] = cls(scenario)
+        return found
+
+    def closure(self, moves: Iterable[str]) -> frozenset[str]:
+        """``scenario.closure(moves)``: the moves and every prerequisite they need."""
+        closures = self.closures
+        out: set[str] = set()
+        for m in moves:
+            out |= closures[m]
+        return frozenset(out)
+
+    def feasible(self, moves: frozenset[str] | set[str]) -> bool:
+        """``scenario.is_feasible(moves)``, without building the list of violations."""
+        for mid, requires, excludes in self.rules:
+            if mid in moves:
+                for r in requires:
+                    if r not in moves:
+                        return False
+                for x in excludes:
+                    if x in moves:
+                        return False
+        return True
+
+
+_STRUCTURES: dict[tuple[object, ...], Structure] = {}
+
+
 @dataclass(frozen=True)
 class Perception:
     """How one party sees the scenario: its own values exactly, the others' perhaps with error.
@@ -89,26 +149,26 @@ class Perception:
     scenario: Scenario
     values: Mapping[str, Mapping[str, float]]
 
-    # ----- per-run look-ups (computed once; the scenario is immutable) ---
+    # ----- look-ups (computed once; the scenario is immutable) ----------
     @cached_property
+    def structure(self) -> Structure:
+        """The scenario's structure (makers, prerequisites, exclusions) as look-ups."""
+        return Structure.of(self.scenario)
+
+    @property
     def makers(self) -> dict[str, str]:
         """``makers[move]``: the party that makes ``move``."""
-        return {m.id: m.by for m in self.scenario.moves}
+        return self.structure.makers
 
-    @cached_property
+    @property
     def reversible(self) -> dict[str, bool]:
         """``reversible[move]``: whether ``move`` can be reversed."""
-        return {m.id: m.reversible for m in self.scenario.moves}
+        return self.structure.reversible
 
-    @cached_property
+    @property
     def closures(self) -> dict[str, frozenset[str]]:
         """``closures[move]``: ``scenario.closure([move])`` (the move and its prerequisites)."""
-        return {m.id: self.scenario.closure([m.id]) for m in self.scenario.moves}
-
-    @cached_property
-    def rules(self) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
-        """``(move, requires, excludes)`` of every move with a prerequisite or an exclusion."""
-        return tuple((m.id, m.requires, m.excludes) for m in self.scenario.moves if m.requires or m.excludes)
+        return self.structure.closures
 
     @cached_property
     def memo(self) -> dict[tuple[object, ...], object]:
@@ -116,24 +176,8 @@ class Perception:
         return {}
 
     def feasible(self, moves: frozenset[str] | set[str]) -> bool:
-        """``scenario.is_feasible(moves)``, without building the list of violations.
-
-        >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
-        ...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m"},
-        ...     {"id": "n", "by": "A", "title": "n", "requires": ["m"]}]})
-        >>> v = Perception.exact("A", s)
-        >>> v.feasible({"n"}), v.feasible({"m", "n"})
-        (False, True)
-        """
-        for mid, requires, excludes in self.rules:
-            if mid in moves:
-                for r in requires:
-                    if r not in moves:
-                        return False
-                for x in excludes:
-                    if x in moves:
-                        return False
-        return True
+        """``scenario.is_feasible(moves)``, without building the list of violations."""
+        return self.structure.feasible(moves)
 
     @classmethod
     def exact(cls, party: str, scenario: Scenario) -> Perception:
@@ -290,11 +334,7 @@ class Observation:
 
     def complete(self, moves: frozenset[str] | set[str]) -> frozenset[str]:
         """``moves`` plus the prerequisites they need that are not yet settled."""
-        closures = self.view.closures
-        out: set[str] = set()
-        for m in moves:
-            out |= closures[m]
-        return frozenset(out - self.settled)
+        return self.view.structure.closure(moves) - self.settled
 
     def feasible(self, moves: frozenset[str] | set[str]) -> bool:
         """Whether ``moves`` can be added to what is settled (prerequisites, exclusions)."""

@@ -18,7 +18,7 @@ import numpy as np
 from detente.model.scenario import Scenario
 from detente.model.values import Value
 
-from .observation import Perception
+from .observation import Perception, Structure
 
 __all__ = ["SimulationSettings", "default_target", "did_you_mean", "perceptions"]
 
@@ -122,12 +122,13 @@ def default_target(scenario: Scenario) -> frozenset[str]:
     ['a1']
     """
     sq = scenario.status_quo
+    st = Structure.of(scenario)  # closure and is_feasible as look-ups
     chosen: frozenset[str] = frozenset()
     for m in scenario.moves:
         if m.in_force or not any(v.likely > 0 for p, v in m.value.items() if p != m.by):
             continue
-        candidate = scenario.closure(chosen | {m.id})
-        if scenario.is_feasible(candidate | sq):
+        candidate = st.closure(chosen | {m.id})
+        if st.feasible(candidate | sq):
             chosen = candidate - sq
     return chosen
 
