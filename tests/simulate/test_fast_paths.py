@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run, play
-from detente.simulate.observation import Observation, Perception, Structure
+from detente.simulate.observation import Observation, Perception, Proposal, Structure
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, make_strategy, offers
@@ -47,6 +49,53 @@ def test_view_lookups_equal_the_scenario_methods(name: str) -> None:
         assert view.closures[m.id] == sc.closure([m.id])
 
 
+def _small_exchange_reference(
+    obs: Observation, tolerance: float, *, reversible_only: bool = False, max_size: int = 2
+) -> Proposal | None:
+    """small_exchange as first written: every candidate through assess, exposure_ok and feasible."""
+    me = obs.me
+    for size in range(1, max_size + 1):
+        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        for other in obs.others:
+            mine = [
+                m
+                for m in obs.available(me)
+                if obs.value(other, m) > offers.EPS
+                and (not reversible_only or obs.scenario.move(m).reversible)
+            ]
+            theirs = [
+                m
+                for m in obs.available(other)
+                if obs.value(me, m) > offers.EPS and (not reversible_only or obs.scenario.move(m).reversible)
+            ]
+            for k_g in range(1, size + 1):
+                k_a = size if k_g < size else None
+                for a_sizes in [size] if k_a else range(1, size + 1):
+                    for g in itertools.combinations(mine, k_g):
+                        for a in itertools.combinations(theirs, a_sizes):
+                            moves = obs.scenario.closure(set(g) | set(a)) - obs.settled
+                            if any(obs.scenario.move(m).by not in (me, other) for m in moves):
+                                continue
+                            gives = frozenset(m for m in moves if obs.scenario.move(m).by == me)
+                            prop = Proposal(gives, moves - gives, by=me)
+                            mine_a, theirs_a = offers.assess(obs, prop, me), offers.assess(obs, prop, other)
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            if best is not None and key >= best[0]:
+                                continue
+                            if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):
+                                continue
+                            if not (
+                                offers.exposure_ok(obs, me, mine_a)
+                                and offers.exposure_ok(obs, other, theirs_a)
+                            ):
+                                continue
+                            if obs.scenario.is_feasible(obs.settled | moves):
+                                best = (key, prop)
+        if best is not None:
+            return Proposal(best[1].gives, best[1].asks)
+    return None
+
+
 def _observation(sc: Scenario, me: str, settled: frozenset[str], view: Perception) -> Observation:
     return Observation(
         0,
@@ -66,25 +115,28 @@ def _observation(sc: Scenario, me: str, settled: frozenset[str], view: Perceptio
     )
 
 
-@pytest.mark.parametrize("name", ["korea-2019", "six-party-2007"])
+@pytest.mark.parametrize("name", ["korea-2019", "six-party-2007", "iran-jcpoa-2015", "hanoi-2019"])
 def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
     sc = load_builtin(name).sampled(np.random.default_rng(3))
     views = perceptions(sc, 0.0, np.random.default_rng(0))
     states = [*[s for s in _random_sets(sc, 60, 2) if sc.is_feasible(s)][:12], frozenset()]
+    found = 0
     for _ in range(2):  # the second pass answers from the memo
         for settled in states:
             for me in sc.party_ids[:2]:
                 obs = _observation(sc, me, settled, views[me])
                 closure = sc.closure(settled | {sc.move_ids[0]}) - settled
                 assert obs.complete({sc.move_ids[0]}) == closure
-                assert offers.small_exchange(obs, 0.2) == offers._small_exchange(obs, 0.2, False, 2)
-                assert offers.small_exchange(obs, 0.3, reversible_only=True, max_size=1) == (
-                    offers._small_exchange(obs, 0.3, True, 1)
-                )
+                for tol, rev, size in ((0.2, False, 2), (0.3, True, 1), (0.0, False, 2), (0.5, False, 1)):
+                    expected = _small_exchange_reference(obs, tol, reversible_only=rev, max_size=size)
+                    found += expected is not None
+                    assert offers._small_exchange(obs, tol, rev, size) == expected
+                    assert offers.small_exchange(obs, tol, reversible_only=rev, max_size=size) == expected
                 assert offers.best_demand(obs) == offers._best_demand(obs)
                 asks = offers.best_demand(obs)
                 assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
     assert views[sc.party_ids[0]].memo  # the searches were remembered
+    assert found > 10  # exchanges were found, not only None
 
 
 def test_runs_sharing_a_scenario_object_equal_runs_on_fresh_copies() -> None:

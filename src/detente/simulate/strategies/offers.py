@@ -155,42 +155,79 @@ def _memo(obs: Observation, key: tuple[object, ...], compute: Callable[[], _T]) 
 def _small_exchange(
     obs: Observation, tolerance: float, reversible_only: bool, max_size: int
 ) -> Proposal | None:
-    me = obs.me
+    # The search of the docstring, with look-ups instead of Proposal and Assessment objects:
+    # the same candidates, the same tests (assess's sums, balanced, exposure_ok, feasible),
+    # the same order of preference (tests compare it with the straightforward search).
+    me, view, settled = obs.me, obs.view, obs.settled
+    makers, reversible, structure = view.makers, view.reversible, view.structure
+    sc = view.scenario
+    keep = 1.0 - tolerance
     for size in range(1, max_size + 1):
-        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        best_key: tuple[float, tuple[str, ...]] | None = None
+        best_moves: frozenset[str] = frozenset()
         for other in obs.others:
+            v_me, v_other = view.values[me], view.values[other]
+            lim_me, lim_other = sc.party(me).exposure_limit, sc.party(other).exposure_limit
             mine = [
-                m
-                for m in obs.available(me)
-                if obs.value(other, m) > EPS and (not reversible_only or obs.view.reversible[m])
+                m for m in obs.available(me) if v_other[m] > EPS and (not reversible_only or reversible[m])
             ]
             theirs = [
-                m
-                for m in obs.available(other)
-                if obs.value(me, m) > EPS and (not reversible_only or obs.view.reversible[m])
+                m for m in obs.available(other) if v_me[m] > EPS and (not reversible_only or reversible[m])
             ]
+            seen: set[frozenset[str]] = set()
             for k_g in range(1, size + 1):
                 k_a = size if k_g < size else None
                 for a_sizes in [size] if k_a else range(1, size + 1):
                     for g in itertools.combinations(mine, k_g):
                         for a in itertools.combinations(theirs, a_sizes):
-                            moves = obs.complete(set(g) | set(a))
-                            if any(obs.maker(m) not in (me, other) for m in moves):
+                            moves = structure.closure(g + a) - settled
+                            if moves in seen:
+                                continue  # the same candidate reached from other seeds: same verdict
+                            seen.add(moves)
+                            # assess() for both sides at once (sequence "together")
+                            g_me = r_me = own_me = their_me = 0.0
+                            g_ot = r_ot = own_ot = their_ot = 0.0
+                            foreign = False
+                            for mid in moves:
+                                by = makers[mid]
+                                if by != me and by != other:
+                                    foreign = True
+                                    break
+                                rev = reversible[mid]
+                                v = v_me[mid]
+                                if v < 0:
+                                    g_me -= v
+                                    if by == me and not rev:
+                                        own_me -= v
+                                else:
+                                    r_me += v
+                                    if by != me and not rev:
+                                        their_me += v
+                                v = v_other[mid]
+                                if v < 0:
+                                    g_ot -= v
+                                    if by == other and not rev:
+                                        own_ot -= v
+                                else:
+                                    r_ot += v
+                                    if by != other and not rev:
+                                        their_ot += v
+                            if foreign:
                                 continue
-                            gives, asks = _split(obs, moves)
-                            prop = Proposal(gives, asks, by=me)
-                            mine_a, theirs_a = assess(obs, prop, me), assess(obs, prop, other)
-                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
-                            if best is not None and key >= best[0]:
+                            key = (max(g_me, g_ot), tuple(sorted(moves)))
+                            if best_key is not None and key >= best_key:
                                 continue
-                            if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):
+                            if not (r_me >= keep * g_me - EPS and r_ot >= keep * g_ot - EPS):
                                 continue
-                            if not (exposure_ok(obs, me, mine_a) and exposure_ok(obs, other, theirs_a)):
+                            if lim_me is not None and max(0.0, own_me - their_me) > lim_me + EPS:
                                 continue
-                            if obs.feasible(moves):
-                                best = (key, prop)
-        if best is not None:
-            return Proposal(best[1].gives, best[1].asks)
+                            if lim_other is not None and max(0.0, own_ot - their_ot) > lim_other + EPS:
+                                continue
+                            if structure.feasible(settled | moves):
+                                best_key, best_moves = key, moves
+        if best_key is not None:
+            gives = frozenset(m for m in best_moves if makers[m] == me)
+            return Proposal(gives, best_moves - gives)
     return None
 
 
