@@ -135,6 +135,9 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 assert offers.best_demand(obs) == offers._best_demand(obs)
                 asks = offers.best_demand(obs)
                 assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
+                for level in (0.0, 0.5, 2.0):
+                    fresh = offers._package_at(obs, level, "together")
+                    assert offers.package_at(obs, level) == fresh
     assert views[sc.party_ids[0]].memo  # the searches were remembered
     assert found > 10  # exchanges were found, not only None
 

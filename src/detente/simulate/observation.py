@@ -87,11 +87,12 @@ class Structure:
     (False, True, ['m', 'n'])
     """
 
-    __slots__ = ("closures", "makers", "reversible", "rules")
+    __slots__ = ("closures", "makers", "requires", "reversible", "rules")
 
     def __init__(self, scenario: Scenario) -> None:
         self.makers = {m.id: m.by for m in scenario.moves}
         self.reversible = {m.id: m.reversible for m in scenario.moves}
+        self.requires = {m.id: m.requires for m in scenario.moves}
         self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
         self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
 
@@ -169,6 +170,15 @@ class Perception:
     def closures(self) -> dict[str, frozenset[str]]:
         """``closures[move]``: ``scenario.closure([move])`` (the move and its prerequisites)."""
         return self.structure.closures
+
+    @cached_property
+    def interactions_of(self) -> dict[str, tuple[tuple[tuple[str, ...], float], ...]]:
+        """``interactions_of[party]``: (moves, perceived likely value to ``party``) of each interaction."""
+        out: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+        for inter in self.scenario.interactions:
+            for party, value in inter.value.items():
+                out.setdefault(party, []).append((inter.moves, value.likely))
+        return {p: tuple(v) for p, v in out.items()}
 
     @cached_property
     def memo(self) -> dict[tuple[object, ...], object]:
@@ -315,11 +325,10 @@ class Observation:
         base = self.settled
         values = self.view.values[party]
         total = sum(values[m] for m in moves if m not in base)
-        for inter in self.view.scenario.interactions:
-            if party in inter.value:
-                before = all(m in base for m in inter.moves)
-                after = all(m in base or m in moves for m in inter.moves)
-                total += inter.value[party].likely * (int(after) - int(before))
+        for together, value in self.view.interactions_of.get(party, ()):
+            before = all(m in base for m in together)
+            after = all(m in base or m in moves for m in together)
+            total += value * (int(after) - int(before))
         return total
 
     def available(self, party: str, *, agenda_only: bool = True) -> list[str]:

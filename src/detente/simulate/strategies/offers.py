@@ -290,17 +290,30 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
     at or above ``level``. ``None`` if even the best
     demand falls short of ``level`` or nothing is left to ask.
     """
+    key = ("package_at", obs.me, obs.settled, obs.agenda, level, sequence)
+    return _memo(obs, key, lambda: _package_at(obs, level, sequence))
+
+
+def _package_offers(obs: Observation) -> list[str]:
+    """Own concessions the others value, best ratio of their gain to own cost first."""
     me = obs.me
-    asks = within_exposure(obs, best_demand(obs))
-    if not asks or obs.gain(me, asks) < level - EPS:
-        return None
-    pkg = set(asks)
 
     def others_value(m: str) -> float:
         return sum(max(0.0, obs.value(o, m)) for o in obs.others)
 
     offers = [m for m in obs.available(me) if others_value(m) > EPS]
     offers.sort(key=lambda m: (-others_value(m) / max(EPS, -obs.value(me, m)), m))
+    return offers
+
+
+def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
+    me = obs.me
+    asks = within_exposure(obs, best_demand(obs))
+    if not asks or obs.gain(me, asks) < level - EPS:
+        return None
+    pkg = set(asks)
+    key = ("package_offers", me, obs.settled, obs.agenda)
+    offers: list[str] = _memo(obs, key, lambda: _package_offers(obs))
     for m in offers:
         cand = frozenset(pkg | obs.complete({m}))
         if not obs.feasible(cand) or obs.gain(me, cand) < level - EPS:
@@ -308,8 +321,9 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
         gives, wants = _split(obs, cand)
         if exposure_ok(obs, me, assess(obs, Proposal(gives, wants, sequence, by=me), me)):
             pkg = set(cand)
+    requires = obs.view.structure.requires
     for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
-        if any(m in obs.scenario.move(x).requires for x in pkg - {m}):
+        if any(m in requires[x] for x in pkg - {m}):
             continue
         rest = frozenset(pkg - {m})
         if any(obs.maker(x) != me for x in rest) and obs.gain(me, rest) >= level - EPS:
