@@ -15,8 +15,10 @@ def test_bench_simulate_runs_small() -> None:
     spec.loader.exec_module(module)
     s = module.synthetic_scenario()
     assert len(s.moves) == 10 and s.time.horizon == 100  # 2**10 = 1024 packages, 100 rounds
-    out = module.run(negotiations=2, repeats=1, mc_runs=0)
+    out = module.run(negotiations=2, repeats=1, mc_runs=0, korea_runs=1, compare_runs=0, dask_runs=0)
     d = out["detente"]
     assert d["negotiations_per_s"] > 0 and 0 < d["rounds_per_negotiation"] <= 100
     if out["negmas"] is not None:
         assert out["negmas"]["rounds_per_negotiation"] <= 100
+    k = out["korea_2019"]
+    assert k["pairs"] == 81 and k["rounds_per_negotiation"] == 36  # every pair, korea-2019's horizon
