@@ -346,6 +346,8 @@ class _Run:
         gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
         if (offer.gives and not gives) or (offer.asks and not asks):
             return None  # one side of the exchange is already settled: nothing left to exchange
+        if type(offer) is Proposal:  # the common case, without dataclasses.replace's overhead
+            return Proposal(gives, asks, offer.sequence, offer.note, pid)
         return replace(offer, gives=gives, asks=asks, by=pid)
 
     def settled(self) -> frozenset[str]:
@@ -503,6 +505,8 @@ class _Run:
     # ----- step 6: progress ----------------------------------------------
     def progress(self) -> None:
         b, t = self.board, self.t
+        if not (b.reversing or b.pending or b.waiting):
+            return  # nothing to leave or enter force
         for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], m)):
             if b.reversing[mid] > t:
                 continue
@@ -544,7 +548,7 @@ class _Run:
         b, t = self.board, self.t
         flow = {p: u + self.shock[p] for p, u in self.utilities(frozenset(b.in_force)).items()}
         for i, pr in enumerate(self.sc.pressures):
-            if any(m in b.in_force for m in pr.stopped_by):
+            if not b.in_force.isdisjoint(pr.stopped_by):
                 self.streak[i] = 0
                 continue
             if pr.party in flow:
