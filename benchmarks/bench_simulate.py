@@ -30,7 +30,8 @@ Issue 5's targets, measured in the same run:
   it is measured with ``compare_runs`` runs a cell and extrapolated linearly to 2,000
   (labelled as such; target: under 60 s).
 - **Dask**: a LocalCluster with 2 workers against the in-process backend on a long sweep
-  (``dask_runs`` replicates of korea-2019, USA tit-for-tat vs DPRK grit, sampled values);
+  (``dask_runs`` replicates of korea-2019, USA tit-for-tat vs DPRK grit, sampled values;
+  medians of 3, measured in turns);
   the cluster's start-up is not counted; results must be bit-identical (target: at least 1.6x).
 
 Run with ``python -m benchmarks simulate`` (or ``make bench``).
@@ -245,26 +246,35 @@ def time_compare(runs: int, workers: int = 2) -> dict[str, Any]:
     }
 
 
-def time_dask(runs: int, workers: int = 2) -> dict[str, Any]:
-    """Dask LocalCluster (``workers`` processes) against the in-process backend on a long sweep."""
+def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
+    """Dask LocalCluster (``workers`` processes) against the in-process backend on a long sweep.
+
+    The two are measured in turns (in process, Dask, in process, ...), ``repeats`` times each,
+    so that load from other work on the machine falls on both; the medians are compared.
+    """
     from detente.scenarios import load_builtin
     from detente.simulate.backends import DaskBackend
     from detente.simulate.montecarlo import simulate
 
     scenario = load_builtin("korea-2019")
-    start = time.perf_counter()
-    local = simulate(scenario, MC_PAIR, runs=runs, seed=0)
-    inprocess = time.perf_counter() - start
+    local_times, dask_times = [], []
     with DaskBackend(workers) as backend:
         simulate(scenario, MC_PAIR, runs=8 * workers, seed=0, backend=backend)  # workers import detente
-        start = time.perf_counter()
-        remote = simulate(scenario, MC_PAIR, runs=runs, seed=0, backend=backend)
-        dask = time.perf_counter() - start
+        for _ in range(repeats):
+            start = time.perf_counter()
+            local = simulate(scenario, MC_PAIR, runs=runs, seed=0)
+            local_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            remote = simulate(scenario, MC_PAIR, runs=runs, seed=0, backend=backend)
+            dask_times.append(time.perf_counter() - start)
+    inprocess, dask = statistics.median(local_times), statistics.median(dask_times)
     return {
         "runs": runs,
+        "repeats": repeats,
         "inprocess_runs_per_s": runs / inprocess,
         "dask_runs_per_s": runs / dask,
         "speedup": inprocess / dask,
+        "speedups": sorted(a / b for a, b in zip(local_times, dask_times, strict=True)),
         "bit_identical": bool(np.array_equal(local.outcomes, remote.outcomes, equal_nan=True)),
     }
 
@@ -275,7 +285,7 @@ def run(
     mc_runs: int = 60,
     korea_runs: int = 5,
     compare_runs: int = 200,
-    dask_runs: int = 4000,
+    dask_runs: int = 3000,
 ) -> dict[str, Any]:
     """Measure and print; small arguments make a quick smoke run (0 skips a part)."""
     results: dict[str, Any] = {
@@ -360,7 +370,8 @@ def _print(results: dict[str, Any]) -> None:
         d = results["dask_korea_2019"]
         print(
             f"Dask LocalCluster 2 workers vs in process, {d['runs']} runs: {d['dask_runs_per_s']:.0f} vs "
-            f"{d['inprocess_runs_per_s']:.0f} runs/s = {d['speedup']:.2f}x (target >= 1.6x); "
+            f"{d['inprocess_runs_per_s']:.0f} runs/s (medians of {d['repeats']}) = {d['speedup']:.2f}x "
+            f"(target >= 1.6x; single pairs {', '.join(f'{x:.2f}' for x in d['speedups'])}); "
             f"{'bit-identical' if d['bit_identical'] else 'NOT bit-identical'}"
         )
 
