@@ -181,3 +181,29 @@ def test_default_target_equals_the_reference(name: str) -> None:
     sc = load_builtin(name)
     for s in (sc, sc.sampled(np.random.default_rng(1)), sc.sampled(np.random.default_rng(2))):
         assert default_target(s) == _default_target_reference(s)
+
+
+def test_remembered_searches_tell_observations_with_other_parties_apart() -> None:
+    sc = Scenario.model_validate(
+        {
+            "detente": 1,
+            "id": "t",
+            "title": "T",
+            "parties": [{"id": "A"}, {"id": "B"}, {"id": "C"}],
+            "moves": [
+                {"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": 2, "C": 2}},
+                {"id": "b1", "by": "B", "title": "b1", "value": {"A": 1.5, "B": -1}},
+                {"id": "c1", "by": "C", "title": "c1", "value": {"A": 3, "C": -1}},
+            ],
+        }
+    )
+    view = Perception.exact("A", sc)
+    answers = set()
+    for others in (("B",), ("C",), ("B", "C")):
+        obs = _observation(sc, "A", frozenset(), view)
+        obs = Observation(**{**obs.__dict__, "others": others, "view": view})
+        expected = _small_exchange_reference(obs, 0.2)
+        assert offers.small_exchange(obs, 0.2) == expected
+        assert offers.best_demand(obs) == offers._best_demand(obs)
+        answers.add(expected)
+    assert len(answers) == 2  # B alone and C alone get different answers (B and C together: B's)

@@ -128,10 +128,19 @@ def small_exchange(
     by the party that gives most (each on its own scale); ties go to the first ids.
     Each side's exposure must stay within its limit.
 
-    The answer depends only on the observer's view, what is settled and the agenda, so it
-    is remembered per view (:attr:`~detente.simulate.observation.Perception.memo`).
+    The answer depends only on the observer's view, the parties, what is settled and the
+    agenda, so it is remembered per view (:attr:`~detente.simulate.observation.Perception.memo`).
     """
-    key = ("small_exchange", obs.me, obs.settled, obs.agenda, tolerance, reversible_only, max_size)
+    key = (
+        "small_exchange",
+        obs.me,
+        obs.others,
+        obs.settled,
+        obs.agenda,
+        tolerance,
+        reversible_only,
+        max_size,
+    )
     return _memo(obs, key, lambda: _small_exchange(obs, tolerance, reversible_only, max_size))
 
 
@@ -233,7 +242,8 @@ def _small_exchange(
 
 def best_demand(obs: Observation) -> frozenset[str]:
     """Every move of the others on the agenda that the observer values, kept feasible (file order)."""
-    return _memo(obs, ("best_demand", obs.me, obs.settled, obs.agenda), lambda: _best_demand(obs))
+    key = ("best_demand", obs.me, obs.others, obs.settled, obs.agenda)
+    return _memo(obs, key, lambda: _best_demand(obs))
 
 
 def _best_demand(obs: Observation) -> frozenset[str]:
@@ -256,7 +266,8 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     least per unit of that party's cost first, with whatever requires them) until their total
     cost, in the observer's view of that party's values, is within the party's limit.
     """
-    return _memo(obs, ("within_exposure", obs.me, asks), lambda: _within_exposure(obs, asks))
+    key = ("within_exposure", obs.me, obs.others, asks)
+    return _memo(obs, key, lambda: _within_exposure(obs, asks))
 
 
 def _within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
@@ -290,7 +301,7 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
     at or above ``level``. ``None`` if even the best
     demand falls short of ``level`` or nothing is left to ask.
     """
-    key = ("package_at", obs.me, obs.settled, obs.agenda, level, sequence)
+    key = ("package_at", obs.me, obs.others, obs.settled, obs.agenda, level, sequence)
     return _memo(obs, key, lambda: _package_at(obs, level, sequence))
 
 
@@ -312,7 +323,7 @@ def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposa
     if not asks or obs.gain(me, asks) < level - EPS:
         return None
     pkg = set(asks)
-    key = ("package_offers", me, obs.settled, obs.agenda)
+    key = ("package_offers", me, obs.others, obs.settled, obs.agenda)
     offers: list[str] = _memo(obs, key, lambda: _package_offers(obs))
     for m in offers:
         cand = frozenset(pkg | obs.complete({m}))
