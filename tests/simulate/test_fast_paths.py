@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -207,3 +208,18 @@ def test_remembered_searches_tell_observations_with_other_parties_apart() -> Non
         assert offers.best_demand(obs) == offers._best_demand(obs)
         answers.add(expected)
     assert len(answers) == 2  # B alone and C alone get different answers (B and C together: B's)
+
+
+def test_engine_observations_equal_dataclass_built_ones() -> None:
+    """observe() fills Observation's fields directly: every field, and an equal object."""
+    sc = load_builtin("korea-2019")
+    run = _Run(
+        sc, {"USA": make_strategy("tit-for-tat"), "DPRK": make_strategy("grit")}, 0, SimulationSettings()
+    )
+    run.board.in_force |= {sc.move_ids[3]}
+    run.board.pending[sc.move_ids[4]] = 2
+    for me in sc.party_ids:
+        obs = run.observe(me, proposer=True)
+        assert set(obs.__dict__) == {f.name for f in dataclasses.fields(Observation)}
+        assert obs == Observation(**obs.__dict__)
+        assert obs.settled == obs.in_force | {sc.move_ids[4]}

@@ -57,6 +57,7 @@ __all__ = ["RunResult", "SimulationSettings", "TraceEntry", "default_target", "p
 
 
 DEFAULT_SETTINGS = SimulationSettings()
+_new_observation = object.__new__
 
 
 @dataclass
@@ -225,7 +226,10 @@ class _Run:
             if b.reversing
             else {}
         )
-        return Observation(
+        # Observation's fields, set directly: a frozen dataclass's __init__ sets its 16 fields one
+        # by one through object.__setattr__, and observe() runs several times a period.
+        obs = _new_observation(Observation)
+        obs.__dict__.update(
             period=t,
             horizon=self.horizon,
             me=me,
@@ -243,6 +247,7 @@ class _Run:
             deals=tuple(b.deals),
             licences=b.licences[me],
         )
+        return obs
 
     # ----- the run --------------------------------------------------------
     def play(self) -> RunResult:
