@@ -15,6 +15,7 @@ from detente.simulate.observation import Observation, Perception, Proposal, Stru
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, make_strategy, offers
+from detente.simulate.strategies.reciprocity import Grit
 
 
 @pytest.mark.parametrize("name", builtin_names("scenario"))
@@ -223,3 +224,19 @@ def test_engine_observations_equal_dataclass_built_ones() -> None:
         assert set(obs.__dict__) == {f.name for f in dataclasses.fields(Observation)}
         assert obs == Observation(**obs.__dict__)
         assert obs.settled == obs.in_force | {sc.move_ids[4]}
+
+
+def test_remembered_grit_initiatives_equal_fresh_ones() -> None:
+    sc = load_builtin("korea-2019").sampled(np.random.default_rng(8))
+    views = perceptions(sc, 0.0, np.random.default_rng(0))
+    states = [*[s for s in _random_sets(sc, 60, 5) if sc.is_feasible(s)][:12], frozenset()]
+    found = 0
+    for step in (0.5, 2.0, 0.5):
+        grit = Grit(step=step)
+        for settled in states:
+            for me in sc.party_ids:
+                obs = _observation(sc, me, settled, views[me])
+                fresh = grit._initiative(obs)
+                assert grit.initiative(obs) == fresh
+                found += fresh is not None
+    assert found > 5

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, Tracker, acceptable, profitable_breaches, small_exchange
+from .offers import EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
 
 __all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
 
@@ -161,6 +161,11 @@ class Grit(Reciprocal):
         return count
 
     def initiative(self, obs: Observation) -> frozenset[str] | None:
+        """Its cheapest concession the others value (reversible first) within ``step``; remembered per state."""
+        key = ("grit.initiative", obs.me, obs.others, obs.settled, obs.agenda, self.step)
+        return _memo(obs, key, lambda: self._initiative(obs))
+
+    def _initiative(self, obs: Observation) -> frozenset[str] | None:
         me = obs.me
         candidates = []
         for mid in obs.available(me):
