@@ -184,12 +184,18 @@ def _small_exchange(
                 m for m in obs.available(other) if v_me[m] > EPS and (not reversible_only or reversible[m])
             ]
             seen: set[frozenset[str]] = set()
+            # a lower bound of a candidate's key: each side gives at least each of its moves' cost
+            # (a sum of non-negative terms is at least each term, in floating point too)
+            least = {m: max(0.0, -v_me[m], -v_other[m]) for m in (*mine, *theirs)}
             for k_g in range(1, size + 1):
                 k_a = size if k_g < size else None
                 for a_sizes in [size] if k_a else range(1, size + 1):
                     for g in itertools.combinations(mine, k_g):
                         for a in itertools.combinations(theirs, a_sizes):
-                            moves = structure.closure(g + a) - settled
+                            seeds = g + a
+                            if best_key is not None and max([least[m] for m in seeds]) > best_key[0]:
+                                continue  # its key is above the best one: it would be skipped below
+                            moves = structure.closure(seeds) - settled
                             if moves in seen:
                                 continue  # the same candidate reached from other seeds: same verdict
                             seen.add(moves)
