@@ -11,7 +11,7 @@ import pytest
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run, play
-from detente.simulate.observation import Observation, Perception, Proposal, Structure
+from detente.simulate.observation import Observation, Perception, Proposal, Sequencing, Structure
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, make_strategy, offers
@@ -98,6 +98,37 @@ def _small_exchange_reference(
     return None
 
 
+def _package_at_reference(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
+    """package_at as first written, nothing remembered."""
+    me = obs.me
+    asks = offers._within_exposure(obs, offers._best_demand(obs))
+    if not asks or obs.gain(me, asks) < level - offers.EPS:
+        return None
+    pkg = set(asks)
+
+    def others_value(m: str) -> float:
+        return sum(max(0.0, obs.value(o, m)) for o in obs.others)
+
+    candidates = [m for m in obs.available(me) if others_value(m) > offers.EPS]
+    candidates.sort(key=lambda m: (-others_value(m) / max(offers.EPS, -obs.value(me, m)), m))
+    for m in candidates:
+        cand = frozenset(pkg | (obs.scenario.closure({m}) - obs.settled))
+        if not obs.scenario.is_feasible(obs.settled | cand) or obs.gain(me, cand) < level - offers.EPS:
+            continue
+        gives = frozenset(x for x in cand if obs.scenario.move(x).by == me)
+        prop = Proposal(gives, cand - gives, sequence, by=me)
+        if offers.exposure_ok(obs, me, offers.assess(obs, prop, me)):
+            pkg = set(cand)
+    for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
+        if any(m in obs.scenario.move(x).requires for x in pkg - {m}):
+            continue
+        rest = frozenset(pkg - {m})
+        if any(obs.scenario.move(x).by != me for x in rest) and obs.gain(me, rest) >= level - offers.EPS:
+            pkg = set(rest)
+    gives = frozenset(x for x in pkg if obs.scenario.move(x).by == me)
+    return Proposal(gives, frozenset(pkg) - gives, sequence)
+
+
 def _observation(sc: Scenario, me: str, settled: frozenset[str], view: Perception) -> Observation:
     return Observation(
         0,
@@ -122,7 +153,7 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
     sc = load_builtin(name).sampled(np.random.default_rng(3))
     views = perceptions(sc, 0.0, np.random.default_rng(0))
     states = [*[s for s in _random_sets(sc, 60, 2) if sc.is_feasible(s)][:12], frozenset()]
-    found = 0
+    found = packages = 0
     for _ in range(2):  # the second pass answers from the memo
         for settled in states:
             for me in sc.party_ids[:2]:
@@ -137,11 +168,13 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 assert offers.best_demand(obs) == offers._best_demand(obs)
                 asks = offers.best_demand(obs)
                 assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
-                for level in (0.0, 0.5, 2.0):
-                    fresh = offers._package_at(obs, level, "together")
-                    assert offers.package_at(obs, level) == fresh
+                for level in (0.0, 0.5, 2.0, 5.0):
+                    for sequence in ("together", "asks-first"):
+                        expected = _package_at_reference(obs, level, sequence)
+                        packages += expected is not None
+                        assert offers.package_at(obs, level, sequence) == expected
     assert views[sc.party_ids[0]].memo  # the searches were remembered
-    assert found > 10  # exchanges were found, not only None
+    assert found > 10 and packages > 10  # exchanges and packages were found, not only None
 
 
 def test_runs_sharing_a_scenario_object_equal_runs_on_fresh_copies() -> None:

@@ -323,6 +323,23 @@ def _package_offers(obs: Observation) -> list[str]:
     return offers
 
 
+def _gain(obs: Observation, moves: frozenset[str]) -> float:
+    """``obs.gain(obs.me, moves)``, remembered per state (package_at tries the same packages each period)."""
+    key = ("gain", obs.me, obs.settled, moves)
+    return _memo(obs, key, lambda: obs.gain(obs.me, moves))
+
+
+def _package_step(obs: Observation, cand: frozenset[str], sequence: Sequencing) -> tuple[bool, float, bool]:
+    """Whether ``cand`` is feasible, its gain to the observer, and whether its exposure is within the limit."""
+
+    def compute() -> tuple[bool, float, bool]:
+        gives, wants = _split(obs, cand)
+        exposure = exposure_ok(obs, obs.me, assess(obs, Proposal(gives, wants, sequence, by=obs.me), obs.me))
+        return obs.feasible(cand), _gain(obs, cand), exposure
+
+    return _memo(obs, ("package_step", obs.me, obs.settled, cand, sequence), compute)
+
+
 def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
     me = obs.me
     asks = within_exposure(obs, best_demand(obs))
@@ -333,17 +350,17 @@ def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposa
     offers: list[str] = _memo(obs, key, lambda: _package_offers(obs))
     for m in offers:
         cand = frozenset(pkg | obs.complete({m}))
-        if not obs.feasible(cand) or obs.gain(me, cand) < level - EPS:
+        feasible, gain, exposure = _package_step(obs, cand, sequence)
+        if not feasible or gain < level - EPS:
             continue
-        gives, wants = _split(obs, cand)
-        if exposure_ok(obs, me, assess(obs, Proposal(gives, wants, sequence, by=me), me)):
+        if exposure:
             pkg = set(cand)
     requires = obs.view.structure.requires
     for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
         if any(m in requires[x] for x in pkg - {m}):
             continue
         rest = frozenset(pkg - {m})
-        if any(obs.maker(x) != me for x in rest) and obs.gain(me, rest) >= level - EPS:
+        if any(obs.maker(x) != me for x in rest) and _gain(obs, rest) >= level - EPS:
             pkg = set(rest)
     gives, asks2 = _split(obs, pkg)
     return Proposal(gives, asks2, sequence)
