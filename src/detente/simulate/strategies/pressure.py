@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, Tracker, acceptable, assess, best_demand, exposure_ok
+from .offers import EPS, Tracker, _gain, acceptable, assess, best_demand, exposure_ok
 
 __all__ = ["BigDeal", "Hardliner", "MaximumPressure"]
 
@@ -157,5 +157,5 @@ class Hardliner(Strategy):
 
     def respond(self, obs: Observation, proposal: Proposal) -> bool:
         a = assess(obs, proposal, obs.me)
-        best = obs.gain(obs.me, best_demand(obs))
+        best = _gain(obs, best_demand(obs))  # = obs.gain(obs.me, ...), remembered per state
         return a.gain >= best - EPS and a.received > EPS and exposure_ok(obs, obs.me, a)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, assess, best_demand, exposure_ok, package_at
+from .offers import EPS, _gain, assess, best_demand, exposure_ok, package_at
 
 __all__ = ["Boulware", "Conceder", "TimeDependent", "alpha"]
 
@@ -48,7 +48,7 @@ class TimeDependent(Strategy):
         self._check(0 <= self.kappa <= 1, f"kappa: expected 0..1, found {self.kappa}")
 
     def aspiration(self, obs: Observation) -> float:
-        best = obs.gain(obs.me, best_demand(obs))
+        best = _gain(obs, best_demand(obs))  # = obs.gain(obs.me, ...), remembered per state
         if best <= self.reserve:
             return self.reserve
         a = alpha(obs.period, obs.horizon, beta=self.beta, kappa=self.kappa)
