@@ -577,7 +577,7 @@ class _Run:
         except KeyError:
             pass
         out = {p: self.sc.utility(p, in_force) for p in self.parties}
-        if len(memo) >= 50_000:
+        if len(memo) >= 20_000:
             memo.clear()
         memo[key] = out
         return out

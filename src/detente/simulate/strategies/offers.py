@@ -144,7 +144,7 @@ def small_exchange(
     return _memo(obs, key, lambda: _small_exchange(obs, tolerance, reversible_only, max_size))
 
 
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 20_000  # entries per view, so that a long-lived process stays bounded
 
 
 def _memo(obs: Observation, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
