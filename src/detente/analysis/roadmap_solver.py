@@ -227,7 +227,7 @@ class RoadmapModel:
         self,
         time_limit: float,
         assumptions: Sequence[cp_model.IntVar] | None = None,
-        workers: int = 2,
+        workers: int = 1,
         work_limit: float | None = None,
     ) -> tuple[str, list[frozenset[str]] | None, cp_model.CpSolver]:
         """Solve with every group on (or only ``assumptions``); re-check exactly; status in our words.
@@ -245,8 +245,10 @@ class RoadmapModel:
         for _ in range(_MAX_CUTS):
             if work_limit is None:
                 solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
+                # One worker: deterministic, and OR-Tools 9.15 aborts the whole process
+                # ("Check failed: heuristics.fixed_search != nullptr") when several workers
+                # with interleaved search solve these models under assumptions.
                 solver.parameters.num_workers = workers
-                solver.parameters.interleave_search = True  # deterministic with several workers
             else:
                 solver.parameters.max_deterministic_time = work_limit
                 solver.parameters.num_workers = 1
