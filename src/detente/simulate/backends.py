@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
@@ -48,7 +49,7 @@ Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)``, in units of work (replicates), as tasks complete."""
 
 
-class Backend:
+class Backend(ABC):
     """Base class: runs tasks and reports progress. Use as a context manager to release workers."""
 
     name = "base"
@@ -73,6 +74,7 @@ class Backend:
             raise ValueError("one weight per task")
         return self._map(fn, list(tasks), w, progress)
 
+    @abstractmethod
     def _map(
         self,
         fn: Callable[..., Any],
@@ -80,9 +82,9 @@ class Backend:
         weights: list[int],
         progress: Progress | None,
     ) -> list[Any]:
-        raise NotImplementedError
+        """Run every task (each backend's own way), results in task order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: backends without workers release nothing
         """Release workers (idempotent)."""
 
     def __enter__(self) -> Backend:

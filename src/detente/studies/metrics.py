@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -76,7 +77,7 @@ DEFAULT_PAIR_STRATEGIES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(ABC):
     """Base class: a named function of a scenario and a seed (see the module docstring)."""
 
     spec: str
@@ -86,8 +87,9 @@ class Metric:
     default_threshold: float | None = None
     description: str = ""
 
+    @abstractmethod
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        raise NotImplementedError
+        """The metric's value on ``scenario`` (``seed`` for any random draw)."""
 
     def verdict(self, value: float, threshold: float | None = None) -> str | None:
         """The verdict a value gives: ``yes``/``no``, a category, ``>= t``/``< t``, or ``None``.
