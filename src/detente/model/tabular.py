@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import html
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -98,13 +99,14 @@ def frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame({k: list(v) if isinstance(v, tuple) else v for k, v in table.columns.items()})
 
 
-class Tabular:
+class Tabular(ABC):
     """Mixin for result objects: ``to_frame()``, ``_repr_html_()`` and ``to_json()`` (see the module)."""
 
     __slots__ = ()
 
+    @abstractmethod
     def _table(self) -> Table:
-        raise NotImplementedError(f"{type(self).__name__} has no table")
+        """The main table of this result (every result class defines it)."""
 
     def to_frame(self) -> pd.DataFrame:
         """The main table of this result as a pandas DataFrame (needs pandas)."""
@@ -135,4 +137,4 @@ class Tabular:
         dump = getattr(self, "model_dump", None)
         if callable(dump):
             return dict(dump(mode="json", **kwargs))
-        raise NotImplementedError(f"{type(self).__name__} has no JSON form")
+        raise TypeError(f"{type(self).__name__} has no JSON form (no as_json, as_dict or model_dump)")
