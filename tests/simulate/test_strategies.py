@@ -230,6 +230,45 @@ def test_step_by_step_with_the_planner_or_its_fallback_reaches_a_share() -> None
     assert r.agreement and r.target_share > 0.5
 
 
+def test_step_by_step_plans_once_on_the_estimates_in_a_monte_carlo_job() -> None:
+    """Sampled replicates: the roadmap is the planner's on the published ranges (likely values),
+    made once, not re-planned on each replicate's draws."""
+    from detente.analysis.roadmap import plan
+    from detente.simulate.montecarlo import MonteCarloJob
+    from detente.simulate.settings import default_target
+    from detente.simulate.strategies import stepwise
+
+    base = load_builtin("agreed-framework-1994")
+    assert base.has_ranges
+    stages = plan(base, default_target(base), tolerance=0.2).stages
+    assert stages  # this agenda has a roadmap on the likely values
+    first = frozenset(stages[0].moves)
+    seen: list[Observation] = []
+
+    class Spy(type(make_strategy("step-by-step"))):  # type: ignore[misc]
+        def setup(self, obs: Observation) -> None:
+            seen.append(obs)
+            super().setup(obs)
+
+    stepwise._PLANS.clear()
+    job = MonteCarloJob(
+        base,
+        (("USA", "spy"), ("DPRK", "tit-for-tat")),
+        make=lambda spec: Spy() if spec == "spy" else make_strategy(spec),
+    )
+    for i in range(4):
+        job.replicate(i)
+    assert len(seen) == 4 and all(obs.prior is base and obs.estimates is base for obs in seen)
+    assert len({obs.scenario.model_dump_json() for obs in seen}) == 4  # four different draws ...
+    assert len(stepwise._PLANS) == 1  # ... one plan
+    (planned,) = stepwise._PLANS.values()
+    assert planned is not None and planned[0] == first
+    # without sampling there is no prior: the plan is made on the scenario played
+    play(base, {"USA": Spy(), "DPRK": make_strategy("tit-for-tat")}, seed=0)
+    obs = seen[-1]
+    assert obs.prior is None and obs.estimates is obs.scenario
+
+
 def test_step_by_step_waits_for_each_stage_to_be_implemented() -> None:
     slow = mini_korea()
     slow = slow.replace(moves=tuple(m.model_copy(update={"duration": 3}) for m in slow.moves))

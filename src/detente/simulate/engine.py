@@ -98,6 +98,7 @@ def play(
     *,
     seed: int | np.random.Generator,
     settings: SimulationSettings = DEFAULT_SETTINGS,
+    prior: Scenario | None = None,
 ) -> RunResult:
     """Play ``scenario`` once with one strategy per party.
 
@@ -111,6 +112,10 @@ def play(
         The one source of randomness.
     settings : SimulationSettings
         The rules of the run.
+    prior : Scenario, optional
+        The scenario with ranged values that ``scenario`` was sampled from: what the parties
+        knew before the run (strategies see it as ``Observation.prior``; plans made in
+        advance use it). ``None`` when ``scenario`` was not sampled.
 
     Returns
     -------
@@ -126,7 +131,7 @@ def play(
     --------
     See the module docstring.
     """
-    return _Run(scenario, strategies, seed, settings).play()
+    return _Run(scenario, strategies, seed, settings, prior).play()
 
 
 class _Run:
@@ -136,6 +141,7 @@ class _Run:
         strategies: Mapping[str, Strategy],
         seed: int | np.random.Generator,
         settings: SimulationSettings,
+        prior: Scenario | None = None,
     ) -> None:
         problems = settings.problems(scenario)
         for pid in scenario.party_ids:
@@ -147,6 +153,7 @@ class _Run:
         if problems:
             raise ScenarioError([Problem("simulation settings", None, None, "", p) for p in problems])
         self.sc = scenario
+        self.prior = prior
         self.settings = settings
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.horizon = settings.horizon or scenario.time.horizon
@@ -246,6 +253,7 @@ class _Run:
             view=self.views[me],
             deals=tuple(b.deals),
             licences=b.licences[me],
+            prior=self.prior,
         )
         return obs
 

@@ -131,10 +131,12 @@ class MonteCarloJob:
         make = self.make if self.make is not None else _default_make()
         values_seq, play_seq = replicate_seed(self.seed, index).spawn(2)
         scenario = self.scenario
+        kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
         if self.sample_values and scenario.has_ranges:
             scenario = _sampled(scenario, np.random.default_rng(values_seq))  # = scenario.sampled(...)
+            if self.play is None:  # the engine's strategies may plan on the published ranges
+                kwargs["prior"] = self.scenario
         strategies = {party: make(spec) for party, spec in self.strategies}
-        kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
         if self.settings is not None:
             kwargs["settings"] = self.settings
         result = play(scenario, strategies, **kwargs)

@@ -275,6 +275,12 @@ class Observation:
     licences : int
         How many of its own committed moves this party may reverse in answer to what the
         others took away without that being a breach (see docs/simulate.md).
+    prior : Scenario or None
+        The scenario as published before the run, with its ranged values (the analysts'
+        estimates, common knowledge), when this run's values were drawn from it (a Monte
+        Carlo replicate); ``None`` when the run plays the scenario's own values. A plan made
+        in advance (:class:`~detente.simulate.strategies.stepwise.StepByStep`) is made on
+        :attr:`estimates`.
     """
 
     period: int
@@ -293,12 +299,18 @@ class Observation:
     view: Perception = field(repr=False)
     deals: tuple[frozenset[str], ...] = ()
     licences: int = 0
+    prior: Scenario | None = field(default=None, repr=False)
 
     # ----- conveniences for strategies -----------------------------------
     @property
     def scenario(self) -> Scenario:
         """The scenario as this party perceives it."""
         return self.view.scenario
+
+    @property
+    def estimates(self) -> Scenario:
+        """The values known before the run: :attr:`prior` if the run's values were drawn, else :attr:`scenario`."""
+        return self.prior if self.prior is not None else self.view.scenario
 
     @property
     def periods_left(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from detente.model.errors import DetenteError
+from detente.model.scenario import Scenario
 
 from ..observation import Observation, Proposal
 from .offers import acceptable, small_exchange
@@ -21,14 +22,31 @@ __all__ = ["StepByStep"]
 
 _PLANS: dict[tuple[object, ...], list[frozenset[str]] | None] = {}
 _PLAN_CACHE_SIZE = 64
+_FINGERPRINTS: dict[int, tuple[Scenario, str]] = {}
+
+
+def _fingerprint(scenario: Scenario) -> str:
+    """The scenario's JSON (equal scenarios, equal fingerprints), computed once per object."""
+    hit = _FINGERPRINTS.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    text = scenario.model_dump_json()
+    if len(_FINGERPRINTS) >= _PLAN_CACHE_SIZE:
+        _FINGERPRINTS.pop(next(iter(_FINGERPRINTS)))
+    _FINGERPRINTS[id(scenario)] = (scenario, text)
+    return text
 
 
 class StepByStep(Reciprocal):
     """Follows a roadmap stage by stage, each stage only after the previous one is in force.
 
     The roadmap is ``roadmap`` if given, else the planner's
-    (:func:`detente.analysis.roadmap.plan` on the scenario as this party perceives it,
-    for the run's agenda, with ``tolerance``). When it proposes, it proposes the
+    (:func:`detente.analysis.roadmap.plan` for the run's agenda, with ``tolerance``), made
+    in advance on the values known before the run (``Observation.estimates``: the
+    published ranges' likely values when the run's values were sampled, as a negotiating
+    team drafts its roadmap from its analysts' estimates; else the scenario as this party
+    perceives it). A stage balanced on the estimates need not be balanced on the values
+    drawn for the run, and the other side judges it on those. When it proposes, it proposes the
     remaining moves of the first stage not yet in force, all together; while moves of
     that stage are still being implemented it waits ("action for action"). It accepts
     the current stage, and any other proposal balanced in its own eyes within
@@ -100,8 +118,8 @@ class StepByStep(Reciprocal):
 
     def plan(self, obs: Observation) -> list[frozenset[str]] | None:
         """The planner's stages for this party's view, or ``None`` (cached per perceived scenario)."""
-        sc = obs.scenario
-        key = (sc.model_dump_json(), tuple(sorted(obs.agenda)), self.tolerance, self.plan_time_limit)
+        sc = obs.estimates
+        key = (_fingerprint(sc), tuple(sorted(obs.agenda)), self.tolerance, self.plan_time_limit)
         if key in _PLANS:
             return _PLANS[key]
         try:
