@@ -42,6 +42,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class _Breach:
 class _Board:
     """The mutable state of one run (never stored on the scenario)."""
 
-    in_force: set[str]
+    in_force: frozenset[str]  # replaced, never changed in place (observations share it)
     pending: dict[str, int] = field(default_factory=dict)
     waiting: dict[str, frozenset[str]] = field(default_factory=dict)
     reversing: dict[str, int] = field(default_factory=dict)
@@ -179,7 +180,7 @@ class _Run:
         first = settings.first_proposer or self.parties[0]
         self.first = self.parties.index(first)
         self.board = _Board(
-            in_force=set(scenario.status_quo),
+            in_force=frozenset(scenario.status_quo),
             licences=dict.fromkeys(self.parties, 0),
             trust=dict.fromkeys(self.parties, settings.initial_trust),
         )
@@ -192,6 +193,11 @@ class _Run:
         self.flows: dict[str, list[float]] = {p: [] for p in self.parties}
         self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
         self.first_step: int | None = None
+        # What every party sees alike, rebuilt only when the board has changed: each method
+        # that changes the board bumps ``version``.
+        self.version = 0
+        self.snap_version = -1
+        self.snap: tuple[Any, ...] = ()
 
     # ----- the trace ------------------------------------------------------
     def log(
@@ -210,13 +216,30 @@ class _Run:
             self.seen[p].append(entry)
 
     # ----- what a party sees ---------------------------------------------
+    def snapshot(self) -> tuple[Any, ...]:
+        """(in force, pending, committed, trust, deals, settled) as every party sees them, barring hidden breaches."""
+        if self.snap_version != self.version:
+            b = self.board
+            pending: dict[str, int | None] = dict(b.pending)
+            if b.waiting:
+                pending.update(dict.fromkeys(b.waiting))
+            self.snap = (
+                b.in_force,
+                MappingProxyType(pending),
+                frozenset(b.committed),
+                MappingProxyType(dict(b.trust)),
+                tuple(b.deals),
+                b.in_force | frozenset(pending),
+            )
+            self.snap_version = self.version
+        return self.snap
+
     def observe(self, me: str, *, proposer: bool = False) -> Observation:
         b, t = self.board, self.t
-        pending: dict[str, int | None] = dict(b.pending)
-        if b.waiting:
-            pending.update(dict.fromkeys(b.waiting))
-        hidden = [br for br in b.breaches if br.detected is None and br.party != me]
+        in_force, pending_view, committed, trust, deals, settled = self.snapshot()
+        hidden = [br for br in b.breaches if br.detected is None and br.party != me] if b.breaches else None
         if hidden:
+            pending: dict[str, int | None] = dict(pending_view)
             in_force_s = set(b.in_force)
             committed_s = set(b.committed)
             for br in hidden:
@@ -226,15 +249,16 @@ class _Run:
                 else:
                     pending[br.move] = br.apparent
             in_force, committed = frozenset(in_force_s), frozenset(committed_s)
-        else:
-            in_force, committed = frozenset(b.in_force), frozenset(b.committed)
+            pending_view = MappingProxyType(pending)
+            settled = in_force | frozenset(pending)
         reversing = (
             {m: at for m, at in b.reversing.items() if m not in b.covert or self.makers[m] == me}
             if b.reversing
             else {}
         )
-        # Observation's fields, set directly: a frozen dataclass's __init__ sets its 16 fields one
-        # by one through object.__setattr__, and observe() runs several times a period.
+        # Observation's fields, set directly: a frozen dataclass's __init__ sets its fields one
+        # by one through object.__setattr__, and observe() runs several times a period. The
+        # cached property ``settled`` is filled in too (it is in_force | pending).
         obs = _new_observation(Observation)
         obs.__dict__.update(
             period=t,
@@ -242,18 +266,19 @@ class _Run:
             me=me,
             others=self.others[me],
             in_force=in_force,
-            pending=MappingProxyType(pending),
+            pending=pending_view,
             reversing=MappingProxyType(reversing),
             committed=committed,
             agenda=self.target,
-            trust=MappingProxyType(dict(b.trust)),
+            trust=trust,
             talks=b.talks,
             proposer=proposer,
             history=History(self.seen[me]),
             view=self.views[me],
-            deals=tuple(b.deals),
+            deals=deals,
             licences=b.licences[me],
             prior=self.prior,
+            settled=settled,
         )
         return obs
 
@@ -279,6 +304,7 @@ class _Run:
         for ev in self.sc.events:
             if self.rng.random() >= ev.rate:
                 continue
+            self.version += 1
             eff = ev.effect
             note = ev.id
             for p, delta in eff.trust.items():
@@ -364,8 +390,8 @@ class _Run:
         return replace(offer, gives=gives, asks=asks, by=pid)
 
     def settled(self) -> frozenset[str]:
-        b = self.board
-        return frozenset(b.in_force) | frozenset(b.pending) | frozenset(b.waiting)
+        """Moves in force, pending or waiting (what the board holds, hidden breaches included)."""
+        return self.snapshot()[5]
 
     def settle(self, prop: Proposal) -> None:
         b = self.board
@@ -409,6 +435,7 @@ class _Run:
 
     def start(self, prop: Proposal, *, committed: bool) -> None:
         b = self.board
+        self.version += 1
         if committed:
             b.deals.append(prop.moves)
             b.committed.update(dict.fromkeys(prop.moves, len(b.deals) - 1))
@@ -441,6 +468,7 @@ class _Run:
             raise StrategyError.of(strat, f"party {pid} cannot reverse {mid!r}, a move of {move.by}")
         if mid in b.reversing:
             return
+        self.version += 1
         if mid in b.in_force:
             if not move.reversible:
                 raise StrategyError.of(strat, f"{mid!r} is in force and irreversible")
@@ -488,6 +516,7 @@ class _Run:
     def wronged(self, pid: str, mid: str, loss: float, *, licence: bool) -> None:
         """Others who valued ``mid`` lose trust (and may answer in kind)."""
         b = self.board
+        self.version += 1
         for q in self.parties:
             if q != pid and self.sc.move(mid).value_for(q).likely > 0:
                 b.trust[q] = max(0.0, b.trust[q] - loss)
@@ -504,6 +533,7 @@ class _Run:
 
     def found_out(self, br: _Breach, how: str) -> None:
         b = self.board
+        self.version += 1
         br.detected = self.t
         if br.move in b.covert:
             b.covert.discard(br.move)
@@ -520,11 +550,12 @@ class _Run:
         b, t = self.board, self.t
         if not (b.reversing or b.pending or b.waiting):
             return  # nothing to leave or enter force
+        self.version += 1
         for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], m)):
             if b.reversing[mid] > t:
                 continue
             del b.reversing[mid]
-            b.in_force.discard(mid)
+            b.in_force = b.in_force - {mid}
             self.counts["reversed"] += 1
             pid = self.sc.move(mid).by
             if mid in b.covert:
@@ -543,7 +574,7 @@ class _Run:
                 if b.pending[mid] > t or not all(r in b.in_force for r in move.requires):
                     continue
                 del b.pending[mid]
-                b.in_force.add(mid)
+                b.in_force = b.in_force | {mid}
                 self.counts["implemented"] += 1
                 self.log(move.by, "implement", {mid})
                 for q in self.parties:
@@ -559,7 +590,7 @@ class _Run:
     # ----- step 7: accounting --------------------------------------------
     def account(self) -> None:
         b, t = self.board, self.t
-        flow = {p: u + self.shock[p] for p, u in self.utilities(frozenset(b.in_force)).items()}
+        flow = {p: u + self.shock[p] for p, u in self.utilities(b.in_force).items()}
         for i, pr in enumerate(self.sc.pressures):
             if not b.in_force.isdisjoint(pr.stopped_by):
                 self.streak[i] = 0
@@ -572,6 +603,7 @@ class _Run:
             self.totals[p] += self.discount[p] ** t * flow[p]
         rec = self.settings.trust_recovery
         if rec > 0:
+            self.version += 1
             for p in self.parties:
                 gap = self.settings.initial_trust - b.trust[p]
                 b.trust[p] += min(max(gap, -rec), rec)  # = np.clip(gap, -rec, rec), exactly
@@ -606,7 +638,7 @@ class _Run:
             periods=self.horizon,
             trace=tuple(self.trace),
             target=self.target,
-            in_force=frozenset(b.in_force),
+            in_force=b.in_force,
             period_utilities={p: tuple(v) for p, v in self.flows.items()},
             proposals=self.counts["proposals"],
             accepted=self.counts["accepted"],
