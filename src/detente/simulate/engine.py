@@ -59,6 +59,60 @@ __all__ = ["RunResult", "SimulationSettings", "TraceEntry", "default_target", "p
 
 DEFAULT_SETTINGS = SimulationSettings()
 _new_observation = object.__new__
+_ATOMS = (str, int, float, bool, type(None))
+
+
+_POWERS: dict[tuple[float, int], list[float]] = {}
+
+
+def _powers(discount: float, horizon: int) -> list[float]:
+    """``[discount ** t for t in range(horizon)]`` (shared: runs have few distinct discounts)."""
+    key = (discount, horizon)
+    out = _POWERS.get(key)
+    if out is None:
+        if len(_POWERS) >= 256:
+            _POWERS.clear()
+        out = _POWERS[key] = [discount**t for t in range(horizon)]
+    return out
+
+
+_DESCRIPTIONS: dict[tuple[object, ...], str] = {}
+
+
+def _description(prop: Proposal) -> str:
+    """The trace note of a proposal (remembered: the same offers recur period after period)."""
+    if type(prop) is not Proposal:  # a subclass may describe itself otherwise
+        return prop.describe() + ("; unilateral" if prop.unilateral else "")
+    key = (prop.gives, prop.asks, prop.sequence, prop.note)
+    text = _DESCRIPTIONS.get(key)
+    if text is None:
+        text = prop.describe() + ("; unilateral" if prop.unilateral else "")
+        if len(_DESCRIPTIONS) >= 4096:
+            _DESCRIPTIONS.clear()
+        _DESCRIPTIONS[key] = text
+    return text
+
+
+def _private_copy(strategy: Strategy) -> Strategy:
+    """``copy.deepcopy(strategy)``, done directly when that is a copy of a plain ``__dict__`` of atoms.
+
+    The common case (a strategy holding only its numeric and text parameters): a new object
+    with a copy of the attribute dictionary, which is what ``deepcopy`` makes of it.
+    """
+    cls = type(strategy)
+    state = getattr(strategy, "__dict__", None)
+    if (
+        state is not None
+        and not hasattr(cls, "__deepcopy__")
+        and cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__getstate__ is object.__getstate__
+        and not hasattr(cls, "__slots__")
+        and all(type(v) in _ATOMS for v in state.values())
+    ):
+        out = object.__new__(cls)
+        out.__dict__.update(state)
+        return out
+    return copy.deepcopy(strategy)
 
 
 @dataclass
@@ -168,15 +222,20 @@ class _Run:
         self.makers = self.structure.makers
         self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
         self.discount = {p: scenario.party(p).discount for p in self.parties}
+        self.weights = {p: _powers(d, self.horizon) for p, d in self.discount.items()}
         self.strategies: dict[str, Strategy] = {}
         for pid in self.parties:
-            strat = copy.deepcopy(strategies[pid])
+            strat = _private_copy(strategies[pid])
             if not isinstance(strat, Strategy):
                 raise StrategyError.of(repr(strat), "is not a detente Strategy (subclass Strategy)")
             strat.checked()
             strat.rng = np.random.default_rng(int(self.rng.integers(2**63)))
             self.strategies[pid] = strat
         self.simultaneous = any(s.simultaneous for s in self.strategies.values())
+        # parties whose strategy may reverse moves (Strategy.renege itself never does)
+        self.renegers = tuple(
+            p for p in self.parties if type(self.strategies[p]).renege is not Strategy.renege
+        )
         first = settings.first_proposer or self.parties[0]
         self.first = self.parties.index(first)
         self.board = _Board(
@@ -210,7 +269,16 @@ class _Run:
         asks: frozenset[str] = frozenset(),
         only: str | None = None,
     ) -> None:
-        entry = TraceEntry(self.t, party, kind, frozenset(moves), note, asks)
+        # TraceEntry's fields set directly (its frozen __init__ sets them one by one)
+        entry = _new_observation(TraceEntry)
+        entry.__dict__.update(
+            period=self.t,
+            party=party,
+            kind=kind,
+            moves=moves if type(moves) is frozenset else frozenset(moves),
+            note=note,
+            asks=asks,
+        )
         self.trace.append(entry)
         for p in self.parties if only is None else (only,):
             self.seen[p].append(entry)
@@ -369,6 +437,27 @@ class _Run:
             )
         if offer.sequence not in ("together", "asks-first", "gives-first"):
             raise StrategyError.of(strat, f"unknown sequence {offer.sequence!r}")
+        if not self.lawful(pid, offer):
+            self.unlawful(pid, offer)
+        settled = self.settled()
+        gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
+        if (offer.gives and not gives) or (offer.asks and not asks):
+            return None  # one side of the exchange is already settled: nothing left to exchange
+        if type(offer) is Proposal:  # the common case, without dataclasses.replace's overhead
+            return Proposal(gives, asks, offer.sequence, offer.note, pid)
+        return replace(offer, gives=gives, asks=asks, by=pid)
+
+    def lawful(self, pid: str, offer: Proposal) -> bool:
+        """Whether every move of ``offer`` exists, ``pid`` gives only its own and asks only others'."""
+        makers = self.makers
+        try:
+            return all(makers[m] == pid for m in offer.gives) and all(makers[m] != pid for m in offer.asks)
+        except KeyError:
+            return False
+
+    def unlawful(self, pid: str, offer: Proposal) -> None:
+        """Raise the error for the first rule ``offer`` breaks (in move order, for a stable message)."""
+        strat = self.strategies[pid].label
         makers = self.makers
         for mid in sorted(offer.gives | offer.asks):
             if mid not in makers:
@@ -381,13 +470,6 @@ class _Run:
         for mid in sorted(offer.asks):
             if makers[mid] == pid:
                 raise StrategyError.of(strat, f"party {pid} asks for its own move {mid!r} (put it in gives)")
-        settled = self.settled()
-        gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
-        if (offer.gives and not gives) or (offer.asks and not asks):
-            return None  # one side of the exchange is already settled: nothing left to exchange
-        if type(offer) is Proposal:  # the common case, without dataclasses.replace's overhead
-            return Proposal(gives, asks, offer.sequence, offer.note, pid)
-        return replace(offer, gives=gives, asks=asks, by=pid)
 
     def settled(self) -> frozenset[str]:
         """Moves in force, pending or waiting (what the board holds, hidden breaches included)."""
@@ -397,7 +479,7 @@ class _Run:
         b = self.board
         pid = prop.by
         self.counts["proposals"] += 1
-        note = prop.describe() + ("; unilateral" if prop.unilateral else "")
+        note = _description(prop)
         self.log(pid, "proposal", prop.moves, note, asks=prop.asks)
         together = self.settled() | prop.moves
         problems = [] if self.structure.feasible(together) else self.sc.violations(together)
@@ -451,7 +533,7 @@ class _Run:
 
     # ----- step 4: reneging ----------------------------------------------
     def reneging(self) -> None:
-        for pid in self.parties:
+        for pid in self.renegers:
             moves = self.strategies[pid].renege(self.observe(pid))
             for mid in sorted(moves):
                 self.reverse(pid, mid)
@@ -600,7 +682,7 @@ class _Run:
             self.streak[i] += 1
         for p in self.parties:
             self.flows[p].append(flow[p])
-            self.totals[p] += self.discount[p] ** t * flow[p]
+            self.totals[p] += self.weights[p][t] * flow[p]
         rec = self.settings.trust_recovery
         if rec > 0:
             self.version += 1
