@@ -229,7 +229,7 @@ class _Run:
             if not isinstance(strat, Strategy):
                 raise StrategyError.of(repr(strat), "is not a detente Strategy (subclass Strategy)")
             strat.checked()
-            strat.rng = np.random.default_rng(int(self.rng.integers(2**63)))
+            strat.seed_rng(int(self.rng.integers(2**63)))  # its generator is made if it is used
             self.strategies[pid] = strat
         self.simultaneous = any(s.simultaneous for s in self.strategies.values())
         # parties whose strategy may reverse moves (Strategy.renege itself never does)

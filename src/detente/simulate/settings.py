@@ -121,6 +121,20 @@ def default_target(scenario: Scenario) -> frozenset[str]:
     >>> sorted(default_target(s))
     ['a1']
     """
+    hit = _TARGETS.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    target = _default_target(scenario)
+    if len(_TARGETS) >= _EXACT_LIMIT:
+        _TARGETS.pop(next(iter(_TARGETS)))
+    _TARGETS[id(scenario)] = (scenario, target)
+    return target
+
+
+_TARGETS: dict[int, tuple[Scenario, frozenset[str]]] = {}
+
+
+def _default_target(scenario: Scenario) -> frozenset[str]:
     sq = scenario.status_quo
     st = Structure.of(scenario)  # closure and is_feasible as look-ups
     chosen: frozenset[str] = frozenset()

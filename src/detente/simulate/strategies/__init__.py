@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import importlib
 import inspect
 from importlib.metadata import entry_points
@@ -140,6 +141,11 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), params
 
 
+@functools.lru_cache(maxsize=256)
+def _signature(cls: type[Strategy]) -> inspect.Signature:
+    return inspect.signature(cls.__init__)
+
+
 def make_strategy(spec: str, **params: Any) -> Strategy:
     """A configured strategy from a registry name, an entry point or a dotted path.
 
@@ -162,7 +168,7 @@ def make_strategy(spec: str, **params: Any) -> Strategy:
     spec, written = parse_spec(spec)
     params = {**written, **params}
     cls = strategy_class(spec)
-    sig = inspect.signature(cls.__init__)
+    sig = _signature(cls)
     accepts_any = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
     names = [n for n in sig.parameters if n != "self"]
     for key in params:

@@ -67,7 +67,26 @@ class Strategy:
     reference: ClassVar[str] = ""
     simultaneous: ClassVar[bool] = False
 
-    rng: np.random.Generator
+    @property
+    def rng(self) -> np.random.Generator:
+        """The run's random generator, made on first use from the seed the engine drew for this strategy."""
+        state = self.__dict__
+        gen = state.get("_rng")
+        if gen is None:
+            seed = state.get("_rng_seed")
+            if seed is None:
+                raise AttributeError("rng: the engine gives a strategy its generator at the start of a run")
+            gen = state["_rng"] = np.random.default_rng(seed)
+        return gen  # type: ignore[no-any-return]
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        self.__dict__["_rng"] = value
+
+    def seed_rng(self, seed: int) -> None:
+        """Give this strategy the generator ``numpy.random.default_rng(seed)`` (made when first used)."""
+        self.__dict__.pop("_rng", None)
+        self.__dict__["_rng_seed"] = seed
 
     # ----- configuration -------------------------------------------------
     def get_params(self) -> dict[str, Any]:
