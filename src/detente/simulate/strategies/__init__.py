@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import functools
 import importlib
 import inspect
 from importlib.metadata import entry_points
@@ -141,9 +140,15 @@ def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), params
 
 
-@functools.lru_cache(maxsize=256)
+_SIGNATURES: dict[type[Strategy], inspect.Signature] = {}
+
+
 def _signature(cls: type[Strategy]) -> inspect.Signature:
-    return inspect.signature(cls.__init__)
+    """``inspect.signature(cls.__init__)``, remembered (a Monte Carlo run makes strategies per replicate)."""
+    sig = _SIGNATURES.get(cls)
+    if sig is None:
+        sig = _SIGNATURES[cls] = inspect.signature(cls.__init__)
+    return sig
 
 
 def make_strategy(spec: str, **params: Any) -> Strategy:

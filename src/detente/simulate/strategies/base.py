@@ -77,7 +77,7 @@ class Strategy:
             if seed is None:
                 raise AttributeError("rng: the engine gives a strategy its generator at the start of a run")
             gen = state["_rng"] = np.random.default_rng(seed)
-        return gen  # type: ignore[no-any-return]
+        return gen
 
     @rng.setter
     def rng(self, value: np.random.Generator) -> None:
