@@ -221,6 +221,8 @@ class _Run:
         self.structure = self.facts.structure
         self.makers = self.structure.makers
         self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
+        self.own = {p: frozenset(m for m, by in self.makers.items() if by == p) for p in self.parties}
+        self.all_moves = frozenset(self.makers)
         self.discount = {p: scenario.party(p).discount for p in self.parties}
         self.weights = {p: _powers(d, self.horizon) for p, d in self.discount.items()}
         self.strategies: dict[str, Strategy] = {}
@@ -247,7 +249,10 @@ class _Run:
         self.seen: dict[str, list[TraceEntry]] = {p: [] for p in self.parties}
         self.t = 0
         self.shock = dict.fromkeys(self.parties, 0.0)
+        self.pressures = scenario.pressures
         self.streak = [0] * len(scenario.pressures)
+        self.last_in_force: frozenset[str] | None = None
+        self.last_utilities: dict[str, float] = {}
         self.totals = dict.fromkeys(self.parties, 0.0)
         self.flows: dict[str, list[float]] = {p: [] for p in self.parties}
         self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
@@ -449,11 +454,8 @@ class _Run:
 
     def lawful(self, pid: str, offer: Proposal) -> bool:
         """Whether every move of ``offer`` exists, ``pid`` gives only its own and asks only others'."""
-        makers = self.makers
-        try:
-            return all(makers[m] == pid for m in offer.gives) and all(makers[m] != pid for m in offer.asks)
-        except KeyError:
-            return False
+        own, gives, asks = self.own[pid], frozenset(offer.gives), frozenset(offer.asks)
+        return gives <= own and asks <= self.all_moves and asks.isdisjoint(own)
 
     def unlawful(self, pid: str, offer: Proposal) -> None:
         """Raise the error for the first rule ``offer`` breaks (in move order, for a stable message)."""
@@ -479,31 +481,30 @@ class _Run:
         b = self.board
         pid = prop.by
         self.counts["proposals"] += 1
-        note = _description(prop)
-        self.log(pid, "proposal", prop.moves, note, asks=prop.asks)
-        together = self.settled() | prop.moves
+        moves, asks = prop.moves, prop.asks
+        self.log(pid, "proposal", moves, _description(prop), asks=asks)
+        together = self.settled() | moves
         problems = [] if self.structure.feasible(together) else self.sc.violations(together)
         if problems:
-            self.log("", "reject", prop.moves, "infeasible: " + "; ".join(problems), asks=prop.asks)
+            self.log("", "reject", moves, "infeasible: " + "; ".join(problems), asks=asks)
             self.stalled()
             return
-        if prop.unilateral:
+        if not asks:  # a unilateral initiative
             self.counts["accepted"] += 1
             b.stall = 0
-            self.start(prop, committed=False)
+            self.start(prop, moves, committed=False)
             return
         verdicts = []
-        for rid in self.parties:
-            if rid == pid:
-                continue
+        to = "to " + pid
+        for rid in self.others[pid]:
             ok = bool(self.strategies[rid].respond(self.observe(rid), prop))
             verdicts.append(ok)
-            self.log(rid, "accept" if ok else "reject", prop.moves, f"to {pid}", asks=prop.asks)
+            self.log(rid, "accept" if ok else "reject", moves, to, asks=asks)
         if all(verdicts):
             self.counts["accepted"] += 1
             b.stall = 0
-            self.start(prop, committed=True)
-            makers = {self.makers[m] for m in prop.moves}
+            self.start(prop, moves, committed=True)
+            makers = {self.makers[m] for m in moves}
             if len(makers) >= 2 and self.first_step is None:
                 self.first_step = self.t
         else:
@@ -515,13 +516,13 @@ class _Run:
         if b.stall >= self.settings.stall_limit:
             self.breakdown(f"{b.stall} proposals rejected in a row", self.t + 1 + self.settings.cooling_off)
 
-    def start(self, prop: Proposal, *, committed: bool) -> None:
+    def start(self, prop: Proposal, moves: frozenset[str], *, committed: bool) -> None:
         b = self.board
         self.version += 1
         if committed:
-            b.deals.append(prop.moves)
-            b.committed.update(dict.fromkeys(prop.moves, len(b.deals) - 1))
-        first, then = prop.moves, frozenset[str]()
+            b.deals.append(moves)
+            b.committed.update(dict.fromkeys(moves, len(b.deals) - 1))
+        first, then = moves, frozenset[str]()
         if prop.sequence == "asks-first":
             first, then = prop.asks, prop.gives
         elif prop.sequence == "gives-first":
@@ -672,17 +673,24 @@ class _Run:
     # ----- step 7: accounting --------------------------------------------
     def account(self) -> None:
         b, t = self.board, self.t
-        flow = {p: u + self.shock[p] for p, u in self.utilities(b.in_force).items()}
-        for i, pr in enumerate(self.sc.pressures):
-            if not b.in_force.isdisjoint(pr.stopped_by):
-                self.streak[i] = 0
-                continue
-            if pr.party in flow:
-                flow[pr.party] += pr.per_period - pr.growth * self.streak[i]
-            self.streak[i] += 1
-        for p in self.parties:
-            self.flows[p].append(flow[p])
-            self.totals[p] += self.weights[p][t] * flow[p]
+        in_force = b.in_force
+        if in_force is not self.last_in_force:  # the board replaces in_force when it changes
+            self.last_in_force, self.last_utilities = in_force, self.utilities(in_force)
+        shock = self.shock
+        flow = {p: u + shock[p] for p, u in self.last_utilities.items()}
+        if self.pressures:
+            streak = self.streak
+            for i, pr in enumerate(self.pressures):
+                if not in_force.isdisjoint(pr.stopped_by):
+                    streak[i] = 0
+                    continue
+                if pr.party in flow:
+                    flow[pr.party] += pr.per_period - pr.growth * streak[i]
+                streak[i] += 1
+        totals, weights, flows = self.totals, self.weights, self.flows
+        for p, x in flow.items():
+            flows[p].append(x)
+            totals[p] += weights[p][t] * x
         rec = self.settings.trust_recovery
         if rec > 0:
             self.version += 1
