@@ -221,7 +221,10 @@ class History(Sequence[TraceEntry]):
     def __getitem__(self, i: slice) -> Sequence[TraceEntry]: ...
     def __getitem__(self, i: int | slice) -> TraceEntry | Sequence[TraceEntry]:
         if isinstance(i, slice):
-            return tuple(self._items[: self._n][i])
+            r = range(self._n)[i]  # the slice's indices within the first n entries
+            if r.step == 1:
+                return tuple(self._items[r.start : r.stop])
+            return tuple(self._items[j] for j in r)
         if i < 0:
             i += self._n
         if not 0 <= i < self._n:

@@ -433,14 +433,17 @@ class Tracker:
     def defections(self, obs: Observation) -> list[str]:
         out: list[str] = []
         history = obs.history
-        for i in range(self.seen, len(history)):
-            e = history[i]
-            if e.party == obs.me or e.kind not in ("reverse", "detect"):
+        n = len(history)
+        if n == self.seen:
+            return out
+        me = obs.me
+        for e in history[self.seen : n]:
+            if e.party == me or (e.kind != "reverse" and e.kind != "detect"):
                 continue
             if e.kind == "reverse" and e.note == AFTER_BREACH:
                 continue  # already counted when the breach was detected
-            out.extend(m for m in sorted(e.moves) if obs.value(obs.me, m) > EPS)
-        self.seen = len(history)
+            out.extend(m for m in sorted(e.moves) if obs.value(me, m) > EPS)
+        self.seen = n
         return out
 
     def answers(self, obs: Observation, taken: list[str], *, all_of_them: bool = False) -> frozenset[str]:
