@@ -168,6 +168,12 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 assert offers.best_demand(obs) == offers._best_demand(obs)
                 asks = offers.best_demand(obs)
                 assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
+                gives = frozenset(m for m in sc.move_ids[:6] if sc.move(m).by == me)
+                for prop_asks in (asks, frozenset(), frozenset(list(asks)[:1])):
+                    for seq in ("together", "asks-first", "gives-first"):
+                        prop = Proposal(gives, prop_asks, seq, by=me)  # type: ignore[arg-type]
+                        for party in sc.party_ids[:2]:
+                            assert offers.assess(obs, prop, party) == offers._assess(obs, prop, party)
                 for level in (0.0, 0.5, 2.0, 5.0):
                     for sequence in ("together", "asks-first"):
                         expected = _package_at_reference(obs, level, sequence)

@@ -79,7 +79,12 @@ def _goes_first(party: str, prop: Proposal) -> bool | None:
 
 
 def assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
-    """How ``party`` would see ``prop``, in the eyes of the observer (``obs.me``)."""
+    """How ``party`` would see ``prop``, in the eyes of the observer (``obs.me``); remembered per state."""
+    key = ("assess", obs.me, party, obs.settled, prop.gives, prop.asks, prop.sequence, prop.by)
+    return _memo(obs, key, lambda: _assess(obs, prop, party))
+
+
+def _assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
     values, makers, reversible = obs.view.values[party], obs.view.makers, obs.view.reversible
     given = received = own_irrev = their_irrev = 0.0
     for mid in prop.moves:
