@@ -12,7 +12,7 @@ import pytest
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 from detente.simulate.compare import compact, compare, rank_order, tournament
-from detente.simulate.montecarlo import simulate
+from detente.simulate.montecarlo import replicate_seed, run_jobs, simulate
 
 
 def scenario(parties: list[str], sid: str = "s", ranged: bool = True) -> Scenario:
@@ -155,3 +155,77 @@ def test_tournament_needs_two_party_scenarios() -> None:
         tournament([scenario(["A", "B"]), scenario(["A", "B", "C"], "trio")], ["give"], play=play, make=make)
     with pytest.raises(ScenarioError, match="at least one scenario"):
         tournament([], ["give"], play=play, make=make)
+
+
+# ------------------------------------------------- the real engine on korea-2019
+def _capture() -> tuple[list[np.ndarray], Any]:
+    """A runner that keeps each cell's outcome rows (the arrays behind the distributions)."""
+    arrays: list[np.ndarray] = []
+
+    def run(jobs: Any, backend: Any = None, progress: Any = None) -> list[np.ndarray]:
+        out = run_jobs(jobs, backend, progress)
+        arrays.extend(out)
+        return out
+
+    return arrays, run
+
+
+def _played_alone(scn: Scenario, strategies: dict[str, str], seed: int, runs: int) -> np.ndarray:
+    """The oracle: each replicate played by hand (Scenario.sampled, fresh strategies, engine.play)."""
+    from detente.simulate.engine import play as engine_play
+    from detente.simulate.strategies import make_strategy
+
+    rows = []
+    for i in range(runs):
+        values_seq, play_seq = replicate_seed(seed, i).spawn(2)
+        drawn = scn.sampled(np.random.default_rng(values_seq))
+        made = {p: make_strategy(strategies[p]) for p in scn.party_ids}
+        r = engine_play(drawn, made, seed=np.random.default_rng(play_seq), prior=scn)
+        first = np.nan if r.first_step is None else r.first_step
+        row = [r.agreement, first, r.target_share, r.breakdowns, r.breaches_detected, r.breaches_missed]
+        rows.append([*row, r.periods, *(r.utilities[p] for p in scn.party_ids)])
+    return np.asarray(rows, dtype=float)
+
+
+def test_korea_matrix_cells_are_the_standalone_simulations_on_every_backend() -> None:
+    from detente.scenarios import load_builtin
+    from detente.simulate.backends import ProcessBackend
+    from detente.simulate.strategies import REGISTRY
+
+    korea = load_builtin("korea-2019")
+    names = list(REGISTRY)
+    runs, seed = 3, 11
+    local, run_local = _capture()
+    c = compare(korea, names, runs=runs, seed=seed, run=run_local)
+    remote, run_remote = _capture()
+    with ProcessBackend(2) as backend:
+        c2 = compare(korea, names, runs=runs, seed=seed, backend=backend, run=run_remote)
+    assert len(local) == len(remote) == len(names) ** 2
+    for a, b in zip(local, remote, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert c2.outcomes == c.outcomes and c2.backend == "processes"
+    cells = list(itertools.product(names, names))
+    for (a, b), rows in zip(cells, local, strict=True):
+        alone = simulate(korea, {"USA": a, "DPRK": b}, runs=runs, seed=seed)
+        np.testing.assert_array_equal(rows, alone.outcomes)
+        assert c.cell(a, b) == alone.distribution()
+    for a, b in [cells[0], cells[len(cells) // 2], cells[-1]]:  # by hand, without montecarlo
+        np.testing.assert_array_equal(
+            local[cells.index((a, b))], _played_alone(korea, {"USA": a, "DPRK": b}, seed, runs)
+        )
+
+
+def test_korea_tournament_matches_are_the_standalone_simulations() -> None:
+    from detente.scenarios import load_builtin
+
+    korea = load_builtin("korea-2019")
+    names = ["grit", "tit-for-tat", "step-by-step"]
+    arrays, run = _capture()
+    t = tournament([korea], names, runs=2, seed=5, run=run)
+    assert len(t.matches) == len(arrays) == 9
+    for match, rows in zip(t.matches, arrays, strict=True):
+        alone = simulate(korea, match["strategies"], runs=2, seed=5)
+        np.testing.assert_array_equal(rows, alone.outcomes)
+        assert compact(alone.distribution()) == {
+            k: v for k, v in match.items() if k not in ("scenario", "strategies")
+        }

@@ -7,6 +7,7 @@ function of the seed and the sampled scenario, so every aggregate has a closed f
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,12 +20,15 @@ from scipy import stats as sps
 
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
+from detente.simulate.backends import InProcessBackend
 from detente.simulate.montecarlo import (
     MonteCarloJob,
     distribution,
     outcome_columns,
     replicate_seed,
     run_chunk,
+    run_group,
+    run_jobs,
     simulate,
     summarise,
     validate_strategies,
@@ -261,3 +265,114 @@ def test_any_batching_gives_the_same_rows(runs: int, chunk: int, seed: int) -> N
         RANGED, {"A": "x", "B": "y"}, runs=runs, seed=seed, backend=Chunked(), play=coin_play, make=str
     )
     np.testing.assert_array_equal(got.outcomes, expected)
+
+
+# ------------------------------------------------------------ grouped work
+@dataclass(frozen=True)
+class Count:
+    """A job that is not a MonteCarloJob: replicate ``i`` is ``[i, tag]``."""
+
+    tag: float
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("i", "tag")
+
+    def replicate(self, index: int) -> np.ndarray:
+        return np.array([float(index), self.tag])
+
+
+def one_by_one(job: Any, indices: Any) -> np.ndarray:
+    """The oracle: each replicate on its own, as job.replicate(i)."""
+    rows = [job.replicate(i) for i in indices]
+    return np.vstack(rows) if rows else np.empty((0, len(job.columns)))
+
+
+def test_run_group_equals_each_replicate_on_its_own() -> None:
+    other = RANGED.replace(id="other")  # another scenario object: its own draws
+    jobs = [
+        MonteCarloJob(RANGED, (("A", "x"), ("B", "y")), 5, play=coin_play, make=str),
+        MonteCarloJob(RANGED, (("A", "z"), ("B", "y")), 5, play=coin_play, make=str),
+        MonteCarloJob(RANGED, (("A", "x"), ("B", "y")), 6, play=coin_play, make=str),  # another seed
+        MonteCarloJob(RANGED, (("A", "x"), ("B", "y")), 5, sample_values=False, play=coin_play, make=str),
+        MonteCarloJob(other, (("A", "x"), ("B", "y")), 5, play=coin_play, make=str),
+        Count(7.0),
+    ]
+    indices = [range(3, 9), [0, 4, 11], range(0), (2, 3), [5, 1], range(2, 5)]
+    got = run_group(jobs, indices)
+    for job, idx, rows in zip(jobs, indices, got, strict=True):
+        np.testing.assert_array_equal(rows, one_by_one(job, idx))
+    assert got[2].shape == (0, 9)
+
+
+def test_run_group_draws_each_replicate_once_for_the_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    from detente.simulate import montecarlo
+
+    draws: list[int] = []
+    real = montecarlo._sampled
+
+    def counting(scenario: Scenario, rng: np.random.Generator) -> Scenario:
+        draws.append(1)
+        return real(scenario, rng)
+
+    seen: dict[int, set[int]] = {}
+
+    def play(scenario: Scenario, strategies: dict[str, Any], *, seed: np.random.Generator) -> Any:
+        out = coin_play(scenario, strategies, seed=seed)
+        seen.setdefault(round(out.utilities["A"] * 1e12), set()).add(id(scenario))
+        return out
+
+    monkeypatch.setattr(montecarlo, "_sampled", counting)
+    jobs = [MonteCarloJob(RANGED, (("A", s), ("B", "y")), 3, play=play, make=str) for s in "pqrs"]
+    rows = run_group(jobs, [range(10)] * 4)
+    assert len(draws) == 10  # not 40
+    assert len(seen) == 10 and all(len(ids) == 1 for ids in seen.values())  # one scenario object each
+    np.testing.assert_array_equal(rows[1][:, -2], rows[0][:, -2])  # common random numbers
+
+
+class Recording(InProcessBackend):
+    """The in-process backend with a given chunk size, remembering the weights of its tasks."""
+
+    def __init__(self, chunk: int) -> None:
+        super().__init__()
+        self.chunk = chunk
+        self.weights: list[int] = []
+
+    def chunk_size(self, total: int) -> int:
+        return self.chunk
+
+    def map(self, fn: Any, tasks: Any, weights: Any = None, progress: Any = None) -> list[Any]:
+        self.weights = list(weights)
+        return super().map(fn, tasks, weights, progress)
+
+
+@given(
+    runs=st.lists(st.integers(1, 25), min_size=1, max_size=5),
+    seeds=st.lists(st.integers(0, 2), min_size=5, max_size=5),
+    chunk=st.integers(1, 60),
+)
+@settings(max_examples=25, deadline=None)
+def test_run_jobs_groups_give_each_jobs_own_rows(runs: list[int], seeds: list[int], chunk: int) -> None:
+    jobs = [
+        (MonteCarloJob(RANGED, (("A", f"s{k}"), ("B", "y")), seeds[k], play=coin_play, make=str), n)
+        for k, n in enumerate(runs)
+    ]
+    jobs.append((Count(1.0), 3))  # type: ignore[arg-type]
+    backend = Recording(chunk)
+    done: list[tuple[int, int]] = []
+    got = run_jobs(jobs, backend, lambda d, t: done.append((d, t)))
+    for (job, n), rows in zip(jobs, got, strict=True):
+        np.testing.assert_array_equal(rows, one_by_one(job, range(n)))
+    total = sum(n for _, n in jobs)
+    assert sum(backend.weights) == total and done[-1] == (total, total)
+    assert all(0 < w <= max(chunk, len(jobs)) for w in backend.weights)  # about `chunk` runs a task
+
+
+def test_run_jobs_task_count_follows_the_chunk_size() -> None:
+    jobs = [
+        (MonteCarloJob(RANGED, (("A", f"s{k}"), ("B", "y")), 1, play=coin_play, make=str), 40)
+        for k in range(9)
+    ]
+    backend = Recording(90)  # 90 runs a task: 10 replicates of the 9 jobs
+    run_jobs(jobs, backend)
+    assert backend.weights == [90] * 4

@@ -46,6 +46,7 @@ __all__ = [
     "outcome_columns",
     "replicate_seed",
     "run_chunk",
+    "run_group",
     "run_jobs",
     "settings_for",
     "settings_json",
@@ -127,20 +128,39 @@ class MonteCarloJob:
 
     def replicate(self, index: int) -> np.ndarray:
         """Play replicate ``index`` and return its outcome row (see :func:`outcome_columns`)."""
-        play = self.play if self.play is not None else _default_play()
-        make = self.make if self.make is not None else _default_make()
+        return self.play_drawn(*self.draw(index))
+
+    def draw(self, index: int) -> tuple[Scenario, np.random.SeedSequence]:
+        """Replicate ``index``'s scenario (sampled, if the job samples values) and its play's seed.
+
+        The draw depends only on the scenario, the seed, ``sample_values`` and ``index``, so
+        jobs that share those share it (:func:`run_group` draws once for all of them).
+        """
         values_seq, play_seq = replicate_seed(self.seed, index).spawn(2)
         scenario = self.scenario
-        kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
         if self.sample_values and scenario.has_ranges:
             scenario = _sampled(scenario, np.random.default_rng(values_seq))  # = scenario.sampled(...)
-            if self.play is None:  # the engine's strategies may plan on the published ranges
-                kwargs["prior"] = self.scenario
+        return scenario, play_seq
+
+    def play_drawn(self, scenario: Scenario, play_seq: np.random.SeedSequence) -> np.ndarray:
+        """Play one replicate on its drawn scenario (from :meth:`draw`); its outcome row."""
+        return np.asarray(self._outcomes(scenario, play_seq), dtype=float)
+
+    def _outcomes(self, scenario: Scenario, play_seq: np.random.SeedSequence) -> list[float]:
+        play = self.play if self.play is not None else _default_play()
+        make = self.make if self.make is not None else _default_make()
+        kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
+        if self.sample_values and self.scenario.has_ranges and self.play is None:
+            kwargs["prior"] = self.scenario  # the engine's strategies may plan on the published ranges
         strategies = {party: make(spec) for party, spec in self.strategies}
         if self.settings is not None:
             kwargs["settings"] = self.settings
         result = play(scenario, strategies, **kwargs)
-        return _outcome_row(result, self.scenario.party_ids)
+        return _outcome_values(result, self.scenario.party_ids)
+
+    def _draw_key(self) -> tuple[int, int, bool]:
+        """Jobs with equal keys draw the same scenario for every replicate (within one process)."""
+        return (id(self.scenario), self.seed, self.sample_values)
 
 
 def _sampled(scenario: Scenario, rng: np.random.Generator) -> Scenario:
@@ -161,7 +181,7 @@ def _default_make() -> Callable[[str], Any]:
     return make_strategy
 
 
-def _outcome_row(result: Any, parties: Sequence[str]) -> np.ndarray:
+def _outcome_values(result: Any, parties: Sequence[str]) -> list[float]:
     first = result.first_step
     row = [
         1.0 if result.agreement else 0.0,
@@ -173,15 +193,67 @@ def _outcome_row(result: Any, parties: Sequence[str]) -> np.ndarray:
         float(result.periods),
     ]
     row.extend(float(result.utilities[p]) for p in parties)
-    return np.asarray(row, dtype=float)
+    return row
 
 
 def run_chunk(job: MonteCarloJob, start: int, stop: int) -> np.ndarray:
-    """Outcome rows of replicates ``start .. stop-1`` of ``job`` (the unit of work of every backend)."""
-    rows = [job.replicate(i) for i in range(start, stop)]
-    if not rows:
-        return np.empty((0, len(job.columns)))
-    return np.vstack(rows)
+    """Outcome rows of replicates ``start .. stop-1`` of ``job``."""
+    (rows,) = run_group((job,), (range(start, stop),))
+    return rows
+
+
+def run_group(jobs: Sequence[Any], indices: Sequence[Sequence[int]]) -> list[np.ndarray]:
+    """Outcome rows of replicates ``indices[k]`` of ``jobs[k]``, for every ``k`` (the unit of work).
+
+    Replicates are played in increasing index; replicate ``i`` is drawn once (its sampled
+    scenario and its play's seed, :meth:`MonteCarloJob.draw`) for all the jobs that share
+    the scenario object, the seed and ``sample_values`` (the cells of a comparison matrix),
+    and each of them plays on that one scenario object, so the parties' views of it and
+    their memo of pure offer searches are built once, not once per job. A row depends only
+    on its job and index, so the grouping never changes a number. Any other job (an object
+    with ``columns`` and ``replicate(index)``) plays ``job.replicate(i)``.
+
+    >>> from types import SimpleNamespace
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X", "parties": [{"id": "A"}]})
+    >>> def coin(scenario, strategies, *, seed):
+    ...     u = float(seed.random())
+    ...     return SimpleNamespace(agreement=u < 0.5, first_step=None, target_share=u,
+    ...         utilities={"A": u}, breakdowns=0, breaches_detected=0, breaches_missed=0, periods=1)
+    >>> jobs = [MonteCarloJob(s, (("A", name),), 3, play=coin, make=str) for name in ("x", "y")]
+    >>> a, b = run_group(jobs, (range(0, 4), [2]))
+    >>> same = lambda x, y: bool(np.array_equal(x, y, equal_nan=True))  # first_step is NaN here
+    >>> a.shape, same(b[0], jobs[1].replicate(2)), same(a[2], b[0]), same(a[1], b[0])
+    ((4, 8), True, True, False)
+    """
+    out = [np.empty((len(idx), len(job.columns))) for job, idx in zip(jobs, indices, strict=True)]
+    plan: dict[int, list[tuple[int, int]]] = {}  # replicate -> (job, row) that play it
+    for k, idx in enumerate(indices):
+        for r, i in enumerate(idx):
+            plan.setdefault(i, []).append((k, r))
+    for i in sorted(plan):
+        drawn: dict[tuple[int, int, bool], tuple[Scenario, np.random.SeedSequence]] = {}
+        for k, r in plan[i]:
+            job = jobs[k]
+            if not isinstance(job, MonteCarloJob):
+                out[k][r] = job.replicate(i)
+                continue
+            key = job._draw_key()
+            hit = drawn.get(key)
+            if hit is None:
+                hit = drawn[key] = job.draw(i)
+            scenario, seq = hit
+            # a fresh copy of the play's seed sequence for each job: nothing one job's play
+            # does to it (a spawn) can reach another's
+            fresh = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key, pool_size=seq.pool_size)
+            out[k][r] = job._outcomes(scenario, fresh)
+    return out
+
+
+def _group_key(job: Any, k: int) -> tuple[Any, ...]:
+    """Jobs with equal keys are run together by :func:`run_group` (they share every draw)."""
+    if isinstance(job, MonteCarloJob):
+        return (*job._draw_key(), job.settings)
+    return ("job", k)
 
 
 def validate_strategies(
@@ -365,26 +437,40 @@ def run_jobs(
 ) -> list[np.ndarray]:
     """Run ``runs`` replicates of each job on one backend; one outcome array per job.
 
-    All jobs are cut into chunks and handed to the backend at once, so many small jobs
-    (a comparison matrix) still keep every worker busy.
+    Jobs that share the scenario object, seed, ``sample_values`` and settings (the cells
+    of a comparison matrix, the matches of a tournament on one scenario) form a group; a
+    task is a range of replicates of a whole group (:func:`run_group`), so each replicate's
+    scenario is sampled once for the group and its views and memo are shared. The tasks
+    of every group are handed to the backend at once, about ``backend.chunk_size(total)``
+    runs each (progress counts runs), so workers stay evenly loaded.
     """
     from detente.simulate.backends import InProcessBackend
 
     backend = backend if backend is not None else InProcessBackend()
-    size = backend.chunk_size(sum(runs for _, runs in jobs))
-    tasks: list[tuple[MonteCarloJob, int, int]] = []
-    owners: list[int] = []
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for k, (job, runs) in enumerate(jobs):
         if runs < 1:
             raise ScenarioError.single("--runs", f"expected at least 1 run, found {runs}")
-        for start in range(0, runs, size):
-            tasks.append((job, start, min(start + size, runs)))
-            owners.append(k)
-    chunks = backend.map(run_chunk, tasks, [stop - start for _, start, stop in tasks], progress)
+        groups.setdefault(_group_key(job, k), []).append(k)
+    size = backend.chunk_size(sum(runs for _, runs in jobs))
+    tasks: list[tuple[tuple[Any, ...], tuple[range, ...]]] = []
+    weights: list[int] = []
+    owners: list[list[int]] = []
+    for members in groups.values():
+        group = tuple(jobs[k][0] for k in members)  # one object per group: Dask ships it once
+        lengths = [jobs[k][1] for k in members]
+        step = max(1, size // len(members))  # at most `size` runs a task (one replicate of a larger group)
+        for start in range(0, max(lengths), step):
+            ranges = tuple(range(min(start, n), min(start + step, n)) for n in lengths)
+            tasks.append((group, ranges))
+            weights.append(sum(len(r) for r in ranges))
+            owners.append(members)
+    chunks = backend.map(run_group, tasks, weights, progress)
     out: list[list[np.ndarray]] = [[] for _ in jobs]
-    for k, chunk in zip(owners, chunks, strict=True):
-        out[k].append(chunk)
-    return [np.vstack(parts) for parts in out]
+    for members, parts in zip(owners, chunks, strict=True):
+        for k, part in zip(members, parts, strict=True):
+            out[k].append(part)
+    return [parts[0] if len(parts) == 1 else np.vstack(parts) for parts in out]
 
 
 def simulate(
