@@ -15,6 +15,7 @@ from detente.simulate.observation import Observation, Perception, Proposal, Sequ
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, make_strategy, offers
+from detente.simulate.strategies.pressure import BigDeal, MaximumPressure
 from detente.simulate.strategies.reciprocity import Grit
 
 
@@ -168,6 +169,8 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 assert offers.best_demand(obs) == offers._best_demand(obs)
                 asks = offers.best_demand(obs)
                 assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
+                for strat in (MaximumPressure(), MaximumPressure(reward=False), BigDeal(), BigDeal(0.5)):
+                    assert strat.propose(obs) == strat._propose(obs)
                 gives = frozenset(m for m in sc.move_ids[:6] if sc.move(m).by == me)
                 for prop_asks in (asks, frozenset(), frozenset(list(asks)[:1])):
                     for seq in ("together", "asks-first", "gives-first"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, Tracker, _gain, acceptable, assess, best_demand, exposure_ok
+from .offers import EPS, Tracker, _gain, _memo, acceptable, assess, best_demand, exposure_ok
 
 __all__ = ["BigDeal", "Hardliner", "MaximumPressure"]
 
@@ -48,6 +48,13 @@ class MaximumPressure(Strategy):
         self._tracker = Tracker()
 
     def propose(self, obs: Observation) -> Proposal | None:
+        if type(self) is not MaximumPressure:  # a subclass may decide on more than the key below
+            return self._propose(obs)
+        key = ("maximum-pressure.propose", obs.me, obs.others, obs.settled, obs.agenda, self.reward)
+        return _memo(obs, key, lambda: self._propose(obs))
+
+    def _propose(self, obs: Observation) -> Proposal | None:
+        """:meth:`propose`, computed (a pure function of the view and the state)."""
         asks = best_demand(obs)
         if not asks:
             return None
@@ -110,6 +117,13 @@ class BigDeal(Strategy):
         return obs.agenda - obs.settled
 
     def propose(self, obs: Observation) -> Proposal | None:
+        if type(self) is not BigDeal:  # a subclass may decide on more than the key below
+            return self._propose(obs)
+        key = ("big-deal.propose", obs.me, obs.others, obs.settled, obs.agenda, self.tolerance)
+        return _memo(obs, key, lambda: self._propose(obs))
+
+    def _propose(self, obs: Observation) -> Proposal | None:
+        """:meth:`propose`, computed (a pure function of the view and the state)."""
         todo = obs.complete(self.remaining(obs))
         if not todo or not obs.feasible(todo):
             return None

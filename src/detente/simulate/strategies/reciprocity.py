@@ -162,6 +162,8 @@ class Grit(Reciprocal):
 
     def initiative(self, obs: Observation) -> frozenset[str] | None:
         """Its cheapest concession the others value (reversible first) within ``step``; remembered per state."""
+        if type(self) is not Grit:  # a subclass may decide on more than the key below
+            return self._initiative(obs)
         key = ("grit.initiative", obs.me, obs.others, obs.settled, obs.agenda, self.step)
         return _memo(obs, key, lambda: self._initiative(obs))
 
