@@ -59,6 +59,7 @@ __all__ = ["RunResult", "SimulationSettings", "TraceEntry", "default_target", "p
 
 DEFAULT_SETTINGS = SimulationSettings()
 _new_observation = object.__new__
+_NOTHING: MappingProxyType[str, int] = MappingProxyType({})
 _ATOMS = (str, int, float, bool, type(None))
 
 
@@ -325,9 +326,11 @@ class _Run:
             pending_view = MappingProxyType(pending)
             settled = in_force | frozenset(pending)
         reversing = (
-            {m: at for m, at in b.reversing.items() if m not in b.covert or self.makers[m] == me}
+            MappingProxyType(
+                {m: at for m, at in b.reversing.items() if m not in b.covert or self.makers[m] == me}
+            )
             if b.reversing
-            else {}
+            else _NOTHING
         )
         # Observation's fields, set directly: a frozen dataclass's __init__ sets its fields one
         # by one through object.__setattr__, and observe() runs several times a period. The
@@ -340,7 +343,7 @@ class _Run:
             others=self.others[me],
             in_force=in_force,
             pending=pending_view,
-            reversing=MappingProxyType(reversing),
+            reversing=reversing,
             committed=committed,
             agenda=self.target,
             trust=trust,
