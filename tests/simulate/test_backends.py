@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +35,20 @@ from types import SimpleNamespace
 def slow(i, n):
     time.sleep(0.02 * (n - i))  # later tasks finish first
     return i * i
+
+
+def where(job, i):
+    from distributed import get_worker
+
+    time.sleep(0.05)
+    return get_worker().address, len(job)
+
+
+def fail(i):
+    if i == 3:
+        raise ValueError("task 3 failed")
+    time.sleep(0.05)
+    return i
 
 
 def play(scenario, strategies, *, seed, settings=None):
@@ -170,3 +185,44 @@ def test_real_engine_same_results_on_every_backend() -> None:
             out = simulate(s, pair, runs=4, seed=8, backend=b).outcomes
         np.testing.assert_allclose(out, reference, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(out[:, :7], reference[:, :7])  # every scalar outcome but utilities
+
+
+def _on_workers(b: DaskBackend, fn: Any) -> list[Any]:
+    return list(b._client.run(fn).values())
+
+
+def _fake_loaded() -> bool:
+    return "detente_fake_engine" in sys.modules
+
+
+def _profiling() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_dask_map_warm_workers_spread_order_errors(fake: ModuleType) -> None:
+    with DaskBackend(2) as b:
+        assert b.chunk_size(1000) == 63  # about eight tasks per worker
+        assert _on_workers(b, _fake_loaded) == [False, False]
+        assert _on_workers(b, _profiling) == [False, False]  # our cluster's workers do not profile
+        # one task: every worker imports the task's module anyway (before the tasks run)
+        assert b.map(fake.slow, [(1, 1)]) == [1]
+        assert _on_workers(b, _fake_loaded) == [True, True]
+        # results in task order although later tasks finish first; progress counts weights
+        seen: list[tuple[int, int]] = []
+        out = b.map(
+            fake.slow, [(i, 6) for i in range(6)], [1, 2, 1, 2, 1, 2], lambda d, t: seen.append((d, t))
+        )
+        assert out == [i * i for i in range(6)]
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (9, 9)
+        # the job is shipped once to every worker, so the scheduler spreads the tasks evenly
+        job = tuple(range(1000))
+        places = b.map(fake.where, [(job, i) for i in range(8)])
+        assert {n for _, n in places} == {1000}
+        counts = sorted(Counter(a for a, _ in places).values())
+        assert len(counts) == 2 and counts[0] >= 2, counts
+        # a failing task raises its own error and the other tasks are cancelled
+        with pytest.raises(ValueError, match="task 3 failed"):
+            b.map(fake.fail, [(i,) for i in range(8)])
+        assert b.map(fake.fail, [(i,) for i in (0, 1)]) == [0, 1]  # the backend still works
