@@ -229,3 +229,20 @@ def test_korea_tournament_matches_are_the_standalone_simulations() -> None:
         assert compact(alone.distribution()) == {
             k: v for k, v in match.items() if k not in ("scenario", "strategies")
         }
+
+
+def test_bench_time_compare_runs_small() -> None:
+    """Smoke test of benchmarks/bench_simulate.py's time_compare (one run a cell), so it cannot rot."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_simulate.py"
+    spec = importlib.util.spec_from_file_location("bench_simulate_compare", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.time_compare(1)
+    assert out["cells"] == 81 and out["runs_per_cell"] == 1 and out["seconds"] > 0
+    assert out["extrapolated_seconds_2000_runs"] == pytest.approx(2000 * out["seconds"])
+    if "worker_cpu_seconds" in out:  # with psutil
+        assert out["worker_cpu_seconds"] > 0 and out["cpu_bound_seconds_2000_runs"] > 0

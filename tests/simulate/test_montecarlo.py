@@ -24,6 +24,7 @@ from detente.simulate.backends import InProcessBackend
 from detente.simulate.montecarlo import (
     MonteCarloJob,
     distribution,
+    group_tasks,
     outcome_columns,
     replicate_seed,
     run_chunk,
@@ -376,3 +377,33 @@ def test_run_jobs_task_count_follows_the_chunk_size() -> None:
     backend = Recording(90)  # 90 runs a task: 10 replicates of the 9 jobs
     run_jobs(jobs, backend)
     assert backend.weights == [90] * 4
+
+
+@given(
+    picks=st.lists(st.sets(st.integers(0, 40), min_size=0, max_size=15), min_size=1, max_size=5),
+    seeds=st.lists(st.integers(0, 1), min_size=5, max_size=5),
+    size=st.integers(1, 30),
+)
+@settings(max_examples=30, deadline=None)
+def test_group_tasks_cover_any_replicates_once(picks: list[set[int]], seeds: list[int], size: int) -> None:
+    """Any ascending replicate lists (a resumed sweep's missing ones): each replicate once, grouped."""
+    work: list[tuple[Any, Any]] = [
+        (MonteCarloJob(RANGED, (("A", f"s{k}"), ("B", "y")), seeds[k], play=coin_play, make=str), sorted(p))
+        for k, p in enumerate(picks)
+    ]
+    tasks = group_tasks(work, size)
+    got: list[list[int]] = [[] for _ in work]
+    rows: list[list[np.ndarray]] = [[] for _ in work]
+    for t in tasks:
+        assert 0 < t.weight <= max(size, len(t.members))
+        assert all(t.jobs[m] is work[k][0] for m, k in enumerate(t.members))
+        assert len({seeds[k] for k in t.members}) == 1  # only jobs that share draws are grouped
+        for k, idx, part in zip(t.members, t.indices, run_group(t.jobs, t.indices), strict=True):
+            got[k].extend(idx)
+            rows[k].append(part)
+    for k, (job, idx) in enumerate(work):
+        assert got[k] == idx  # every replicate once, in order
+        if idx:
+            np.testing.assert_array_equal(np.vstack(rows[k]), one_by_one(job, idx))
+    groups = {id(t.jobs) for t in tasks}
+    assert len(groups) == len({seeds[k] for k, p in enumerate(picks) if p})

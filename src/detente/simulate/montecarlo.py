@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -40,9 +41,11 @@ if TYPE_CHECKING:
     from detente.simulate.engine import SimulationSettings
 
 __all__ = [
+    "GroupTask",
     "MonteCarloJob",
     "MonteCarloResult",
     "distribution",
+    "group_tasks",
     "outcome_columns",
     "replicate_seed",
     "run_chunk",
@@ -256,6 +259,67 @@ def _group_key(job: Any, k: int) -> tuple[Any, ...]:
     return ("job", k)
 
 
+@dataclass(frozen=True)
+class GroupTask:
+    """A unit of work from :func:`group_tasks`: run as ``run_group(task.jobs, task.indices)``."""
+
+    jobs: tuple[Any, ...]
+    """The group's jobs: the same tuple object in every task of the group (Dask ships it once)."""
+    members: tuple[int, ...]
+    """The position of each of those jobs in the work given to :func:`group_tasks`."""
+    indices: tuple[Sequence[int], ...]
+    """The replicates of each job in this task (some may be empty), ascending."""
+
+    @property
+    def weight(self) -> int:
+        """Runs in this task (its weight for the progress bar)."""
+        return sum(len(i) for i in self.indices)
+
+
+def _window(indices: Sequence[int], start: int, stop: int) -> Sequence[int]:
+    """The entries of ascending ``indices`` in ``[start, stop)`` (a range stays a range)."""
+    if isinstance(indices, range) and indices.step == 1:
+        lo = max(indices.start, start)
+        return range(lo, max(lo, min(indices.stop, stop)))
+    return tuple(indices[bisect.bisect_left(indices, start) : bisect.bisect_left(indices, stop)])
+
+
+def group_tasks(work: Sequence[tuple[Any, Sequence[int]]], size: int) -> list[GroupTask]:
+    """Cut ``(job, ascending replicate indices)`` pairs into tasks of at most about ``size`` runs.
+
+    Jobs that share the scenario object, seed, ``sample_values`` and settings (the cells of
+    a comparison matrix, the matches of a tournament on one scenario) form a group, and a
+    task holds a window of replicate indices of the whole group, so that :func:`run_group`
+    draws each replicate once for the group. A window is ``size // len(group)`` indices
+    wide (at least one), so a task has at most ``size`` runs (or one replicate of a group
+    larger than ``size``). Any other job is a group of its own.
+
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X", "parties": [{"id": "A"}]})
+    >>> a, b, c = (MonteCarloJob(s, (("A", name),), seed) for name, seed in [("p", 0), ("q", 0), ("p", 1)])
+    >>> for t in group_tasks([(a, range(3)), (b, range(3)), (c, [0, 5])], 4):
+    ...     print(t.members, t.indices, t.weight)
+    (0, 1) (range(0, 2), range(0, 2)) 4
+    (0, 1) (range(2, 3), range(2, 3)) 2
+    (2,) ((0,),) 1
+    (2,) ((5,),) 1
+    """
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for k, (job, indices) in enumerate(work):
+        if len(indices):
+            groups.setdefault(_group_key(job, k), []).append(k)
+    tasks: list[GroupTask] = []
+    for members in groups.values():
+        jobs = tuple(work[k][0] for k in members)
+        lists = [work[k][1] for k in members]
+        step = max(1, size // len(members))
+        first, last = min(i[0] for i in lists), max(i[-1] for i in lists)
+        for start in range(first, last + 1, step):
+            parts = tuple(_window(i, start, start + step) for i in lists)
+            if any(len(p) for p in parts):
+                tasks.append(GroupTask(jobs, tuple(members), parts))
+    return tasks
+
+
 def validate_strategies(
     scenario: Scenario, strategies: Mapping[str, str], make: Callable[[str], Any] | None = None
 ) -> tuple[tuple[str, str], ...]:
@@ -441,35 +505,23 @@ def run_jobs(
     of a comparison matrix, the matches of a tournament on one scenario) form a group; a
     task is a range of replicates of a whole group (:func:`run_group`), so each replicate's
     scenario is sampled once for the group and its views and memo are shared. The tasks
-    of every group are handed to the backend at once, about ``backend.chunk_size(total)``
-    runs each (progress counts runs), so workers stay evenly loaded.
+    of every group are handed to the backend at once, at most about ``backend.chunk_size(total)``
+    runs each (:func:`group_tasks`; progress counts runs), so workers stay evenly loaded.
     """
     from detente.simulate.backends import InProcessBackend
 
     backend = backend if backend is not None else InProcessBackend()
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for k, (job, runs) in enumerate(jobs):
+    for _, runs in jobs:
         if runs < 1:
             raise ScenarioError.single("--runs", f"expected at least 1 run, found {runs}")
-        groups.setdefault(_group_key(job, k), []).append(k)
     size = backend.chunk_size(sum(runs for _, runs in jobs))
-    tasks: list[tuple[tuple[Any, ...], tuple[range, ...]]] = []
-    weights: list[int] = []
-    owners: list[list[int]] = []
-    for members in groups.values():
-        group = tuple(jobs[k][0] for k in members)  # one object per group: Dask ships it once
-        lengths = [jobs[k][1] for k in members]
-        step = max(1, size // len(members))  # at most `size` runs a task (one replicate of a larger group)
-        for start in range(0, max(lengths), step):
-            ranges = tuple(range(min(start, n), min(start + step, n)) for n in lengths)
-            tasks.append((group, ranges))
-            weights.append(sum(len(r) for r in ranges))
-            owners.append(members)
-    chunks = backend.map(run_group, tasks, weights, progress)
+    tasks = group_tasks([(job, range(runs)) for job, runs in jobs], size)
+    chunks = backend.map(run_group, [(t.jobs, t.indices) for t in tasks], [t.weight for t in tasks], progress)
     out: list[list[np.ndarray]] = [[] for _ in jobs]
-    for members, parts in zip(owners, chunks, strict=True):
-        for k, part in zip(members, parts, strict=True):
-            out[k].append(part)
+    for task, parts in zip(tasks, chunks, strict=True):
+        for k, part in zip(task.members, parts, strict=True):
+            if len(part):
+                out[k].append(part)
     return [parts[0] if len(parts) == 1 else np.vstack(parts) for parts in out]
 
 
