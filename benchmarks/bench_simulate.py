@@ -221,7 +221,16 @@ def time_korea(runs_per_pair: int, repeats: int, *, shared: bool = False) -> dic
 
 
 def time_compare(runs: int, workers: int = 2) -> dict[str, Any]:
-    """Wall time of the korea-2019 comparison matrix of every built-in strategy on worker processes."""
+    """Wall time of the korea-2019 comparison matrix of every built-in strategy on worker processes.
+
+    Also the CPU time the workers spent on it (their user + system time, read before and
+    after) and the machine's load average just before: on a shared machine the wall time
+    swings with the load, the CPU time per run much less; ``cpu_bound_seconds_2000_runs``
+    is the CPU time extrapolated to 2,000 runs and divided among the workers, the wall
+    time the matrix would take with the cores to itself.
+    """
+    import os
+
     from detente.scenarios import load_builtin
     from detente.simulate.backends import ProcessBackend
     from detente.simulate.compare import compare
@@ -230,20 +239,46 @@ def time_compare(runs: int, workers: int = 2) -> dict[str, Any]:
 
     scenario = load_builtin("korea-2019")
     names = list(REGISTRY)
+    load = os.getloadavg()[0]
     with ProcessBackend(workers) as backend:
-        simulate(scenario, MC_PAIR, runs=4 * workers, seed=0, backend=backend)  # start the workers first
+        # start the workers and import what the strategies use (the planner of step-by-step)
+        simulate(scenario, {"USA": "step-by-step", "DPRK": "grit"}, runs=4 * workers, seed=0, backend=backend)
+        cpu = _workers_cpu()
         start = time.perf_counter()
         compare(scenario, names, runs=runs, seed=0, backend=backend)
         seconds = time.perf_counter() - start
+        cpu = _workers_cpu() - cpu if cpu is not None else None
     total = len(names) ** 2 * runs
-    return {
+    out: dict[str, Any] = {
         "runs_per_cell": runs,
         "cells": len(names) ** 2,
         "seconds": seconds,
         "runs_per_s": total / seconds,
         "ms_per_run_per_worker": 1000 * seconds * workers / total,
         "extrapolated_seconds_2000_runs": seconds * 2000 / runs,
+        "load_before": load,
     }
+    if cpu is not None:
+        out["worker_cpu_seconds"] = cpu
+        out["cpu_ms_per_run"] = 1000 * cpu / total
+        out["cpu_bound_seconds_2000_runs"] = cpu * 2000 / runs / workers
+    return out
+
+
+def _workers_cpu() -> float | None:
+    """User + system CPU seconds of this process's worker processes so far (None without psutil)."""
+    try:
+        import psutil  # installed with dask.distributed
+    except ImportError:
+        return None
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            t = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
 
 
 def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
@@ -364,8 +399,13 @@ def _print(results: dict[str, Any]) -> None:
         print(
             f"compare korea-2019, {c['cells']} cells x {c['runs_per_cell']} runs on 2 processes: "
             f"{c['seconds']:.1f} s ({c['runs_per_s']:.0f} runs/s); EXTRAPOLATED to --runs 2000: "
-            f"{c['extrapolated_seconds_2000_runs']:.0f} s (target < 60 s)"
+            f"{c['extrapolated_seconds_2000_runs']:.0f} s (target < 60 s; load average {c['load_before']:.1f})"
         )
+        if "cpu_ms_per_run" in c:
+            print(
+                f"  workers' CPU: {c['cpu_ms_per_run']:.2f} ms a run; with the cores to themselves "
+                f"--runs 2000 would take about {c['cpu_bound_seconds_2000_runs']:.0f} s"
+            )
     if "dask_korea_2019" in results:
         d = results["dask_korea_2019"]
         print(
