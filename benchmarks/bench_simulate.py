@@ -285,16 +285,39 @@ def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
     """Dask LocalCluster (``workers`` processes) against the in-process backend on a long sweep.
 
     The two are measured in turns (in process, Dask, in process, ...), ``repeats`` times each,
-    so that load from other work on the machine falls on both; the medians are compared.
+    so that load from other work on the machine falls on both; the medians are compared. Both
+    are warmed first (a short run each). ``other_load`` is the CPU (in cores) that processes
+    other than this benchmark's used meanwhile: with 2 cores, what they take comes out of
+    the workers' share, so a figure well above 0 explains a low speedup.
     """
+    import contextlib
+
+    import psutil  # installed with dask.distributed
+
     from detente.scenarios import load_builtin
     from detente.simulate.backends import DaskBackend
     from detente.simulate.montecarlo import simulate
+
+    me = psutil.Process()
+
+    def cpu_seconds() -> tuple[float, float]:
+        """Busy CPU seconds so far: the whole machine's, and this process tree's."""
+        t = psutil.cpu_times()
+        machine = t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0)
+        machine += getattr(t, "softirq", 0.0) + getattr(t, "steal", 0.0)
+        ours = 0.0
+        for p in (me, *me.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                c = p.cpu_times()
+                ours += c.user + c.system
+        return machine, ours
 
     scenario = load_builtin("korea-2019")
     local_times, dask_times = [], []
     with DaskBackend(workers) as backend:
         simulate(scenario, MC_PAIR, runs=8 * workers, seed=0, backend=backend)  # workers import detente
+        simulate(scenario, MC_PAIR, runs=8 * workers, seed=0)  # and so does this process
+        machine0, ours0, wall0 = *cpu_seconds(), time.perf_counter()
         for _ in range(repeats):
             start = time.perf_counter()
             local = simulate(scenario, MC_PAIR, runs=runs, seed=0)
@@ -302,6 +325,7 @@ def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
             start = time.perf_counter()
             remote = simulate(scenario, MC_PAIR, runs=runs, seed=0, backend=backend)
             dask_times.append(time.perf_counter() - start)
+        machine1, ours1, wall1 = *cpu_seconds(), time.perf_counter()
     inprocess, dask = statistics.median(local_times), statistics.median(dask_times)
     return {
         "runs": runs,
@@ -309,7 +333,8 @@ def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
         "inprocess_runs_per_s": runs / inprocess,
         "dask_runs_per_s": runs / dask,
         "speedup": inprocess / dask,
-        "speedups": sorted(a / b for a, b in zip(local_times, dask_times, strict=True)),
+        "speedups": [a / b for a, b in zip(local_times, dask_times, strict=True)],
+        "other_load": max(0.0, ((machine1 - machine0) - (ours1 - ours0)) / (wall1 - wall0)),
         "bit_identical": bool(np.array_equal(local.outcomes, remote.outcomes, equal_nan=True)),
     }
 
@@ -411,8 +436,9 @@ def _print(results: dict[str, Any]) -> None:
         print(
             f"Dask LocalCluster 2 workers vs in process, {d['runs']} runs: {d['dask_runs_per_s']:.0f} vs "
             f"{d['inprocess_runs_per_s']:.0f} runs/s (medians of {d['repeats']}) = {d['speedup']:.2f}x "
-            f"(target >= 1.6x; single pairs {', '.join(f'{x:.2f}' for x in d['speedups'])}); "
-            f"{'bit-identical' if d['bit_identical'] else 'NOT bit-identical'}"
+            f"(target >= 1.6x; single pairs in turn {', '.join(f'{x:.2f}' for x in d['speedups'])}); "
+            f"{'bit-identical' if d['bit_identical'] else 'NOT bit-identical'}; "
+            f"other processes used {d['other_load']:.2f} cores meanwhile"
         )
 
 

@@ -7,6 +7,7 @@ written to a temporary module that the workers can import (they inherit ``sys.pa
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 from collections import Counter
@@ -226,3 +227,15 @@ def test_dask_map_warm_workers_spread_order_errors(fake: ModuleType) -> None:
         with pytest.raises(ValueError, match="task 3 failed"):
             b.map(fake.fail, [(i,) for i in range(8)])
         assert b.map(fake.fail, [(i,) for i in (0, 1)]) == [0, 1]  # the backend still works
+
+
+def test_dask_benchmark_smoke() -> None:
+    """benchmarks/bench_simulate.py's Dask comparison runs (tiny), and its results agree."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_simulate.py"
+    spec = importlib.util.spec_from_file_location("bench_simulate_dask", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = bench.time_dask(16, repeats=1)
+    assert out["bit_identical"] is True
+    assert out["runs"] == 16 and len(out["speedups"]) == 1 and out["other_load"] >= 0
