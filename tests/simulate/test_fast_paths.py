@@ -15,6 +15,7 @@ from detente.simulate.observation import Observation, Perception, Proposal, Sequ
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, make_strategy, offers
+from detente.simulate.strategies.base import Strategy
 from detente.simulate.strategies.pressure import BigDeal, MaximumPressure
 from detente.simulate.strategies.reciprocity import Grit
 
@@ -285,3 +286,36 @@ def test_remembered_grit_initiatives_equal_fresh_ones() -> None:
                 assert grit.initiative(obs) == fresh
                 found += fresh is not None
     assert found > 5
+
+
+def _always_asked(strategy: Strategy) -> Strategy:
+    """The same strategy, but asked to renege every period (its renege_triggers are ignored)."""
+
+    class Always(type(strategy)):  # type: ignore[misc]
+        def renege_triggers(self) -> frozenset[str] | None:
+            return None
+
+    copy = object.__new__(Always)
+    copy.__dict__.update(strategy.__dict__)
+    return copy
+
+
+@pytest.mark.parametrize("name", ["korea-2019", "agreed-framework-1994", "iran-jcpoa-2015", "hanoi-2019"])
+def test_skipping_renege_calls_changes_nothing(name: str) -> None:
+    """Strategies that declare renege_triggers are asked only after such an entry: same runs, same traces."""
+    sc = load_builtin(name)
+    specs = [*REGISTRY, "tit-for-tat(opportunistic=True)", "grit(opportunistic=True)"]
+    settings = SimulationSettings(cooling_off=1)
+    reversed_moves = breaches = 0
+    for k, (a, b) in enumerate(itertools.product(specs, specs)):
+        if k % 3 and name != "korea-2019":
+            continue  # every pair on korea-2019, a third of them elsewhere
+        parties = {p: make_strategy((a, b)[i % 2]) for i, p in enumerate(sc.party_ids)}
+        always = {p: _always_asked(s) for p, s in parties.items()}
+        for seed in range(2):
+            skipped = play(sc, parties, seed=seed, settings=settings)
+            asked = play(sc, always, seed=seed, settings=settings)
+            assert skipped == asked, (a, b, seed)
+            reversed_moves += skipped.reversed
+            breaches += skipped.breaches_detected + skipped.breaches_missed
+    assert reversed_moves > 0 and breaches > 0  # the answers to reversals were exercised

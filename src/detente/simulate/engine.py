@@ -239,6 +239,14 @@ class _Run:
         self.renegers = tuple(
             p for p in self.parties if type(self.strategies[p]).renege is not Strategy.renege
         )
+        # Strategies that reverse moves only in answer to certain entries of the others (see
+        # Strategy.renege_triggers) are asked only after such an entry reached them.
+        self.watch: dict[str, frozenset[str]] = {}
+        for p in self.renegers:
+            kinds = self.strategies[p].renege_triggers()
+            if kinds is not None:
+                self.watch[p] = frozenset(kinds)
+        self.alerted = dict.fromkeys(self.watch, False)
         first = settings.first_proposer or self.parties[0]
         self.first = self.parties.index(first)
         self.board = _Board(
@@ -288,6 +296,8 @@ class _Run:
         self.trace.append(entry)
         for p in self.parties if only is None else (only,):
             self.seen[p].append(entry)
+            if p != party and kind in self.watch.get(p, ()):
+                self.alerted[p] = True
 
     # ----- what a party sees ---------------------------------------------
     def snapshot(self) -> tuple[Any, ...]:
@@ -538,6 +548,10 @@ class _Run:
     # ----- step 4: reneging ----------------------------------------------
     def reneging(self) -> None:
         for pid in self.renegers:
+            if pid in self.watch:  # its renege() waits for what it watches for
+                if not self.alerted[pid]:
+                    continue
+                self.alerted[pid] = False
             moves = self.strategies[pid].renege(self.observe(pid))
             for mid in sorted(moves):
                 self.reverse(pid, mid)

@@ -147,3 +147,15 @@ class Strategy:
     def renege(self, obs: Observation) -> frozenset[str]:
         """Own moves to reverse now (in force and reversible, or still pending)."""
         return frozenset()
+
+    def renege_triggers(self) -> frozenset[str] | None:
+        """The kinds of trace entries of other parties after which :meth:`renege` may reverse something.
+
+        ``None`` (the default): :meth:`renege` is called every period. A strategy that only ever
+        answers what the others did (say ``{"reverse", "detect"}``) may return those kinds; the
+        engine then calls :meth:`renege` only in a period in which at least one such entry
+        (made by another party and visible to this one) has been added since its last call.
+        Declare it only if :meth:`renege` returns nothing and changes nothing otherwise: the
+        engine skips the calls to save time, and the run must be the same as without skipping.
+        """
+        return None

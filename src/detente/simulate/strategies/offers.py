@@ -425,6 +425,10 @@ def profitable_breaches(obs: Observation) -> frozenset[str]:
     return frozenset(out)
 
 
+ANSWERED: frozenset[str] = frozenset({"reverse", "detect"})
+"""The kinds of trace entries a :class:`Tracker` reads (see ``Strategy.renege_triggers``)."""
+
+
 class Tracker:
     """Reads the history for what the other parties took away since the last call.
 
@@ -443,7 +447,7 @@ class Tracker:
             return out
         me = obs.me
         for e in history[self.seen : n]:
-            if e.party == me or (e.kind != "reverse" and e.kind != "detect"):
+            if e.party == me or e.kind not in ANSWERED:
                 continue
             if e.kind == "reverse" and e.note == AFTER_BREACH:
                 continue  # already counted when the breach was detected

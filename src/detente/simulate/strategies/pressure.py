@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, Tracker, _gain, _memo, acceptable, assess, best_demand, exposure_ok
+from .offers import ANSWERED, EPS, Tracker, _gain, _memo, acceptable, assess, best_demand, exposure_ok
 
 __all__ = ["BigDeal", "Hardliner", "MaximumPressure"]
 
@@ -78,6 +78,9 @@ class MaximumPressure(Strategy):
     def renege(self, obs: Observation) -> frozenset[str]:
         return self._tracker.answers(obs, self._tracker.defections(obs), all_of_them=True)
 
+    def renege_triggers(self) -> frozenset[str] | None:
+        return ANSWERED  # it only answers reversals and detected breaches of the others
+
 
 class BigDeal(Strategy):
     """One package, all at once: everything on the agenda, or nothing.
@@ -142,6 +145,9 @@ class BigDeal(Strategy):
 
     def renege(self, obs: Observation) -> frozenset[str]:
         return self._tracker.answers(obs, self._tracker.defections(obs), all_of_them=True)
+
+    def renege_triggers(self) -> frozenset[str] | None:
+        return ANSWERED  # it only answers reversals and detected breaches of the others
 
 
 class Hardliner(Strategy):

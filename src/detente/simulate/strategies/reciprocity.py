@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
+from .offers import ANSWERED, EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
 
 __all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
 
@@ -46,6 +46,10 @@ class Reciprocal(Strategy):
 
     def renege(self, obs: Observation) -> frozenset[str]:
         return self._tracker.answers(obs, self._tracker.defections(obs)) | self.cheats(obs)
+
+    def renege_triggers(self) -> frozenset[str] | None:
+        # it answers reversals and detected breaches of the others; an opportunist may cheat any time
+        return None if self.opportunistic else ANSWERED
 
     def cheats(self, obs: Observation) -> frozenset[str]:
         """With ``opportunistic``: the committed moves whose covert reversal pays."""
