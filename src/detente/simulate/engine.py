@@ -372,16 +372,22 @@ class _Run:
     def play(self) -> RunResult:
         for pid in self.parties:
             self.strategies[pid].setup(self.observe(pid))
+        b, events, renegers = self.board, self.sc.events, self.renegers
         for t in range(self.horizon):
             self.t = t
-            self.shock = dict.fromkeys(self.parties, 0.0)
-            self.events()
-            self.resume()
-            if self.board.talks == "open":
+            if events:
+                self.shock = dict.fromkeys(self.parties, 0.0)
+                self.events()
+            if b.talks != "open" and t >= b.resume_at:
+                self.resume()
+            if b.talks == "open":
                 self.negotiate()
-            self.reneging()
-            self.detection()
-            self.progress()
+            if renegers:
+                self.reneging()
+            if b.breaches:
+                self.detection()
+            if b.reversing or b.pending or b.waiting:
+                self.progress()
             self.account()
         return self.result()
 
