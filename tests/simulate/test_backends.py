@@ -227,6 +227,11 @@ def test_dask_map_warm_workers_spread_order_errors(fake: ModuleType) -> None:
         with pytest.raises(ValueError, match="task 3 failed"):
             b.map(fake.fail, [(i,) for i in range(8)])
         assert b.map(fake.fail, [(i,) for i in (0, 1)]) == [0, 1]  # the backend still works
+        # tasks sized by time: the last map took about 50 ms a unit on each worker
+        assert b._unit_seconds is not None and 0.04 < b._unit_seconds < 5
+        for unit_seconds, size in ((0.01, 63), (0.001, 250), (0.0001, 250)):
+            b._unit_seconds = unit_seconds  # 1000 units: 10 s, 1 s, 0.1 s of work
+            assert b.chunk_size(1000) == size  # at most eight tasks per worker, at least two
 
 
 def test_dask_benchmark_smoke() -> None:

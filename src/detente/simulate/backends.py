@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -204,13 +205,19 @@ class DaskBackend(Backend):
       started only once work stealing moved tasks to it).
     - **Results as they finish**, fetched in the background (``as_completed``), not one
       round trip per task.
+
+    Tasks are sized by time (:meth:`chunk_size`): a Dask task costs about 5 ms of CPU
+    (scheduler, client and worker; on a local cluster they share the cores with the
+    work), so tasks should last a good fraction of a second, yet there should be several
+    per worker so that a worker slowed by other work on the machine hands its share to
+    the others.
     """
 
     name = "dask"
     tasks_per_worker = 8
-    """About this many tasks per worker: Dask costs about 2-3 ms of wall time a task (the
-    scheduler shares the machine with the workers), so fewer, larger tasks than needed for
-    balance only waste nothing while more tasks shorten the wait for the last one."""
+    """At most this many tasks per worker (and at least two)."""
+    task_seconds = 0.25
+    """Aim for tasks of at least this long, once :meth:`map` has timed some work."""
 
     def __init__(
         self, workers: int | None = None, address: str | None = None, connect_timeout: float = 10.0
@@ -221,6 +228,7 @@ class DaskBackend(Backend):
         self._cluster: Any = None
         self._client: Any = None
         self._warm: set[str] = set()
+        self._unit_seconds: float | None = None
         if address is not None:
             try:
                 self._client = Client(address, timeout=f"{connect_timeout}s")
@@ -245,7 +253,17 @@ class DaskBackend(Backend):
             self._client = Client(self._cluster)
 
     def chunk_size(self, total: int) -> int:
-        return max(1, math.ceil(total / (self.tasks_per_worker * self.workers)))
+        """Units per task: ``tasks_per_worker`` tasks per worker, fewer (down to two) when the
+        work is known to be short, so that a task lasts about ``task_seconds``.
+
+        The time of a unit (a replicate) is the latest :meth:`map`'s wall time per unit
+        per worker busy; it includes the overheads, so it errs towards more tasks.
+        """
+        tasks = self.tasks_per_worker * self.workers
+        if self._unit_seconds is not None:
+            by_time = math.ceil(total * self._unit_seconds / self.task_seconds)
+            tasks = min(tasks, max(2 * self.workers, by_time))
+        return max(1, math.ceil(total / tasks))
 
     def _warm_up(self, modules: set[str]) -> None:
         """Import ``modules`` on every worker at once (errors surface later, in the tasks)."""
@@ -271,6 +289,7 @@ class DaskBackend(Backend):
         # Ship each distinct first argument (the job) once, to every worker, then refer to it.
         scattered = client.scatter(list(heads.values()), broadcast=True, hash=False)
         shipped = dict(zip(heads, scattered, strict=True))
+        start = time.perf_counter()
         futures = [client.submit(fn, shipped[id(t[0])], *t[1:], pure=False) for t in tasks]
         index = {f.key: k for k, f in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
@@ -282,6 +301,9 @@ class DaskBackend(Backend):
                 done += weights[k]
                 if progress is not None:
                     progress(done, total)
+            if total > 0:
+                busy = min(self.workers, len(tasks))
+                self._unit_seconds = (time.perf_counter() - start) * busy / total
             return results
         finally:
             client.cancel(futures)
