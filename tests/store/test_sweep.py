@@ -50,11 +50,11 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, calls: int) -> list[int]:
     real = sweep._chunk
     seen: list[int] = []
 
-    def chunk(job: Any, indices: tuple[int, ...]) -> np.ndarray:
+    def chunk(jobs: Any, indices: tuple[tuple[int, ...], ...]) -> list[np.ndarray]:
         if calls >= 0 and len(seen) >= calls:
             raise KeyboardInterrupt
-        seen.append(len(indices))
-        return real(job, indices)
+        seen.append(sum(len(i) for i in indices))
+        return real(jobs, indices)
 
     monkeypatch.setattr(sweep, "_chunk", chunk)
     return seen
@@ -169,8 +169,8 @@ def test_any_sequence_of_interruptions_stores_each_replicate_once(
         count = [0]
 
         def chunk(
-            job: Any, indices: tuple[int, ...], count: list[int] = count, stop: int = stop
-        ) -> np.ndarray:
+            job: Any, indices: tuple[tuple[int, ...], ...], count: list[int] = count, stop: int = stop
+        ) -> list[np.ndarray]:
             if count[0] >= stop:
                 raise KeyboardInterrupt
             count[0] += 1

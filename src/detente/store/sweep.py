@@ -162,12 +162,11 @@ def sweep_key(kind: str, parameters: Mapping[str, Any], records: Sequence[JobRec
     return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
 
 
-def _chunk(job: Any, indices: tuple[int, ...]) -> np.ndarray:
-    """Outcome rows of the given replicates of ``job`` (module level: picklable for workers)."""
-    rows = [np.asarray(job.replicate(i), dtype=float) for i in indices]
-    if not rows:
-        return np.empty((0, len(job.columns)))
-    return np.vstack(rows)
+def _chunk(jobs: tuple[Any, ...], indices: tuple[Sequence[int], ...]) -> list[np.ndarray]:
+    """Outcome rows of replicates ``indices[k]`` of ``jobs[k]`` (a task of ``group_tasks``; picklable)."""
+    from detente.simulate.montecarlo import run_group
+
+    return run_group(jobs, indices)
 
 
 def _missing(runs: int, stored: np.ndarray | None) -> list[int]:
@@ -225,6 +224,7 @@ def record_sweep(
     (True, True)
     """
     from detente.simulate.backends import InProcessBackend
+    from detente.simulate.montecarlo import group_tasks
 
     parameters = dict(parameters or {})
     backend = backend if backend is not None else InProcessBackend()
@@ -249,9 +249,8 @@ def record_sweep(
         missing = [_missing(r.runs, stored.get(k)) for k, r in enumerate(records)]
         done = total - sum(len(m) for m in missing)
         size = backend.chunk_size(total)
-        tasks: list[tuple[int, tuple[int, ...]]] = [
-            (k, tuple(m[i : i + size])) for k, m in enumerate(missing) for i in range(0, len(m), size)
-        ]
+        # jobs that share their draws (a compare matrix) run together: one draw per replicate
+        tasks = group_tasks([(job, m) for (job, _), m in zip(jobs, missing, strict=True)], size)
         per_wave = wave if wave is not None else 2 * backend.workers
         if progress is not None:
             progress(done, total)
@@ -265,14 +264,19 @@ def record_sweep(
                 if progress is not None:
                     progress(base + n, total)
 
-            rows = backend.map(
+            results = backend.map(
                 _chunk,
-                [(jobs[k][0], idx) for k, idx in batch],
-                [len(idx) for _, idx in batch],
+                [(t.jobs, t.indices) for t in batch],
+                [t.weight for t in batch],
                 relay if progress is not None else None,
             )
-            pending += [(k, idx, r) for (k, idx), r in zip(batch, rows, strict=True)]
-            done += sum(len(idx) for _, idx in batch)
+            pending += [
+                (k, tuple(idx), r)
+                for t, parts in zip(batch, results, strict=True)
+                for k, idx, r in zip(t.members, t.indices, parts, strict=True)
+                if len(idx)
+            ]
+            done += sum(t.weight for t in batch)
             if time.monotonic() - last_commit >= commit_every:
                 store.write_replicates(run_id, pending)
                 pending, last_commit = [], time.monotonic()
