@@ -178,11 +178,16 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                         prop = Proposal(gives, prop_asks, seq, by=me)  # type: ignore[arg-type]
                         for party in sc.party_ids[:2]:
                             assert offers.assess(obs, prop, party) == offers._assess(obs, prop, party)
-                for level in (0.0, 0.5, 2.0, 5.0):
+                # levels at, near and between the gains the search compares (answers are remembered
+                # as intervals of level: a level must never get another level's answer)
+                levels = [0.0, 0.5, 2.0, 5.0, *np.random.default_rng(len(settled)).uniform(-1, 8, 12)]
+                gains = [obs.gain(me, frozenset(list(asks)[:k])) for k in range(len(asks) + 1)]
+                levels += [g + d for g in gains for d in (0.0, offers.EPS, 2 * offers.EPS, -1e-12)]
+                for level in levels:
                     for sequence in ("together", "asks-first"):
-                        expected = _package_at_reference(obs, level, sequence)
+                        expected = _package_at_reference(obs, float(level), sequence)
                         packages += expected is not None
-                        assert offers.package_at(obs, level, sequence) == expected
+                        assert offers.package_at(obs, float(level), sequence) == expected, level
     assert views[sc.party_ids[0]].memo  # the searches were remembered
     assert found > 10 and packages > 10  # exchanges and packages were found, not only None
 

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -312,8 +313,38 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
     at or above ``level``. ``None`` if even the best
     demand falls short of ``level`` or nothing is left to ask.
     """
-    key = ("package_at", obs.me, obs.others, obs.settled, obs.agenda, level, sequence)
-    return _memo(obs, key, lambda: _package_at(obs, level, sequence))
+    # Remembered per state as intervals of ``level - EPS``: every test the search makes compares
+    # a gain with that number, so any level whose ``level - EPS`` lies where the first one's did
+    # (between the largest gain found below it and the smallest found at or above it) takes
+    # the same path and gets the same answer. (A time-based strategy asks a new level each period.)
+    key = ("package_at", obs.me, obs.others, obs.settled, obs.agenda, sequence)
+    known: list[tuple[float, float, Proposal | None]] = _memo(obs, key, list)
+    x = level - EPS
+    for lo, hi, answer in known:
+        if lo < x <= hi:
+            return answer
+    bounds = _Bounds(x)
+    answer = _package_at(obs, bounds, sequence)
+    if len(known) < 256:
+        known.append((bounds.lo, bounds.hi, answer))
+    return answer
+
+
+class _Bounds:
+    """Compares gains with ``x`` and keeps the interval ``(lo, hi]`` of ``x`` giving the same verdicts."""
+
+    __slots__ = ("hi", "lo", "x")
+
+    def __init__(self, x: float) -> None:
+        self.x, self.lo, self.hi = x, -math.inf, math.inf
+
+    def below(self, gain: float) -> bool:
+        """``gain < x``, recording what it says about ``x``."""
+        if gain < self.x:
+            self.lo = max(self.lo, gain)
+            return True
+        self.hi = min(self.hi, gain)
+        return False
 
 
 def _package_offers(obs: Observation) -> list[str]:
@@ -345,10 +376,11 @@ def _package_step(obs: Observation, cand: frozenset[str], sequence: Sequencing) 
     return _memo(obs, ("package_step", obs.me, obs.settled, cand, sequence), compute)
 
 
-def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
+def _package_at(obs: Observation, bounds: _Bounds, sequence: Sequencing) -> Proposal | None:
+    """:func:`package_at` computed, every test of a gain against ``level - EPS`` made by ``bounds``."""
     me = obs.me
     asks = within_exposure(obs, best_demand(obs))
-    if not asks or obs.gain(me, asks) < level - EPS:
+    if not asks or bounds.below(obs.gain(me, asks)):
         return None
     pkg = set(asks)
     key = ("package_offers", me, obs.others, obs.settled, obs.agenda)
@@ -356,7 +388,7 @@ def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposa
     for m in offers:
         cand = frozenset(pkg | obs.complete({m}))
         feasible, gain, exposure = _package_step(obs, cand, sequence)
-        if not feasible or gain < level - EPS:
+        if not feasible or bounds.below(gain):
             continue
         if exposure:
             pkg = set(cand)
@@ -365,7 +397,7 @@ def _package_at(obs: Observation, level: float, sequence: Sequencing) -> Proposa
         if any(m in requires[x] for x in pkg - {m}):
             continue
         rest = frozenset(pkg - {m})
-        if any(obs.maker(x) != me for x in rest) and _gain(obs, rest) >= level - EPS:
+        if any(obs.maker(x) != me for x in rest) and not bounds.below(_gain(obs, rest)):
             pkg = set(rest)
     gives, asks2 = _split(obs, pkg)
     return Proposal(gives, asks2, sequence)
