@@ -247,6 +247,7 @@ class _Run:
             if kinds is not None:
                 self.watch[p] = frozenset(kinds)
         self.alerted = dict.fromkeys(self.watch, False)
+        self.watched = frozenset().union(*self.watch.values())
         first = settings.first_proposer or self.parties[0]
         self.first = self.parties.index(first)
         self.board = _Board(
@@ -294,10 +295,16 @@ class _Run:
             asks=asks,
         )
         self.trace.append(entry)
-        for p in self.parties if only is None else (only,):
-            self.seen[p].append(entry)
-            if p != party and kind in self.watch.get(p, ()):
-                self.alerted[p] = True
+        seen = self.seen
+        if only is None:
+            for p in self.parties:
+                seen[p].append(entry)
+        else:
+            seen[only].append(entry)
+        if kind in self.watched:  # tell the parties waiting for this kind of entry of another party
+            for p, kinds in self.watch.items():
+                if p != party and kind in kinds and (only is None or only == p):
+                    self.alerted[p] = True
 
     # ----- what a party sees ---------------------------------------------
     def snapshot(self) -> tuple[Any, ...]:
