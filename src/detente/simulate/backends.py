@@ -254,7 +254,8 @@ class DaskBackend(Backend):
 
     def chunk_size(self, total: int) -> int:
         """Units per task: ``tasks_per_worker`` tasks per worker, fewer (down to two) when the
-        work is known to be short, so that a task lasts about ``task_seconds``.
+        work is known to be short, so that a task lasts about ``task_seconds``; always the
+        same number of tasks per worker.
 
         The time of a unit (a replicate) is the latest :meth:`map`'s wall time per unit
         per worker busy; it includes the overheads, so it errs towards more tasks.
@@ -262,7 +263,9 @@ class DaskBackend(Backend):
         tasks = self.tasks_per_worker * self.workers
         if self._unit_seconds is not None:
             by_time = math.ceil(total * self._unit_seconds / self.task_seconds)
-            tasks = min(tasks, max(2 * self.workers, by_time))
+            # the same number per worker: 7 equal tasks on 2 workers take 4/7 of the work's time
+            per_worker = math.ceil(by_time / self.workers)
+            tasks = self.workers * min(self.tasks_per_worker, max(2, per_worker))
         return max(1, math.ceil(total / tasks))
 
     def _warm_up(self, modules: set[str]) -> None:
