@@ -281,14 +281,17 @@ def _workers_cpu() -> float | None:
     return total
 
 
-def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
+def time_dask(runs: int, workers: int = 2, repeats: int = 3, settle: float = 60.0) -> dict[str, Any]:
     """Dask LocalCluster (``workers`` processes) against the in-process backend on a long sweep.
 
     The two are measured in turns (in process, Dask, in process, ...), ``repeats`` times each,
     so that load from other work on the machine falls on both; the medians are compared. Both
-    are warmed first (a short run each). ``other_load`` is the CPU (in cores) that processes
-    other than this benchmark's used meanwhile: with 2 cores, what they take comes out of
-    the workers' share, so a figure well above 0 explains a low speedup.
+    are warmed first (a short run each). On a shared machine other processes' CPU comes out
+    of the workers' share (with 2 cores, one busy neighbour caps the speedup near 1.3x), so
+    before each pair the benchmark waits until they use under 0.1 core for a second (at
+    most ``settle`` seconds in all, reported as ``waited``), and reports the CPU they used
+    during the measured pairs (``other_load``, in cores): a figure well above 0 explains a
+    low speedup.
     """
     import contextlib
 
@@ -300,32 +303,41 @@ def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
 
     me = psutil.Process()
 
-    def cpu_seconds() -> tuple[float, float]:
-        """Busy CPU seconds so far: the whole machine's, and this process tree's."""
+    def cpu_seconds() -> float:
+        """Busy CPU seconds so far of the whole machine, less those of this process tree."""
         t = psutil.cpu_times()
         machine = t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0)
         machine += getattr(t, "softirq", 0.0) + getattr(t, "steal", 0.0)
-        ours = 0.0
         for p in (me, *me.children(recursive=True)):
             with contextlib.suppress(psutil.Error):
                 c = p.cpu_times()
-                ours += c.user + c.system
-        return machine, ours
+                machine -= c.user + c.system
+        return machine
+
+    def other_load(seconds: float) -> float:
+        before, start = cpu_seconds(), time.perf_counter()
+        time.sleep(seconds)
+        return (cpu_seconds() - before) / (time.perf_counter() - start)
 
     scenario = load_builtin("korea-2019")
     local_times, dask_times = [], []
+    other = waited = 0.0
     with DaskBackend(workers) as backend:
         simulate(scenario, MC_PAIR, runs=8 * workers, seed=0, backend=backend)  # workers import detente
         simulate(scenario, MC_PAIR, runs=8 * workers, seed=0)  # and so does this process
-        machine0, ours0, wall0 = *cpu_seconds(), time.perf_counter()
         for _ in range(repeats):
+            start = time.perf_counter()
+            while waited + time.perf_counter() - start < settle and other_load(1.0) > 0.1:
+                pass
+            waited += time.perf_counter() - start
+            other -= cpu_seconds()
             start = time.perf_counter()
             local = simulate(scenario, MC_PAIR, runs=runs, seed=0)
             local_times.append(time.perf_counter() - start)
             start = time.perf_counter()
             remote = simulate(scenario, MC_PAIR, runs=runs, seed=0, backend=backend)
             dask_times.append(time.perf_counter() - start)
-        machine1, ours1, wall1 = *cpu_seconds(), time.perf_counter()
+            other += cpu_seconds()
     inprocess, dask = statistics.median(local_times), statistics.median(dask_times)
     return {
         "runs": runs,
@@ -334,7 +346,8 @@ def time_dask(runs: int, workers: int = 2, repeats: int = 3) -> dict[str, Any]:
         "dask_runs_per_s": runs / dask,
         "speedup": inprocess / dask,
         "speedups": [a / b for a, b in zip(local_times, dask_times, strict=True)],
-        "other_load": max(0.0, ((machine1 - machine0) - (ours1 - ours0)) / (wall1 - wall0)),
+        "other_load": max(0.0, other / (sum(local_times) + sum(dask_times))),
+        "waited": waited,
         "bit_identical": bool(np.array_equal(local.outcomes, remote.outcomes, equal_nan=True)),
     }
 
@@ -438,7 +451,7 @@ def _print(results: dict[str, Any]) -> None:
             f"{d['inprocess_runs_per_s']:.0f} runs/s (medians of {d['repeats']}) = {d['speedup']:.2f}x "
             f"(target >= 1.6x; single pairs in turn {', '.join(f'{x:.2f}' for x in d['speedups'])}); "
             f"{'bit-identical' if d['bit_identical'] else 'NOT bit-identical'}; "
-            f"other processes used {d['other_load']:.2f} cores meanwhile"
+            f"other processes used {d['other_load']:.2f} cores meanwhile (waited {d['waited']:.0f} s for quiet)"
         )
 
 
