@@ -461,21 +461,23 @@ class _Run:
         """Check a strategy's offer against the rules; drop moves already settled."""
         if offer is None:
             return None
-        strat = self.strategies[pid].label
         if not isinstance(offer, Proposal):
             raise StrategyError.of(
-                strat, f"propose() must return a Proposal or None, not {type(offer).__name__}"
+                self.strategies[pid].label,
+                f"propose() must return a Proposal or None, not {type(offer).__name__}",
             )
         if offer.sequence not in ("together", "asks-first", "gives-first"):
-            raise StrategyError.of(strat, f"unknown sequence {offer.sequence!r}")
+            raise StrategyError.of(self.strategies[pid].label, f"unknown sequence {offer.sequence!r}")
         if not self.lawful(pid, offer):
             self.unlawful(pid, offer)
         settled = self.settled()
         gives, asks = frozenset(offer.gives) - settled, frozenset(offer.asks) - settled
         if (offer.gives and not gives) or (offer.asks and not asks):
             return None  # one side of the exchange is already settled: nothing left to exchange
-        if type(offer) is Proposal:  # the common case, without dataclasses.replace's overhead
-            return Proposal(gives, asks, offer.sequence, offer.note, pid)
+        if type(offer) is Proposal:  # the common case: fields set directly (as observe() does)
+            prop = _new_observation(Proposal)
+            prop.__dict__.update(gives=gives, asks=asks, sequence=offer.sequence, note=offer.note, by=pid)
+            return prop
         return replace(offer, gives=gives, asks=asks, by=pid)
 
     def lawful(self, pid: str, offer: Proposal) -> bool:
