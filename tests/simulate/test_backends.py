@@ -112,10 +112,40 @@ def test_inprocess_map_and_progress() -> None:
 
 def test_processes_keep_task_order(fake: ModuleType) -> None:
     seen: list[int] = []
+    done: list[tuple[int, int]] = []
     with ProcessBackend(2) as b:
-        out = b.map(fake.slow, [(i, 6) for i in range(6)], None, lambda d, t: seen.append(d))
+        out = b.map(
+            fake.slow,
+            [(i, 6) for i in range(6)],
+            None,
+            lambda d, t: seen.append(d),
+            on_result=lambda k, r: done.append((k, r)),
+        )
     assert out == [i * i for i in range(6)]
     assert seen == sorted(seen) and seen[-1] == 6
+    # each result is handed over once, with its task's index, as the task completes
+    assert sorted(done) == [(i, i * i) for i in range(6)]
+
+
+def test_inprocess_hands_over_each_result() -> None:
+    done: list[tuple[int, int]] = []
+    assert InProcessBackend().map(pow, [(2, 3), (3, 2)], on_result=lambda k, r: done.append((k, r))) == [8, 9]
+    assert done == [(0, 8), (1, 9)]
+
+
+def test_auto_backend_by_job_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from detente.simulate import backends
+
+    monkeypatch.setattr(backends.os, "cpu_count", lambda: 2)
+    assert make_backend("auto").name == "inprocess"  # size unknown
+    assert make_backend("auto", total=backends.AUTO_MIN_RUNS - 1).name == "inprocess"
+    with make_backend("auto", total=backends.AUTO_MIN_RUNS) as b:
+        assert b.name == "processes" and b.workers == 2
+    with make_backend("auto", total=10, workers=3) as b:  # asking for workers asks for processes
+        assert b.name == "processes" and b.workers == 3
+    assert make_backend("auto", total=10**6, workers=1).name == "inprocess"
+    monkeypatch.setattr(backends.os, "cpu_count", lambda: 1)
+    assert make_backend("auto", total=10**6).name == "inprocess"  # one core: no gain
 
 
 def test_chunk_sizes() -> None:

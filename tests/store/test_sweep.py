@@ -66,18 +66,18 @@ def test_interrupted_sweep_resumes_computing_only_missing_replicates(
     store = RunStore(tmp_path / "runs.duckdb")
     job = MonteCarloJob(SCENARIO, (("A", "x"), ("B", "y")), 4, play=coin_play, make=str)
     first = _interrupt_after(monkeypatch, 7)
-    with pytest.raises(KeyboardInterrupt):  # the same sweep as run_recorded's below, committing every wave
+    with pytest.raises(KeyboardInterrupt):  # the same sweep as run_recorded's below, committing every chunk
         record_sweep(
             [(job, 300)], store, kind="simulate", parameters={"runs": 300}, resume=True, commit_every=0.0
         )
     (info,) = store.list_runs()
     assert info.status == "running"
-    # Chunks of 3 replicates, two to a wave, each wave committed: the 7th chunk's wave was lost.
-    assert info.stored == 18 and sum(first) == 21
+    # Chunks of 3 replicates, each committed as it finished: the 7 finished chunks were kept.
+    assert info.stored == 21 and sum(first) == 21
     monkeypatch.undo()
     second = _interrupt_after(monkeypatch, -1)
     result = run_recorded(job, store, runs=300, parameters={"runs": 300}, resume=True)
-    assert sum(second) == 300 - 18
+    assert sum(second) == 300 - 21
     direct = simulate(SCENARIO, {"A": "x", "B": "y"}, runs=300, seed=4, play=coin_play, make=str)
     np.testing.assert_array_equal(result.outcomes, direct.outcomes)
     assert result.distribution() == direct.distribution()

@@ -49,7 +49,10 @@ SEED_OPT = typer.Option(
 )
 JSON_OPT = typer.Option(False, "--json", help="Print JSON on stdout (nothing else).")
 BACKEND_OPT = typer.Option(
-    "inprocess", "--backend", help="Where replicates run: inprocess, processes or dask."
+    "auto",
+    "--backend",
+    help="Where replicates run: auto (worker processes, one per core, for 10,000 replicates or more; "
+    "this process otherwise), inprocess, processes or dask. Same results on every backend.",
 )
 WORKERS_OPT = typer.Option(
     None, "--workers", min=1, help="Worker processes (processes and dask; default: CPU count)."
@@ -219,7 +222,10 @@ def simulate(
             "likely_values": likely_values, "backend": backend,
         }  # fmt: skip
         runner = _runner("simulate", params, store, resume, no_store)
-        with make_backend(backend, workers=workers, address=address) as b, _progress(runs, True) as bar:
+        with (
+            make_backend(backend, workers=workers, address=address, total=runs) as b,
+            _progress(runs, True) as bar,
+        ):
             result = run(
                 s,
                 assignment,
@@ -316,7 +322,10 @@ def compare(
             "cooling_off": cooling_off, "likely_values": likely_values, "backend": backend,
         }  # fmt: skip
         runner = _runner("compare", params, store, resume, no_store)
-        with make_backend(backend, workers=workers, address=address) as b, _progress(total, True) as bar:
+        with (
+            make_backend(backend, workers=workers, address=address, total=total) as b,
+            _progress(total, True) as bar,
+        ):
             result = run(
                 s,
                 rows,
@@ -408,7 +417,10 @@ def tournament(
             "backend": backend,
         }  # fmt: skip
         runner = _runner("tournament", params, store, resume, no_store)
-        with make_backend(backend, workers=workers, address=address) as b, _progress(total, True) as bar:
+        with (
+            make_backend(backend, workers=workers, address=address, total=total) as b,
+            _progress(total, True) as bar,
+        ):
             result = run(
                 loaded,
                 names,

@@ -43,11 +43,18 @@ __all__ = [
     "make_backend",
 ]
 
-BACKENDS: tuple[str, ...] = ("inprocess", "processes", "dask")
+BACKENDS: tuple[str, ...] = ("auto", "inprocess", "processes", "dask")
+
+AUTO_MIN_RUNS = 10_000
+"""``auto`` starts worker processes for a job of at least this many replicates (about 5 s or
+more of work on korea-2019): below that, starting them costs more than it saves."""
 
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)``, in units of work (replicates), as tasks complete."""
+
+OnResult = Callable[[int, Any], None]
+"""Called as ``on_result(task_index, result)`` in this process as each task completes (any order)."""
 
 
 class Backend(ABC):
@@ -68,12 +75,18 @@ class Backend(ABC):
         tasks: Sequence[tuple[Any, ...]],
         weights: Sequence[int] | None = None,
         progress: Progress | None = None,
+        on_result: OnResult | None = None,
     ) -> list[Any]:
-        """``[fn(*t) for t in tasks]``, in task order; ``progress`` counts ``weights`` (default 1 each)."""
+        """``[fn(*t) for t in tasks]``, in task order; ``progress`` counts ``weights`` (default 1 each).
+
+        ``on_result(k, result)`` is called in this process as task ``k`` completes, before
+        ``progress``: a caller can keep what is done (a recorded sweep writes it to the store)
+        while the workers go on with the other tasks.
+        """
         w = list(weights) if weights is not None else [1] * len(tasks)
         if len(w) != len(tasks):
             raise ValueError("one weight per task")
-        return self._map(fn, list(tasks), w, progress)
+        return self._map(fn, list(tasks), w, progress, on_result)
 
     @abstractmethod
     def _map(
@@ -82,6 +95,7 @@ class Backend(ABC):
         tasks: list[tuple[Any, ...]],
         weights: list[int],
         progress: Progress | None,
+        on_result: OnResult | None = None,
     ) -> list[Any]:
         """Run every task (each backend's own way), results in task order."""
 
@@ -115,10 +129,13 @@ class InProcessBackend(Backend):
         tasks: list[tuple[Any, ...]],
         weights: list[int],
         progress: Progress | None,
+        on_result: OnResult | None = None,
     ) -> list[Any]:
         total, done, out = sum(weights), 0, []
-        for task, w in zip(tasks, weights, strict=True):
+        for k, (task, w) in enumerate(zip(tasks, weights, strict=True)):
             out.append(fn(*task))
+            if on_result is not None:
+                on_result(k, out[-1])
             done += w
             if progress is not None:
                 progress(done, total)
@@ -130,6 +147,7 @@ def _gather_in_order(
     weights: list[int],
     progress: Progress | None,
     pending_wait: Callable[[set[Any]], set[Any]],
+    on_result: OnResult | None = None,
 ) -> list[Any]:
     index = {id(f): k for k, f in enumerate(futures)}
     results: list[Any] = [None] * len(futures)
@@ -140,6 +158,8 @@ def _gather_in_order(
         for f in finished:
             k = index[id(f)]
             results[k] = f.result()
+            if on_result is not None:
+                on_result(k, results[k])
             done += weights[k]
         pending -= finished
         if progress is not None:
@@ -169,6 +189,7 @@ class ProcessBackend(Backend):
         tasks: list[tuple[Any, ...]],
         weights: list[int],
         progress: Progress | None,
+        on_result: OnResult | None = None,
     ) -> list[Any]:
         pool = self._executor()
         futures: list[Future[Any]] = [pool.submit(fn, *t) for t in tasks]
@@ -178,7 +199,7 @@ class ProcessBackend(Backend):
             return set(finished)
 
         try:
-            return _gather_in_order(futures, weights, progress, next_done)
+            return _gather_in_order(futures, weights, progress, next_done, on_result)
         except BaseException:
             for f in futures:
                 f.cancel()
@@ -281,6 +302,7 @@ class DaskBackend(Backend):
         tasks: list[tuple[Any, ...]],
         weights: list[int],
         progress: Progress | None,
+        on_result: OnResult | None = None,
     ) -> list[Any]:
         from dask.distributed import as_completed
 
@@ -301,6 +323,8 @@ class DaskBackend(Backend):
             for future, result in as_completed(futures, with_results=True):
                 k = index[future.key]
                 results[k] = result
+                if on_result is not None:
+                    on_result(k, result)
                 done += weights[k]
                 if progress is not None:
                     progress(done, total)
@@ -353,25 +377,39 @@ def _import_modules(names: list[str]) -> None:
 
 
 def make_backend(
-    name: str = "inprocess", *, workers: int | None = None, address: str | None = None
+    name: str = "inprocess",
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    total: int | None = None,
 ) -> Backend:
-    """A backend by name (``inprocess``, ``processes``, ``dask``); an ``address`` implies Dask.
+    """A backend by name (``auto``, ``inprocess``, ``processes``, ``dask``); an ``address`` implies Dask.
 
+    ``auto`` chooses by the size of the job (``total`` replicates): worker processes, one per
+    core (or ``workers``), for at least :data:`AUTO_MIN_RUNS` replicates on a machine with
+    more than one core; this process otherwise. Results are the same on every backend.
+
+    >>> make_backend("auto", total=100).name
+    'inprocess'
     >>> make_backend("threads")
     Traceback (most recent call last):
     ...
-    detente.model.errors.ScenarioError: --backend: unknown backend 'threads'; expected one of inprocess, processes, dask
+    detente.model.errors.ScenarioError: --backend: unknown backend 'threads'; expected one of auto, inprocess, processes, dask
     """
     if workers is not None and workers < 1:
         raise ScenarioError.single("--workers", f"expected at least 1 worker, found {workers}")
     if address is not None:
-        if name not in ("dask", "inprocess"):
+        if name not in ("dask", "inprocess", "auto"):
             raise ScenarioError.single("--address", f"--address needs --backend dask, found --backend {name}")
         if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
             raise ScenarioError.single(
                 "--address", f"expected a scheduler address like tcp://host:8786, found {address!r}"
             )
         return DaskBackend(workers, address)
+    if name == "auto":
+        parallel = (workers or os.cpu_count() or 1) > 1
+        big = total is not None and total >= AUTO_MIN_RUNS
+        name = "processes" if parallel and (big or workers is not None) else "inprocess"
     if name == "inprocess":
         return InProcessBackend()
     if name == "processes":

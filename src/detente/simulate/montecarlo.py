@@ -495,7 +495,7 @@ def settings_json(settings: SimulationSettings | None) -> dict[str, Any]:
 
 
 def run_jobs(
-    jobs: Sequence[tuple[MonteCarloJob, int]],
+    jobs: Sequence[tuple[Any, int]],
     backend: Backend | None = None,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:

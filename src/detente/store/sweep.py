@@ -3,9 +3,9 @@
 A sweep is a list of ``(job, runs)``: a job is any picklable object with ``.columns``
 and ``.replicate(index) -> row`` whose row depends only on the job and the index (a
 :class:`~detente.simulate.montecarlo.MonteCarloJob`, or a sensitivity study's job).
-:func:`record_sweep` cuts the replicates not yet stored into chunks, runs them on a
-backend a wave at a time, and commits the finished waves in one transaction about once a
-second. So a sweep killed at any moment (even ``SIGKILL``) loses at most the work since
+:func:`record_sweep` cuts the replicates not yet stored into chunks, hands them all to a
+backend, and commits the finished chunks, as they complete, in one transaction about once
+a second. So a sweep killed at any moment (even ``SIGKILL``) loses at most the work since
 the last commit, and the same command
 with ``resume=True`` finds the unfinished run by its *sweep key* and computes only the
 missing replicates. The primary key of the ``replicates`` table keeps each replicate
@@ -207,9 +207,9 @@ def record_sweep(
     backend, progress
         As for :func:`detente.simulate.montecarlo.run_jobs`.
     wave : int, optional
-        Chunks per backend call (default: two per worker).
+        Chunks per backend call (default: all of them in one call).
     commit_every : float
-        Seconds between commits: finished waves are buffered and committed together once
+        Seconds between commits: finished chunks are buffered and committed together once
         this much time has passed since the last commit (and at the end), so cheap
         replicates do not pay a transaction each. A kill loses at most the work since the
         last commit.
@@ -251,7 +251,10 @@ def record_sweep(
         size = backend.chunk_size(total)
         # jobs that share their draws (a compare matrix) run together: one draw per replicate
         tasks = group_tasks([(job, m) for (job, _), m in zip(jobs, missing, strict=True)], size)
-        per_wave = wave if wave is not None else 2 * backend.workers
+        # Every task is handed to the backend at once (no barrier between waves, so no worker
+        # waits), and each finished task is kept as it completes; ``wave`` limits the tasks
+        # per backend call instead.
+        per_wave = max(1, wave) if wave is not None else max(1, len(tasks))
         if progress is not None:
             progress(done, total)
         pending: list[tuple[int, tuple[int, ...], np.ndarray]] = []
@@ -264,22 +267,26 @@ def record_sweep(
                 if progress is not None:
                     progress(base + n, total)
 
-            results = backend.map(
+            def keep(k: int, parts: list[np.ndarray], batch: list[Any] = batch) -> None:
+                nonlocal pending, last_commit
+                t = batch[k]
+                pending += [
+                    (m, tuple(idx), r)
+                    for m, idx, r in zip(t.members, t.indices, parts, strict=True)
+                    if len(idx)
+                ]
+                if time.monotonic() - last_commit >= commit_every:
+                    store.write_replicates(run_id, pending)
+                    pending, last_commit = [], time.monotonic()
+
+            backend.map(
                 _chunk,
                 [(t.jobs, t.indices) for t in batch],
                 [t.weight for t in batch],
                 relay if progress is not None else None,
+                on_result=keep,
             )
-            pending += [
-                (k, tuple(idx), r)
-                for t, parts in zip(batch, results, strict=True)
-                for k, idx, r in zip(t.members, t.indices, parts, strict=True)
-                if len(idx)
-            ]
             done += sum(t.weight for t in batch)
-            if time.monotonic() - last_commit >= commit_every:
-                store.write_replicates(run_id, pending)
-                pending, last_commit = [], time.monotonic()
         store.write_replicates(run_id, pending)
         store.finish_run(run_id)
 

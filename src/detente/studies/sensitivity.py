@@ -570,15 +570,9 @@ def sensitivity(
             progress=progress,
         )
     else:
-        from detente.simulate.backends import InProcessBackend
-        from detente.store.sweep import _chunk
+        from detente.simulate.montecarlo import run_jobs
 
-        b = backend if backend is not None else InProcessBackend()
-        arrays = []
-        for job, n in jobs:
-            size = b.chunk_size(n)
-            tasks = [(job, tuple(range(s, min(s + size, n)))) for s in range(0, n, size)]
-            arrays.append(np.vstack(b.map(_chunk, tasks, [len(t[1]) for t in tasks], progress)))
+        arrays = run_jobs(jobs, backend, progress)  # any job with replicate(i) runs
     oat: list[dict[str, Any]] = []
     sobol = None
     k = 0
