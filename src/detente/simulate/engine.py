@@ -259,7 +259,10 @@ class _Run:
         self.seen: dict[str, list[TraceEntry]] = {p: [] for p in self.parties}
         self.t = 0
         self.shock = dict.fromkeys(self.parties, 0.0)
-        self.pressures = scenario.pressures
+        # each pressure as (party, per_period, growth, moves that stop it)
+        self.pressure_rules = tuple(
+            (pr.party, pr.per_period, pr.growth, frozenset(pr.stopped_by)) for pr in scenario.pressures
+        )
         self.streak = [0] * len(scenario.pressures)
         self.last_in_force: frozenset[str] | None = None
         self.last_utilities: dict[str, float] = {}
@@ -444,6 +447,13 @@ class _Run:
     def negotiate(self) -> None:
         b = self.board
         n = len(self.parties)
+        if not self.simultaneous:  # the common case: one proposer, taking turns
+            pid = self.parties[(self.first + b.rounds) % n]
+            b.rounds += 1
+            prop = self.clean(pid, self.strategies[pid].propose(self.observe(pid, proposer=True)))
+            if prop is not None and b.talks == "open":
+                self.settle(prop)
+            return
         proposers = list(self.parties) if self.simultaneous else [self.parties[(self.first + b.rounds) % n]]
         b.rounds += 1
         offers = []
@@ -710,14 +720,14 @@ class _Run:
             self.last_in_force, self.last_utilities = in_force, self.utilities(in_force)
         shock = self.shock
         flow = {p: u + shock[p] for p, u in self.last_utilities.items()}
-        if self.pressures:
+        if self.pressure_rules:
             streak = self.streak
-            for i, pr in enumerate(self.pressures):
-                if not in_force.isdisjoint(pr.stopped_by):
+            for i, (party, per_period, growth, stopped_by) in enumerate(self.pressure_rules):
+                if not in_force.isdisjoint(stopped_by):
                     streak[i] = 0
                     continue
-                if pr.party in flow:
-                    flow[pr.party] += pr.per_period - pr.growth * streak[i]
+                if party in flow:
+                    flow[party] += per_period - growth * streak[i]
                 streak[i] += 1
         totals, weights, flows = self.totals, self.weights, self.flows
         for p, x in flow.items():
