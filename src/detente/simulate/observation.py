@@ -339,11 +339,14 @@ class Observation:
         """Perceived change in ``party``'s per-period utility if ``moves`` were added to what is settled."""
         base = self.settled
         values = self.view.values[party]
-        total = sum(values[m] for m in moves if m not in base)
-        for together, value in self.view.interactions_of.get(party, ()):
-            before = all(m in base for m in together)
-            after = all(m in base or m in moves for m in together)
-            total += value * (int(after) - int(before))
+        total = sum([values[m] for m in moves if m not in base])
+        inters = self.view.interactions_of.get(party)
+        if inters:
+            both = base | moves
+            for together, value in inters:
+                before = base.issuperset(together)
+                after = both.issuperset(together)
+                total += value * (int(after) - int(before))
         return total
 
     def available(self, party: str, *, agenda_only: bool = True) -> list[str]:
