@@ -225,7 +225,7 @@ class _Run:
         self.own = {p: frozenset(m for m, by in self.makers.items() if by == p) for p in self.parties}
         self.all_moves = frozenset(self.makers)
         self.discount = {p: scenario.party(p).discount for p in self.parties}
-        self.weights = {p: _powers(d, self.horizon) for p, d in self.discount.items()}
+        self.weights = [_powers(self.discount[p], self.horizon) for p in self.parties]
         self.strategies: dict[str, Strategy] = {}
         for pid in self.parties:
             strat = _private_copy(strategies[pid])
@@ -259,15 +259,24 @@ class _Run:
         self.seen: dict[str, list[TraceEntry]] = {p: [] for p in self.parties}
         self.t = 0
         self.shock = dict.fromkeys(self.parties, 0.0)
-        # each pressure as (party, per_period, growth, moves that stop it)
+        # each pressure as (index of its party or None, per_period, growth, moves that stop it)
         self.pressure_rules = tuple(
-            (pr.party, pr.per_period, pr.growth, frozenset(pr.stopped_by)) for pr in scenario.pressures
+            (
+                self.parties.index(pr.party) if pr.party in self.parties else None,
+                pr.per_period,
+                pr.growth,
+                frozenset(pr.stopped_by),
+            )
+            for pr in scenario.pressures
         )
         self.streak = [0] * len(scenario.pressures)
         self.last_in_force: frozenset[str] | None = None
-        self.last_utilities: dict[str, float] = {}
-        self.totals = dict.fromkeys(self.parties, 0.0)
-        self.flows: dict[str, list[float]] = {p: [] for p in self.parties}
+        self.last_utilities: list[float] = []
+        self.plain_flow: list[float] = []
+        self.shocked = False  # whether an event's utility shock applies this period
+        # per party, in scenario order: discounted total, and the utility of each period
+        self.totals = [0.0] * len(self.parties)
+        self.flows: list[list[float]] = [[] for _ in self.parties]
         self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
         self.first_step: int | None = None
         # What every party sees alike, rebuilt only when the board has changed: each method
@@ -386,7 +395,9 @@ class _Run:
         for t in range(self.horizon):
             self.t = t
             if events:
-                self.shock = dict.fromkeys(self.parties, 0.0)
+                if self.shocked:
+                    self.shock = dict.fromkeys(self.parties, 0.0)
+                    self.shocked = False
                 self.events()
             if b.talks != "open" and t >= b.resume_at:
                 self.resume()
@@ -415,6 +426,7 @@ class _Run:
             for p, shock in eff.utility.items():
                 if p in self.shock:
                     self.shock[p] += shock
+                    self.shocked = True
             if eff.pause > 0:
                 note += f"; talks paused for {eff.pause} period{'s' if eff.pause != 1 else ''}"
                 if b.talks == "open":
@@ -717,22 +729,28 @@ class _Run:
         b, t = self.board, self.t
         in_force = b.in_force
         if in_force is not self.last_in_force:  # the board replaces in_force when it changes
-            self.last_in_force, self.last_utilities = in_force, self.utilities(in_force)
-        shock = self.shock
-        flow = {p: u + shock[p] for p, u in self.last_utilities.items()}
+            u = self.utilities(in_force)
+            self.last_in_force = in_force
+            self.last_utilities = [u[p] for p in self.parties]
+            self.plain_flow = [x + 0.0 for x in self.last_utilities]  # = plus a zero shock, exactly
+        if self.shocked:  # an event's one-off utility shock this period
+            shock = self.shock
+            flow = [x + shock[p] for p, x in zip(self.parties, self.last_utilities, strict=True)]
+        else:
+            flow = self.plain_flow.copy()
         if self.pressure_rules:
             streak = self.streak
-            for i, (party, per_period, growth, stopped_by) in enumerate(self.pressure_rules):
+            for i, (k, per_period, growth, stopped_by) in enumerate(self.pressure_rules):
                 if not in_force.isdisjoint(stopped_by):
                     streak[i] = 0
                     continue
-                if party in flow:
-                    flow[party] += per_period - growth * streak[i]
+                if k is not None:
+                    flow[k] += per_period - growth * streak[i]
                 streak[i] += 1
         totals, weights, flows = self.totals, self.weights, self.flows
-        for p, x in flow.items():
-            flows[p].append(x)
-            totals[p] += weights[p][t] * x
+        for k, x in enumerate(flow):
+            flows[k].append(x)
+            totals[k] += weights[k][t] * x
         rec = self.settings.trust_recovery
         if rec > 0:
             self.version += 1
@@ -763,7 +781,7 @@ class _Run:
             agreement=self.first_step is not None,
             first_step=self.first_step,
             target_share=share,
-            utilities=dict(self.totals),
+            utilities=dict(zip(self.parties, self.totals, strict=True)),
             breakdowns=self.counts["breakdowns"],
             breaches_detected=detected,
             breaches_missed=len(b.breaches) - detected,
@@ -771,7 +789,7 @@ class _Run:
             trace=tuple(self.trace),
             target=self.target,
             in_force=b.in_force,
-            period_utilities={p: tuple(v) for p, v in self.flows.items()},
+            period_utilities={p: tuple(v) for p, v in zip(self.parties, self.flows, strict=True)},
             proposals=self.counts["proposals"],
             accepted=self.counts["accepted"],
             implemented=self.counts["implemented"],

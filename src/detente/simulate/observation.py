@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -339,7 +340,9 @@ class Observation:
         """Perceived change in ``party``'s per-period utility if ``moves`` were added to what is settled."""
         base = self.settled
         values = self.view.values[party]
-        total = sum([values[m] for m in moves if m not in base])
+        # exact (math.fsum), so the answer does not depend on the order in which the set is
+        # iterated, which varies between equal sets and between processes (hash seeds)
+        total = math.fsum([values[m] for m in moves if m not in base])
         inters = self.view.interactions_of.get(party)
         if inters:
             both = base | moves
