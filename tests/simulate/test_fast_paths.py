@@ -173,7 +173,7 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 for strat in (MaximumPressure(), MaximumPressure(reward=False), BigDeal(), BigDeal(0.5)):
                     assert strat.propose(obs) == strat._propose(obs)
                 gives = frozenset(m for m in sc.move_ids[:6] if sc.move(m).by == me)
-                for prop_asks in (asks, frozenset(), frozenset(list(asks)[:1])):
+                for prop_asks in (asks, frozenset(), frozenset(sorted(asks)[:1])):
                     for seq in ("together", "asks-first", "gives-first"):
                         prop = Proposal(gives, prop_asks, seq, by=me)  # type: ignore[arg-type]
                         for party in sc.party_ids[:2]:
@@ -181,7 +181,7 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 # levels at, near and between the gains the search compares (answers are remembered
                 # as intervals of level: a level must never get another level's answer)
                 levels = [0.0, 0.5, 2.0, 5.0, *np.random.default_rng(len(settled)).uniform(-1, 8, 12)]
-                gains = [obs.gain(me, frozenset(list(asks)[:k])) for k in range(len(asks) + 1)]
+                gains = [obs.gain(me, frozenset(sorted(asks)[:k])) for k in range(len(asks) + 1)]
                 levels += [g + d for g in gains for d in (0.0, offers.EPS, 2 * offers.EPS, -1e-12)]
                 for level in levels:
                     for sequence in ("together", "asks-first"):

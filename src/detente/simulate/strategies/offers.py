@@ -87,17 +87,23 @@ def assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
 
 def _assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
     values, makers, reversible = obs.view.values[party], obs.view.makers, obs.view.reversible
-    given = received = own_irrev = their_irrev = 0.0
+    # exact sums (math.fsum): the same answer whatever order the set of moves is iterated in
+    gives: list[float] = []
+    gets: list[float] = []
+    own: list[float] = []
+    theirs: list[float] = []
     for mid in prop.moves:
         v = values[mid]
         if v < 0:
-            given -= v
+            gives.append(-v)
             if makers[mid] == party and not reversible[mid]:
-                own_irrev -= v
+                own.append(-v)
         else:
-            received += v
+            gets.append(v)
             if makers[mid] != party and not reversible[mid]:
-                their_irrev += v
+                theirs.append(v)
+    given, received = math.fsum(gives), math.fsum(gets)
+    own_irrev, their_irrev = math.fsum(own), math.fsum(theirs)
     first = _goes_first(party, prop)
     exposure = max(0.0, own_irrev - their_irrev) if first is None else (own_irrev if first else 0.0)
     return Assessment(given, received, obs.gain(party, prop.moves), exposure)
