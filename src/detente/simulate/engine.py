@@ -222,8 +222,8 @@ class _Run:
         self.structure = self.facts.structure
         self.makers = self.structure.makers
         self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
-        self.own = {p: frozenset(m for m, by in self.makers.items() if by == p) for p in self.parties}
-        self.all_moves = frozenset(self.makers)
+        self.own = {p: self.structure.own.get(p, frozenset()) for p in self.parties}  # party -> its moves
+        self.all_moves = self.structure.all_moves
         self.discount = {p: scenario.party(p).discount for p in self.parties}
         self.weights = [_powers(self.discount[p], self.horizon) for p in self.parties]
         self.strategies: dict[str, Strategy] = {}

@@ -88,10 +88,16 @@ class Structure:
     (False, True, ['m', 'n'])
     """
 
-    __slots__ = ("closures", "makers", "requires", "reversible", "rules")
+    __slots__ = ("all_moves", "closures", "makers", "own", "requires", "reversible", "rules")
 
     def __init__(self, scenario: Scenario) -> None:
         self.makers = {m.id: m.by for m in scenario.moves}
+        self.all_moves = frozenset(self.makers)
+        # party -> its moves (parties that make moves; the structure is shared by scenarios
+        # with the same moves, whatever other parties they have)
+        self.own = {
+            p: frozenset(m.id for m in scenario.moves if m.by == p) for p in set(self.makers.values())
+        }
         self.reversible = {m.id: m.reversible for m in scenario.moves}
         self.requires = {m.id: m.requires for m in scenario.moves}
         self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
