@@ -82,6 +82,9 @@ def _goes_first(party: str, prop: Proposal) -> bool | None:
 def assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
     """How ``party`` would see ``prop``, in the eyes of the observer (``obs.me``); remembered per state."""
     key = ("assess", obs.me, party, obs.settled, prop.gives, prop.asks, prop.sequence, prop.by)
+    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
     return _memo(obs, key, lambda: _assess(obs, prop, party))
 
 
@@ -153,9 +156,13 @@ def small_exchange(
         reversible_only,
         max_size,
     )
+    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
     return _memo(obs, key, lambda: _small_exchange(obs, tolerance, reversible_only, max_size))
 
 
+_MISSING = object()
 _MEMO_LIMIT = 20_000  # entries per view, so that a long-lived process stays bounded
 
 
@@ -261,6 +268,9 @@ def _small_exchange(
 def best_demand(obs: Observation) -> frozenset[str]:
     """Every move of the others on the agenda that the observer values, kept feasible (file order)."""
     key = ("best_demand", obs.me, obs.others, obs.settled, obs.agenda)
+    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
     return _memo(obs, key, lambda: _best_demand(obs))
 
 
@@ -285,6 +295,9 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     cost, in the observer's view of that party's values, is within the party's limit.
     """
     key = ("within_exposure", obs.me, obs.others, asks)
+    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
     return _memo(obs, key, lambda: _within_exposure(obs, asks))
 
 
@@ -368,6 +381,9 @@ def _package_offers(obs: Observation) -> list[str]:
 def _gain(obs: Observation, moves: frozenset[str]) -> float:
     """``obs.gain(obs.me, moves)``, remembered per state (package_at tries the same packages each period)."""
     key = ("gain", obs.me, obs.settled, moves)
+    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
     return _memo(obs, key, lambda: obs.gain(obs.me, moves))
 
 

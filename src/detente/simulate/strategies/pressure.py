@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import ANSWERED, EPS, Tracker, _gain, _memo, acceptable, assess, best_demand, exposure_ok
+from .offers import (
+    _MISSING,
+    ANSWERED,
+    EPS,
+    Tracker,
+    _gain,
+    _memo,
+    acceptable,
+    assess,
+    best_demand,
+    exposure_ok,
+)
 
 __all__ = ["BigDeal", "Hardliner", "MaximumPressure"]
 
@@ -51,6 +62,9 @@ class MaximumPressure(Strategy):
         if type(self) is not MaximumPressure:  # a subclass may decide on more than the key below
             return self._propose(obs)
         key = ("maximum-pressure.propose", obs.me, obs.others, obs.settled, obs.agenda, self.reward)
+        hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
         return _memo(obs, key, lambda: self._propose(obs))
 
     def _propose(self, obs: Observation) -> Proposal | None:
@@ -123,6 +137,9 @@ class BigDeal(Strategy):
         if type(self) is not BigDeal:  # a subclass may decide on more than the key below
             return self._propose(obs)
         key = ("big-deal.propose", obs.me, obs.others, obs.settled, obs.agenda, self.tolerance)
+        hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
         return _memo(obs, key, lambda: self._propose(obs))
 
     def _propose(self, obs: Observation) -> Proposal | None:
