@@ -26,7 +26,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..observation import Observation, Proposal, Sequencing
 from ..trace import AFTER_BREACH
@@ -82,10 +82,7 @@ def _goes_first(party: str, prop: Proposal) -> bool | None:
 def assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
     """How ``party`` would see ``prop``, in the eyes of the observer (``obs.me``); remembered per state."""
     key = ("assess", obs.me, party, obs.settled, prop.gives, prop.asks, prop.sequence, prop.by)
-    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-    if hit is not _MISSING:
-        return hit  # type: ignore[return-value]
-    return _memo(obs, key, lambda: _assess(obs, prop, party))
+    return _memo(obs, key, _assess, obs, prop, party)
 
 
 def _assess(obs: Observation, prop: Proposal, party: str) -> Assessment:
@@ -156,24 +153,20 @@ def small_exchange(
         reversible_only,
         max_size,
     )
-    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-    if hit is not _MISSING:
-        return hit  # type: ignore[return-value]
-    return _memo(obs, key, lambda: _small_exchange(obs, tolerance, reversible_only, max_size))
+    return _memo(obs, key, _small_exchange, obs, tolerance, reversible_only, max_size)
 
 
 _MISSING = object()
 _MEMO_LIMIT = 20_000  # entries per view, so that a long-lived process stays bounded
 
 
-def _memo(obs: Observation, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
-    """``compute()``, remembered in the observer's view under ``key`` (a pure function of it)."""
+def _memo(obs: Observation, key: tuple[object, ...], compute: Callable[..., _T], *args: Any) -> _T:
+    """``compute(*args)``, remembered in the observer's view under ``key`` (a pure function of it)."""
     memo = obs.view.memo
-    try:
-        return memo[key]  # type: ignore[return-value]
-    except KeyError:
-        pass
-    out = compute()
+    out = memo.get(key, _MISSING)
+    if out is not _MISSING:
+        return out  # type: ignore[return-value]
+    out = compute(*args)
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
     memo[key] = out
@@ -268,10 +261,7 @@ def _small_exchange(
 def best_demand(obs: Observation) -> frozenset[str]:
     """Every move of the others on the agenda that the observer values, kept feasible (file order)."""
     key = ("best_demand", obs.me, obs.others, obs.settled, obs.agenda)
-    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-    if hit is not _MISSING:
-        return hit  # type: ignore[return-value]
-    return _memo(obs, key, lambda: _best_demand(obs))
+    return _memo(obs, key, _best_demand, obs)
 
 
 def _best_demand(obs: Observation) -> frozenset[str]:
@@ -295,10 +285,7 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     cost, in the observer's view of that party's values, is within the party's limit.
     """
     key = ("within_exposure", obs.me, obs.others, asks)
-    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-    if hit is not _MISSING:
-        return hit  # type: ignore[return-value]
-    return _memo(obs, key, lambda: _within_exposure(obs, asks))
+    return _memo(obs, key, _within_exposure, obs, asks)
 
 
 def _within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
@@ -381,10 +368,7 @@ def _package_offers(obs: Observation) -> list[str]:
 def _gain(obs: Observation, moves: frozenset[str]) -> float:
     """``obs.gain(obs.me, moves)``, remembered per state (package_at tries the same packages each period)."""
     key = ("gain", obs.me, obs.settled, moves)
-    hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-    if hit is not _MISSING:
-        return hit  # type: ignore[return-value]
-    return _memo(obs, key, lambda: obs.gain(obs.me, moves))
+    return _memo(obs, key, obs.gain, obs.me, moves)
 
 
 def _package_step(obs: Observation, cand: frozenset[str], sequence: Sequencing) -> tuple[bool, float, bool]:
@@ -406,7 +390,7 @@ def _package_at(obs: Observation, bounds: _Bounds, sequence: Sequencing) -> Prop
         return None
     pkg = set(asks)
     key = ("package_offers", me, obs.others, obs.settled, obs.agenda)
-    offers: list[str] = _memo(obs, key, lambda: _package_offers(obs))
+    offers: list[str] = _memo(obs, key, _package_offers, obs)
     for m in offers:
         cand = frozenset(pkg | obs.complete({m}))
         feasible, gain, exposure = _package_step(obs, cand, sequence)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..observation import Observation, Proposal
 from .base import Strategy
 from .offers import (
-    _MISSING,
     ANSWERED,
     EPS,
     Tracker,
@@ -62,10 +61,7 @@ class MaximumPressure(Strategy):
         if type(self) is not MaximumPressure:  # a subclass may decide on more than the key below
             return self._propose(obs)
         key = ("maximum-pressure.propose", obs.me, obs.others, obs.settled, obs.agenda, self.reward)
-        hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-        if hit is not _MISSING:
-            return hit  # type: ignore[return-value]
-        return _memo(obs, key, lambda: self._propose(obs))
+        return _memo(obs, key, self._propose, obs)
 
     def _propose(self, obs: Observation) -> Proposal | None:
         """:meth:`propose`, computed (a pure function of the view and the state)."""
@@ -137,10 +133,7 @@ class BigDeal(Strategy):
         if type(self) is not BigDeal:  # a subclass may decide on more than the key below
             return self._propose(obs)
         key = ("big-deal.propose", obs.me, obs.others, obs.settled, obs.agenda, self.tolerance)
-        hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-        if hit is not _MISSING:
-            return hit  # type: ignore[return-value]
-        return _memo(obs, key, lambda: self._propose(obs))
+        return _memo(obs, key, self._propose, obs)
 
     def _propose(self, obs: Observation) -> Proposal | None:
         """:meth:`propose`, computed (a pure function of the view and the state)."""

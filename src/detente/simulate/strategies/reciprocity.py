@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import _MISSING, ANSWERED, EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
+from .offers import ANSWERED, EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
 
 __all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
 
@@ -169,10 +169,7 @@ class Grit(Reciprocal):
         if type(self) is not Grit:  # a subclass may decide on more than the key below
             return self._initiative(obs)
         key = ("grit.initiative", obs.me, obs.others, obs.settled, obs.agenda, self.step)
-        hit = obs.view.memo.get(key, _MISSING)  # the common case, without a call
-        if hit is not _MISSING:
-            return hit  # type: ignore[return-value]
-        return _memo(obs, key, lambda: self._initiative(obs))
+        return _memo(obs, key, self._initiative, obs)
 
     def _initiative(self, obs: Observation) -> frozenset[str] | None:
         me = obs.me
