@@ -92,6 +92,37 @@ def _runner(
     return recording_runner(open_store(store), kind=kind, parameters=parameters, resume=resume)
 
 
+def _sweep(
+    run: Callable[..., Any],
+    args: tuple[Any, ...],
+    *,
+    total: int,
+    backend: str,
+    workers: int | None,
+    address: str | None,
+    runner: Callable[..., Any] | None,
+    json_out: bool,
+    **kwargs: Any,
+) -> dict[str, Any] | None:
+    """Run ``run(*args, **kwargs)`` on the chosen backend with a progress bar; its JSON document.
+
+    With ``--json`` the document is printed and ``None`` returned (nothing else to print).
+    """
+    from detente.simulate.backends import make_backend
+
+    with (
+        make_backend(backend, workers=workers, address=address, total=total) as b,
+        _progress(total, True) as bar,
+    ):
+        result = run(*args, backend=b, progress=bar, run=runner, **kwargs)
+    doc: dict[str, Any] = result.as_json()
+    _recorded_note(runner, json_out)
+    if json_out:
+        emit_json(doc)
+        return None
+    return doc
+
+
 def _recorded_note(runner: Callable[..., Any] | None, quiet: bool) -> None:
     if runner is None or quiet:
         return
@@ -204,7 +235,6 @@ def simulate(
     Every run is recorded in the results database (`detente runs list`); a sweep that was
     interrupted continues with --resume and gives the same numbers.
     """
-    from detente.simulate.backends import make_backend
     from detente.simulate.montecarlo import settings_for, validate_strategies
     from detente.simulate.montecarlo import simulate as run
 
@@ -222,25 +252,12 @@ def simulate(
             "likely_values": likely_values, "backend": backend,
         }  # fmt: skip
         runner = _runner("simulate", params, store, resume, no_store)
-        with (
-            make_backend(backend, workers=workers, address=address, total=runs) as b,
-            _progress(runs, True) as bar,
-        ):
-            result = run(
-                s,
-                assignment,
-                runs=runs,
-                seed=seed,
-                settings=settings,
-                sample_values=not likely_values,
-                backend=b,
-                progress=bar,
-                run=runner,
-            )
-        doc = result.as_json()
-        _recorded_note(runner, json_out)
-        if json_out:
-            emit_json(doc)
+        doc = _sweep(
+            run, (s, assignment), total=runs, backend=backend, workers=workers, address=address,
+            runner=runner, json_out=json_out,
+            runs=runs, seed=seed, settings=settings, sample_values=not likely_values,
+        )  # fmt: skip
+        if doc is None:
             return
         _print_simulation(doc, s)
 
@@ -304,7 +321,6 @@ def compare(
     no_store: bool = NO_STORE_OPT,
 ) -> None:
     """Every strategy of one party against every strategy of another: a matrix of outcomes."""
-    from detente.simulate.backends import make_backend
     from detente.simulate.compare import compare as run
     from detente.simulate.montecarlo import settings_for
 
@@ -322,28 +338,13 @@ def compare(
             "cooling_off": cooling_off, "likely_values": likely_values, "backend": backend,
         }  # fmt: skip
         runner = _runner("compare", params, store, resume, no_store)
-        with (
-            make_backend(backend, workers=workers, address=address, total=total) as b,
-            _progress(total, True) as bar,
-        ):
-            result = run(
-                s,
-                rows,
-                column_strategies=cols,
-                parties=pair,
-                fixed=fixed,
-                runs=runs,
-                seed=seed,
-                settings=settings,
-                sample_values=not likely_values,
-                backend=b,
-                progress=bar,
-                run=runner,
-            )
-        doc = result.as_json()
-        _recorded_note(runner, json_out)
-        if json_out:
-            emit_json(doc)
+        doc = _sweep(
+            run, (s, rows), total=total, backend=backend, workers=workers, address=address,
+            runner=runner, json_out=json_out,
+            column_strategies=cols, parties=pair, fixed=fixed, runs=runs, seed=seed, settings=settings,
+            sample_values=not likely_values,
+        )  # fmt: skip
+        if doc is None:
             return
         console.print(comparison_table(doc))
 
@@ -402,7 +403,6 @@ def tournament(
     no_store: bool = NO_STORE_OPT,
 ) -> None:
     """Round robin of strategies across scenarios, both seats, ranked by rescaled utility."""
-    from detente.simulate.backends import make_backend
     from detente.simulate.compare import tournament as run
     from detente.simulate.montecarlo import settings_for
 
@@ -417,25 +417,12 @@ def tournament(
             "backend": backend,
         }  # fmt: skip
         runner = _runner("tournament", params, store, resume, no_store)
-        with (
-            make_backend(backend, workers=workers, address=address, total=total) as b,
-            _progress(total, True) as bar,
-        ):
-            result = run(
-                loaded,
-                names,
-                runs=runs,
-                seed=seed,
-                settings=settings,
-                sample_values=not likely_values,
-                backend=b,
-                progress=bar,
-                run=runner,
-            )
-        doc = result.as_json()
-        _recorded_note(runner, json_out)
-        if json_out:
-            emit_json(doc)
+        doc = _sweep(
+            run, (loaded, names), total=total, backend=backend, workers=workers, address=address,
+            runner=runner, json_out=json_out,
+            runs=runs, seed=seed, settings=settings, sample_values=not likely_values,
+        )  # fmt: skip
+        if doc is None:
             return
         t = Table(
             title=f"Tournament: {', '.join(doc['scenarios'])} ({doc['runs']} runs per match, seed {doc['seed']})"
