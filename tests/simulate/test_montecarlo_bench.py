@@ -22,3 +22,8 @@ def test_bench_simulate_runs_small() -> None:
         assert out["negmas"]["rounds_per_negotiation"] <= 100
     k = out["korea_2019"]
     assert k["pairs"] == 81 and k["rounds_per_negotiation"] == 36  # every pair, korea-2019's horizon
+    nk = out["negmas_korea"]
+    if nk is not None:  # NegMAS on korea-2019's own negotiation: 22 binary issues, 36 steps
+        assert nk["outcomes"] == 2**22 and nk["steps"] == 36
+        assert nk["fastest"] in nk["negotiators"] and nk["rounds_per_negotiation"] <= 36
+        assert out["korea_2019_vs_negmas_korea"] == k["negotiations_per_s"] / nk["negotiations_per_s"]
