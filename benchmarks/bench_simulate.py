@@ -369,7 +369,8 @@ def time_compare(runs: int, workers: int = 2) -> dict[str, Any]:
         start = time.perf_counter()
         compare(scenario, names, runs=runs, seed=0, backend=backend)
         seconds = time.perf_counter() - start
-        cpu = _workers_cpu() - cpu if cpu is not None else None
+        after = _workers_cpu()
+        cpu = after - cpu if cpu is not None and after is not None else None
     total = len(names) ** 2 * runs
     out: dict[str, Any] = {
         "runs_per_cell": runs,
