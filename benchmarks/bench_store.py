@@ -60,7 +60,7 @@ def main(quick: bool = False) -> dict[str, Any]:
         from detente.simulate.montecarlo import run_jobs
 
         t = time.perf_counter()
-        run_jobs([(job, runs)])  # type: ignore[list-item]
+        run_jobs([(job, runs)])
         return time.perf_counter() - t
 
     def recorded() -> float:
