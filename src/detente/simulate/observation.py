@@ -88,7 +88,7 @@ class Structure:
     (False, True, ['m', 'n'])
     """
 
-    __slots__ = ("all_moves", "closures", "makers", "own", "requires", "reversible", "rules")
+    __slots__ = ("all_moves", "closures", "makers", "own", "requires", "reversible", "rules", "targets")
 
     def __init__(self, scenario: Scenario) -> None:
         self.makers = {m.id: m.by for m in scenario.moves}
@@ -102,6 +102,9 @@ class Structure:
         self.requires = {m.id: m.requires for m in scenario.moves}
         self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
         self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
+        # settings.default_target's answers by (status quo, concessions): no values, only which
+        # moves some other party values above zero
+        self.targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:

@@ -135,16 +135,42 @@ _TARGETS: dict[int, tuple[Scenario, frozenset[str]]] = {}
 
 
 def _default_target(scenario: Scenario) -> frozenset[str]:
-    sq = scenario.status_quo
-    st = Structure.of(scenario)  # closure and is_feasible as look-ups
-    chosen: frozenset[str] = frozenset()
+    # The concessions (in file order) and the status quo are all the search reads of the values
+    # and of the in-force flags; the rest is structure, so the answer is remembered on the shared
+    # structure (a sampled scenario whose values keep their signs finds its base's answer).
+    offered = []
     for m in scenario.moves:
-        if m.in_force or not any(v.likely > 0 for p, v in m.value.items() if p != m.by):
+        if m.in_force:
             continue
-        candidate = st.closure(chosen | {m.id})
-        if st.feasible(candidate | sq):
-            chosen = candidate - sq
-    return chosen
+        by = m.by
+        for p, v in m.value.items():
+            if p != by and v.likely > 0:
+                offered.append(m.id)
+                break
+    st = Structure.of(scenario)
+    key = (scenario.status_quo, tuple(offered))
+    found = st.targets.get(key)
+    if found is None:
+        if len(st.targets) >= 64:
+            st.targets.pop(next(iter(st.targets)))
+        found = st.targets[key] = _search_target(st, *key)
+    return found
+
+
+def _search_target(st: Structure, sq: frozenset[str], offered: tuple[str, ...]) -> frozenset[str]:
+    """Each concession of ``offered`` in turn, with its prerequisites, while feasible with ``sq``.
+
+    Incremental form of ``chosen = closure(chosen | {m}) - sq`` kept when
+    ``feasible(closure(chosen | {m}) | sq)``: ``chosen | sq`` is closed up to ``sq``, so
+    ``closure(chosen | {m}) | sq == chosen | sq | closures[m]``.
+    """
+    closures = st.closures
+    held = sq
+    for mid in offered:
+        candidate = held | closures[mid]
+        if st.feasible(candidate):
+            held = candidate
+    return held - sq
 
 
 _EXACT: dict[int, tuple[Scenario, dict[str, Perception]]] = {}
