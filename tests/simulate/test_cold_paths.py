@@ -14,8 +14,10 @@ import pytest
 
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
+from detente.simulate.engine import SimulationSettings, _Run
 from detente.simulate.observation import Structure
 from detente.simulate.settings import _default_target, default_target
+from detente.simulate.strategies import make_strategy
 
 
 def _random_scenario(seed: int, n_moves: int = 9) -> Scenario:
@@ -112,3 +114,20 @@ def test_sampled_scenarios_share_their_base_targets(name: str) -> None:
     # a replicate whose values keep their signs finds its base's answer (the same object)
     assert _default_target(base.replace()) is target
     assert all(st.targets[k] is v for k, v in entries.items())
+
+
+@pytest.mark.parametrize("misperception", [0.0, 0.3])
+@pytest.mark.parametrize("name", ["korea-2019", "iran-jcpoa-2015", "six-party-2007"])
+def test_run_utilities_equal_scenario_utility_with_misperception(name: str, misperception: float) -> None:
+    """The engine sums each party's own values from its view: exact even when it misperceives the others."""
+    sc = load_builtin(name).sampled(np.random.default_rng(7))
+    strategies = {p: make_strategy("tit-for-tat") for p in sc.party_ids}
+    run = _Run(sc, strategies, 0, SimulationSettings(misperception=misperception))
+    if misperception:
+        p, q = sc.party_ids[:2]
+        assert run.views[p].values[q] != {m.id: m.value_for(q).likely for m in sc.moves}
+    rng = np.random.default_rng(4)
+    sets = [frozenset(m for m in sc.move_ids if rng.random() < x) for x in rng.uniform(0, 1, 200)]
+    sets += [frozenset(sc.move_ids), frozenset()]
+    for moves in sets:
+        assert run.utilities(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}

@@ -39,6 +39,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -766,7 +767,17 @@ class _Run:
             return memo[key]  # type: ignore[return-value]
         except KeyError:
             pass
-        out = {p: self.sc.utility(p, in_force) for p in self.parties}
+        # = scenario.utility(p, in_force): each party's own values in its view are exact (no
+        # misperception of oneself), and fsum makes the sum of the same terms independent of order
+        out = {}
+        for p in self.parties:
+            view = self.views[p]
+            values = view.values[p]
+            terms = [values[m] for m in in_force]
+            for together, value in view.interactions_of.get(p, ()):
+                if in_force.issuperset(together):
+                    terms.append(value)
+            out[p] = math.fsum(terms)
         if len(memo) >= 20_000:
             memo.clear()
         memo[key] = out
