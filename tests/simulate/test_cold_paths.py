@@ -15,8 +15,8 @@ import pytest
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run
-from detente.simulate.observation import Structure
-from detente.simulate.settings import _default_target, default_target
+from detente.simulate.observation import Perception, Structure, likely_values
+from detente.simulate.settings import _default_target, default_target, perceptions
 from detente.simulate.strategies import make_strategy
 
 
@@ -131,3 +131,18 @@ def test_run_utilities_equal_scenario_utility_with_misperception(name: str, misp
     sets += [frozenset(sc.move_ids), frozenset()]
     for moves in sets:
         assert run.utilities(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
+
+
+def test_likely_values_and_exact_views_equal_value_for() -> None:
+    rng = np.random.default_rng(1)
+    for seed in range(40):
+        sc = _random_scenario(seed)
+        for s in (sc, _flipped(sc, rng)):
+            expected = {p: {m.id: m.value_for(p).likely for m in s.moves} for p in s.party_ids}
+            assert likely_values(s) == expected
+            assert [list(row) for row in likely_values(s).values()] == [list(s.move_ids)] * len(s.party_ids)
+            views = perceptions(s, 0.0, np.random.default_rng(0))
+            for p in s.party_ids:
+                assert views[p].party == p and views[p].scenario is s
+                assert views[p].values == expected == Perception.exact(p, s).values
+                assert views[p].structure is Structure.of(s) is Structure.of(s.replace())

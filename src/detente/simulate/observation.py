@@ -109,12 +109,18 @@ class Structure:
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:
         """The (shared) structure of ``scenario``."""
+        hit = _OF_SCENARIO.get(id(scenario))  # a run asks once per view and for its target
+        if hit is not None and hit[0] is scenario:
+            return hit[1]
         key = tuple((m.id, m.by, m.reversible, m.requires, m.excludes) for m in scenario.moves)
         found = _STRUCTURES.get(key)
         if found is None:
             if len(_STRUCTURES) >= 64:
                 _STRUCTURES.pop(next(iter(_STRUCTURES)))
             found = _STRUCTURES[key] = cls(scenario)
+        if len(_OF_SCENARIO) >= 8:
+            _OF_SCENARIO.pop(next(iter(_OF_SCENARIO)))
+        _OF_SCENARIO[id(scenario)] = (scenario, found)
         return found
 
     def closure(self, moves: Iterable[str]) -> frozenset[str]:
@@ -139,6 +145,7 @@ class Structure:
 
 
 _STRUCTURES: dict[tuple[object, ...], Structure] = {}
+_OF_SCENARIO: dict[int, tuple[Scenario, Structure]] = {}  # the last few scenarios asked about, by identity
 
 
 @dataclass(frozen=True)
@@ -209,8 +216,25 @@ class Perception:
         >>> Perception.exact("A", s).values["B"]["m"]
         2.0
         """
-        values = {p: {m.id: m.value_for(p).likely for m in scenario.moves} for p in scenario.party_ids}
-        return cls(party, scenario, values)
+        return cls(party, scenario, likely_values(scenario))
+
+
+def likely_values(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """``{party: {move: move.value_for(party).likely}}`` for every party and move, in file order.
+
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+    ...     "parties": [{"id": "A"}, {"id": "B"}],
+    ...     "moves": [{"id": "m", "by": "A", "title": "m", "value": {"B": [1, 2, 3]}}]})
+    >>> likely_values(s)
+    {'A': {'m': 0.0}, 'B': {'m': 2.0}}
+    """
+    values: dict[str, dict[str, float]] = {p: {} for p in scenario.party_ids}
+    for m in scenario.moves:
+        mid, given = m.id, m.value
+        for p, row in values.items():
+            v = given.get(p)
+            row[mid] = 0.0 if v is None else v.likely  # value_for's default is a zero value
+    return values
 
 
 class History(Sequence[TraceEntry]):

@@ -18,7 +18,7 @@ import numpy as np
 from detente.model.scenario import Scenario
 from detente.model.values import Value
 
-from .observation import Perception, Structure
+from .observation import Perception, Structure, likely_values
 
 __all__ = ["SimulationSettings", "default_target", "did_you_mean", "perceptions"]
 
@@ -186,7 +186,8 @@ def _exact_views(scenario: Scenario) -> dict[str, Perception]:
     hit = _EXACT.get(id(scenario))
     if hit is not None and hit[0] is scenario:
         return dict(hit[1])
-    views = {p: Perception.exact(p, scenario) for p in scenario.party_ids}
+    values = likely_values(scenario)  # = Perception.exact(p, scenario).values, built once for all views
+    views = {p: Perception(p, scenario, values) for p in scenario.party_ids}
     if len(_EXACT) >= _EXACT_LIMIT:
         _EXACT.pop(next(iter(_EXACT)))
     _EXACT[id(scenario)] = (scenario, views)
