@@ -15,9 +15,16 @@ import pytest
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run
-from detente.simulate.observation import Perception, Structure, likely_values
+from detente.simulate.observation import (
+    Observation,
+    Perception,
+    Proposal,
+    Sequencing,
+    Structure,
+    likely_values,
+)
 from detente.simulate.settings import _default_target, default_target, perceptions
-from detente.simulate.strategies import make_strategy
+from detente.simulate.strategies import make_strategy, offers
 
 
 def _random_scenario(seed: int, n_moves: int = 9) -> Scenario:
@@ -27,8 +34,11 @@ def _random_scenario(seed: int, n_moves: int = 9) -> Scenario:
     moves = []
     for i in range(n_moves):
         by = parties[int(rng.integers(len(parties)))]
+        # a concession mostly costs its maker and helps the others (but not always)
         value = {
-            p: float(rng.choice([-2.0, -0.5, 0.0, 0.3, 1.0, 2.5])) for p in parties if rng.random() < 0.8
+            p: float(rng.choice([-2.0, -1.5, -0.5, 0.0, 0.3] if p == by else [-0.5, 0.0, 0.3, 1.0, 2.5]))
+            for p in parties
+            if rng.random() < 0.85
         }
         earlier = [f"m{j}" for j in range(i)]
         requires = [m for m in earlier if rng.random() < 0.15]
@@ -45,13 +55,18 @@ def _random_scenario(seed: int, n_moves: int = 9) -> Scenario:
                 "excludes": excludes,
             }
         )
+    limits = [None, 0.4, 1.0, 2.5]
+    party_rows = [{"id": p, "exposure_limit": limits[int(rng.integers(4))]} for p in parties]
+    a, b = rng.choice(n_moves, size=2, replace=False)
+    interactions = [{"moves": [f"m{a}", f"m{b}"], "value": {parties[0]: float(rng.normal())}}]
     return Scenario.model_validate(
         {
             "detente": 1,
             "id": f"r{seed}",
             "title": "R",
-            "parties": [{"id": p} for p in parties],
+            "parties": party_rows,
             "moves": moves,
+            "interactions": interactions,
         }
     )
 
@@ -146,3 +161,122 @@ def test_likely_values_and_exact_views_equal_value_for() -> None:
                 assert views[p].party == p and views[p].scenario is s
                 assert views[p].values == expected == Perception.exact(p, s).values
                 assert views[p].structure is Structure.of(s) is Structure.of(s.replace())
+
+
+def _best_demand_reference(obs: Observation) -> frozenset[str]:
+    """best_demand as first written, with the scenario's own closure and is_feasible."""
+    me, sc = obs.me, obs.scenario
+    chosen: frozenset[str] = frozenset()
+    for other in obs.others:
+        for m in obs.available(other):
+            if obs.value(me, m) <= offers.EPS:
+                continue
+            cand = sc.closure(chosen | {m}) - obs.settled
+            if sc.is_feasible(obs.settled | cand) and all(sc.move(x).by != me for x in cand):
+                chosen = cand
+    return chosen
+
+
+def _within_exposure_reference(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
+    sc = obs.scenario
+    out = set(asks)
+    for other in obs.others:
+        limit = sc.party(other).exposure_limit
+        if limit is None:
+            continue
+
+        def cost(m: str, other: str = other) -> float:
+            return max(0.0, -obs.value(other, m))
+
+        irrev = [
+            m for m in out if sc.move(m).by == other and not sc.move(m).reversible and cost(m) > offers.EPS
+        ]
+        irrev.sort(key=lambda m: (obs.value(obs.me, m) / cost(m), m))
+        while irrev and sum(cost(m) for m in irrev) > limit + offers.EPS:
+            drop = irrev.pop(0)
+            gone = {drop} | {m for m in out if drop in sc.closure([m])}
+            out -= gone
+            irrev = [m for m in irrev if m not in gone]
+    return frozenset(out)
+
+
+def _package_at_reference(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
+    """package_at as first written: nothing remembered, every test through assess and the scenario."""
+    me, sc = obs.me, obs.scenario
+    asks = _within_exposure_reference(obs, _best_demand_reference(obs))
+    if not asks or obs.gain(me, asks) < level - offers.EPS:
+        return None
+    pkg = set(asks)
+
+    def others_value(m: str) -> float:
+        return sum(max(0.0, obs.value(o, m)) for o in obs.others)
+
+    candidates = [m for m in obs.available(me) if others_value(m) > offers.EPS]
+    candidates.sort(key=lambda m: (-others_value(m) / max(offers.EPS, -obs.value(me, m)), m))
+    for m in candidates:
+        cand = frozenset(pkg | (sc.closure({m}) - obs.settled))
+        if not sc.is_feasible(obs.settled | cand) or obs.gain(me, cand) < level - offers.EPS:
+            continue
+        gives = frozenset(x for x in cand if sc.move(x).by == me)
+        prop = Proposal(gives, cand - gives, sequence, by=me)
+        if offers.exposure_ok(obs, me, offers._assess(obs, prop, me)):
+            pkg = set(cand)
+    for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
+        if any(m in sc.move(x).requires for x in pkg - {m}):
+            continue
+        rest = frozenset(pkg - {m})
+        if any(sc.move(x).by != me for x in rest) and obs.gain(me, rest) >= level - offers.EPS:
+            pkg = set(rest)
+    gives = frozenset(x for x in pkg if sc.move(x).by == me)
+    return Proposal(gives, frozenset(pkg) - gives, sequence)
+
+
+def _states(sc: Scenario, rng: np.random.Generator, n: int) -> list[frozenset[str]]:
+    """Feasible settled sets (closed under prerequisites), the status quo first."""
+    out = [sc.status_quo]
+    for _ in range(n):
+        share = rng.uniform(0, 0.6)
+        s = sc.closure(m for m in sc.move_ids if rng.random() < share)
+        if sc.is_feasible(s):
+            out.append(s)
+    return out
+
+
+def _obs(sc: Scenario, me: str, settled: frozenset[str], view: Perception) -> Observation:
+    others = tuple(p for p in sc.party_ids if p != me)
+    trust = dict.fromkeys(sc.party_ids, 0.5)
+    return Observation(
+        0, 10, me, others, settled, {}, {}, frozenset(), default_target(sc), trust, "open", True, (), view
+    )
+
+
+@pytest.mark.parametrize("misperception", [0.0, 0.4])
+def test_demand_and_package_searches_equal_first_written_ones(misperception: float) -> None:
+    rng = np.random.default_rng(2)
+    demands = packages = 0
+    for seed in range(60):
+        sc = _random_scenario(100 + seed, n_moves=8)
+        views = perceptions(sc, misperception, np.random.default_rng(seed))
+        for settled in _states(sc, rng, 4):
+            for me in sc.party_ids:
+                obs = _obs(sc, me, settled, views[me])
+                demand = _best_demand_reference(obs)
+                demands += bool(demand)
+                assert offers.best_demand(obs) == demand
+                assert offers.within_exposure(obs, demand) == _within_exposure_reference(obs, demand)
+                gains = [obs.gain(me, frozenset(sorted(demand)[:k])) for k in range(len(demand) + 1)]
+                levels = [-1.0, 0.0, 1.0, 3.0, *(g + d for g in gains for d in (0.0, offers.EPS, -1e-12))]
+                for level in levels:
+                    for sequence in ("together", "asks-first", "gives-first"):
+                        expected = _package_at_reference(obs, level, sequence)
+                        packages += expected is not None
+                        assert offers.package_at(obs, level, sequence) == expected
+    assert demands > 100 and packages > 300
+
+
+def test_required_by_inverts_requires() -> None:
+    for seed in range(30):
+        sc = _random_scenario(seed)
+        st = Structure.of(sc)
+        for m in sc.moves:
+            assert st.required_by[m.id] == {x.id for x in sc.moves if m.id in x.requires and x.id != m.id}

@@ -88,7 +88,17 @@ class Structure:
     (False, True, ['m', 'n'])
     """
 
-    __slots__ = ("all_moves", "closures", "makers", "own", "requires", "reversible", "rules", "targets")
+    __slots__ = (
+        "all_moves",
+        "closures",
+        "makers",
+        "own",
+        "required_by",
+        "requires",
+        "reversible",
+        "rules",
+        "targets",
+    )
 
     def __init__(self, scenario: Scenario) -> None:
         self.makers = {m.id: m.by for m in scenario.moves}
@@ -100,6 +110,11 @@ class Structure:
         }
         self.reversible = {m.id: m.reversible for m in scenario.moves}
         self.requires = {m.id: m.requires for m in scenario.moves}
+        # the other moves that require each move directly
+        self.required_by = {
+            m.id: frozenset(x.id for x in scenario.moves if m.id in x.requires and x.id != m.id)
+            for m in scenario.moves
+        }
         self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
         self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
         # settings.default_target's answers by (status quo, concessions): no values, only which

@@ -265,16 +265,22 @@ def best_demand(obs: Observation) -> frozenset[str]:
 
 
 def _best_demand(obs: Observation) -> frozenset[str]:
-    me = obs.me
+    # ``chosen`` is always ``closure(...) - settled``, so ``complete(chosen | {m})`` is
+    # ``chosen | (closures[m] - settled)``; "no move of the observer" is disjointness from its moves
+    me, settled, structure = obs.me, obs.settled, obs.view.structure
+    values, closures, own = obs.view.values[me], structure.closures, structure.own.get(me, _NONE)
     chosen: frozenset[str] = frozenset()
     for other in obs.others:
         for m in obs.available(other):
-            if obs.value(me, m) <= EPS:
+            if values[m] <= EPS:
                 continue
-            cand = obs.complete(chosen | {m})
-            if obs.feasible(cand) and all(obs.maker(x) != me for x in cand):
+            cand = chosen | (closures[m] - settled)
+            if cand.isdisjoint(own) and structure.feasible(settled | cand):
                 chosen = cand
     return chosen
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
@@ -355,13 +361,15 @@ class _Bounds:
 
 def _package_offers(obs: Observation) -> list[str]:
     """Own concessions the others value, best ratio of their gain to own cost first."""
-    me = obs.me
-
-    def others_value(m: str) -> float:
-        return sum(max(0.0, obs.value(o, m)) for o in obs.others)
-
-    offers = [m for m in obs.available(me) if others_value(m) > EPS]
-    offers.sort(key=lambda m: (-others_value(m) / max(EPS, -obs.value(me, m)), m))
+    mine = obs.view.values[obs.me]
+    theirs = [obs.view.values[o] for o in obs.others]
+    worth = {}
+    for m in obs.available(obs.me):
+        value = sum(max(0.0, v[m]) for v in theirs)  # the others' values, in their order
+        if value > EPS:
+            worth[m] = value
+    offers = list(worth)
+    offers.sort(key=lambda m: (-worth[m] / max(EPS, -mine[m]), m))
     return offers
 
 
@@ -373,13 +381,36 @@ def _gain(obs: Observation, moves: frozenset[str]) -> float:
 
 def _package_step(obs: Observation, cand: frozenset[str], sequence: Sequencing) -> tuple[bool, float, bool]:
     """Whether ``cand`` is feasible, its gain to the observer, and whether its exposure is within the limit."""
+    return _memo(obs, ("package_step", obs.me, obs.settled, cand, sequence), _step, obs, cand, sequence)
 
-    def compute() -> tuple[bool, float, bool]:
-        gives, wants = _split(obs, cand)
-        exposure = exposure_ok(obs, obs.me, assess(obs, Proposal(gives, wants, sequence, by=obs.me), obs.me))
-        return obs.feasible(cand), _gain(obs, cand), exposure
 
-    return _memo(obs, ("package_step", obs.me, obs.settled, cand, sequence), compute)
+def _step(obs: Observation, cand: frozenset[str], sequence: Sequencing) -> tuple[bool, float, bool]:
+    """:func:`_package_step` computed.
+
+    The exposure is ``exposure_ok(obs, me, assess(obs, Proposal(gives, asks, sequence, by=me), me))``
+    for ``cand`` split into own moves and the others': only :func:`_assess`'s two sums of
+    irreversible moves (the gain is :func:`_gain`'s, remembered apart).
+    """
+    me, view = obs.me, obs.view
+    values, makers, reversible = view.values[me], view.makers, view.reversible
+    own: list[float] = []
+    theirs: list[float] = []
+    for mid in cand:
+        if reversible[mid]:
+            continue
+        v = values[mid]
+        if v < 0:
+            if makers[mid] == me:
+                own.append(-v)
+        elif makers[mid] != me:
+            theirs.append(v)
+    own_irrev = math.fsum(own)
+    if sequence == "together":
+        exposure = max(0.0, own_irrev - math.fsum(theirs))
+    else:  # the proposer's moves first ("gives-first"), or last
+        exposure = own_irrev if sequence == "gives-first" else 0.0
+    limit = view.scenario.party(me).exposure_limit
+    return obs.feasible(cand), _gain(obs, cand), limit is None or exposure <= limit + EPS
 
 
 def _package_at(obs: Observation, bounds: _Bounds, sequence: Sequencing) -> Proposal | None:
@@ -391,22 +422,27 @@ def _package_at(obs: Observation, bounds: _Bounds, sequence: Sequencing) -> Prop
     pkg = set(asks)
     key = ("package_offers", me, obs.others, obs.settled, obs.agenda)
     offers: list[str] = _memo(obs, key, _package_offers, obs)
+    structure, settled = obs.view.structure, obs.settled
+    closures = structure.closures
     for m in offers:
-        cand = frozenset(pkg | obs.complete({m}))
+        cand = frozenset(pkg | (closures[m] - settled))  # pkg | obs.complete({m})
         feasible, gain, exposure = _package_step(obs, cand, sequence)
         if not feasible or bounds.below(gain):
             continue
         if exposure:
             pkg = set(cand)
-    requires = obs.view.structure.requires
-    for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
-        if any(m in requires[x] for x in pkg - {m}):
+    # drop demands, least valued first, that no other move of the package requires, while the
+    # package still asks something (is not a subset of the observer's own moves)
+    values, required_by, own = obs.view.values[me], structure.required_by, structure.own.get(me, _NONE)
+    for m in sorted(asks, key=lambda m: (values[m], m)):
+        if not required_by[m].isdisjoint(pkg):
             continue
         rest = frozenset(pkg - {m})
-        if any(obs.maker(x) != me for x in rest) and not bounds.below(_gain(obs, rest)):
+        if not rest <= own and not bounds.below(_gain(obs, rest)):
             pkg = set(rest)
-    gives, asks2 = _split(obs, pkg)
-    return Proposal(gives, asks2, sequence)
+    ms = frozenset(pkg)
+    gives = ms & own
+    return Proposal(gives, ms - gives, sequence)
 
 
 def renege_pays(
