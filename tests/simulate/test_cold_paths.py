@@ -9,6 +9,8 @@ finds its base's entries.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -280,3 +282,85 @@ def test_required_by_inverts_requires() -> None:
         st = Structure.of(sc)
         for m in sc.moves:
             assert st.required_by[m.id] == {x.id for x in sc.moves if m.id in x.requires and x.id != m.id}
+
+
+def _small_exchange_reference(
+    obs: Observation, tolerance: float, *, reversible_only: bool = False, max_size: int = 2
+) -> Proposal | None:
+    """small_exchange as first written: every candidate through assess, exposure_ok and the scenario."""
+    me, sc = obs.me, obs.scenario
+    for size in range(1, max_size + 1):
+        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        for other in obs.others:
+            mine = [
+                m
+                for m in obs.available(me)
+                if obs.value(other, m) > offers.EPS and (not reversible_only or sc.move(m).reversible)
+            ]
+            theirs = [
+                m
+                for m in obs.available(other)
+                if obs.value(me, m) > offers.EPS and (not reversible_only or sc.move(m).reversible)
+            ]
+            for k_g in range(1, size + 1):
+                k_a = size if k_g < size else None
+                for a_sizes in [size] if k_a else range(1, size + 1):
+                    for g in itertools.combinations(mine, k_g):
+                        for a in itertools.combinations(theirs, a_sizes):
+                            moves = sc.closure(set(g) | set(a)) - obs.settled
+                            if any(sc.move(m).by not in (me, other) for m in moves):
+                                continue
+                            gives = frozenset(m for m in moves if sc.move(m).by == me)
+                            prop = Proposal(gives, moves - gives, by=me)
+                            mine_a, theirs_a = offers._assess(obs, prop, me), offers._assess(obs, prop, other)
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            if best is not None and key >= best[0]:
+                                continue
+                            if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):
+                                continue
+                            if not (
+                                offers.exposure_ok(obs, me, mine_a)
+                                and offers.exposure_ok(obs, other, theirs_a)
+                            ):
+                                continue
+                            if sc.is_feasible(obs.settled | moves):
+                                best = (key, prop)
+        if best is not None:
+            return Proposal(best[1].gives, best[1].asks)
+    return None
+
+
+@pytest.mark.parametrize("misperception", [0.0, 0.4])
+def test_small_exchange_equals_the_first_written_search(misperception: float) -> None:
+    rng = np.random.default_rng(3)
+    found = 0
+    for seed in range(60):
+        sc = _random_scenario(300 + seed, n_moves=8)
+        views = perceptions(sc, misperception, np.random.default_rng(seed))
+        for settled in _states(sc, rng, 3):
+            for me in sc.party_ids:
+                obs = _obs(sc, me, settled, views[me])
+                for tol, rev, size in ((0.2, False, 2), (0.3, True, 1), (0.0, False, 2), (0.6, False, 1)):
+                    expected = _small_exchange_reference(obs, tol, reversible_only=rev, max_size=size)
+                    found += expected is not None
+                    assert offers._small_exchange(obs, tol, rev, size) == expected
+    assert found > 200
+
+
+def test_closures_of_seeds_are_shared_and_equal_scenario_closure() -> None:
+    base = load_builtin("korea-2019")
+    st = Structure.of(base)
+    replicate = base.sampled(np.random.default_rng(0))
+    views = perceptions(replicate, 0.0, np.random.default_rng(0))
+    assert views["USA"].structure is st  # the replicate searches with its base's structure
+    st.closed.clear()
+    for me in ("USA", "DPRK"):
+        offers._small_exchange(_obs(replicate, me, replicate.status_quo, views[me]), 0.0, True, 2)
+    entries = dict(st.closed)
+    assert len(entries) >= 4
+    for seeds, closure in entries.items():
+        assert closure == base.closure(seeds) == st.closure(seeds)
+    base_views = perceptions(base, 0.0, np.random.default_rng(0))
+    for me in ("USA", "DPRK"):  # the base's searches find the replicate's closures
+        offers._small_exchange(_obs(base, me, base.status_quo, base_views[me]), 0.0, True, 2)
+    assert all(st.closed[seeds] is closure for seeds, closure in entries.items())

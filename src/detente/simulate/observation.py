@@ -90,6 +90,7 @@ class Structure:
 
     __slots__ = (
         "all_moves",
+        "closed",
         "closures",
         "makers",
         "own",
@@ -120,6 +121,8 @@ class Structure:
         # settings.default_target's answers by (status quo, concessions): no values, only which
         # moves some other party values above zero
         self.targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
+        # closure(seeds) by tuple of seeds (offers.small_exchange's candidates), built as closure() builds it
+        self.closed: dict[tuple[str, ...], frozenset[str]] = {}
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:

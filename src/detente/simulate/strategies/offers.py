@@ -181,6 +181,7 @@ def _small_exchange(
     # the same order of preference (tests compare it with the straightforward search).
     me, view, settled = obs.me, obs.view, obs.settled
     makers, reversible, structure = view.makers, view.reversible, view.structure
+    closed = structure.closed  # closure of each tuple of seeds, shared by the scenarios of this structure
     sc = view.scenario
     keep = 1.0 - tolerance
     for size in range(1, max_size + 1):
@@ -202,12 +203,20 @@ def _small_exchange(
             for k_g in range(1, size + 1):
                 k_a = size if k_g < size else None
                 for a_sizes in [size] if k_a else range(1, size + 1):
+                    asked = [(a, max([least[m] for m in a])) for a in itertools.combinations(theirs, a_sizes)]
                     for g in itertools.combinations(mine, k_g):
-                        for a in itertools.combinations(theirs, a_sizes):
-                            seeds = g + a
-                            if best_key is not None and max([least[m] for m in seeds]) > best_key[0]:
+                        least_g = max([least[m] for m in g])
+                        for a, least_a in asked:
+                            # max over the seeds g + a, as max of the two maxima (the same number)
+                            if best_key is not None and max(least_g, least_a) > best_key[0]:
                                 continue  # its key is above the best one: it would be skipped below
-                            moves = structure.closure(seeds) - settled
+                            seeds = g + a
+                            moves = closed.get(seeds)
+                            if moves is None:
+                                if len(closed) >= _CLOSED_LIMIT:
+                                    closed.clear()
+                                moves = closed[seeds] = structure.closure(seeds)
+                            moves = moves - settled
                             if moves in seen:
                                 continue  # the same candidate reached from other seeds: same verdict
                             seen.add(moves)
@@ -222,6 +231,7 @@ def _small_exchange(
                                     break
                                 rev = reversible[mid]
                                 v = v_me[mid]
+                                w = v_other[mid]
                                 if v < 0:
                                     g_me -= v
                                     if by == me and not rev:
@@ -230,20 +240,26 @@ def _small_exchange(
                                     r_me += v
                                     if by != me and not rev:
                                         their_me += v
-                                v = v_other[mid]
-                                if v < 0:
-                                    g_ot -= v
+                                if w < 0:
+                                    g_ot -= w
                                     if by == other and not rev:
-                                        own_ot -= v
+                                        own_ot -= w
                                 else:
-                                    r_ot += v
+                                    r_ot += w
                                     if by != other and not rev:
-                                        their_ot += v
+                                        their_ot += w
                             if foreign:
                                 continue
-                            key = (max(g_me, g_ot), tuple(sorted(moves)))
-                            if best_key is not None and key >= best_key:
-                                continue
+                            # key = (cost, tuple(sorted(moves))), compared with the best key as tuples
+                            # are, the sorted ids made only when the costs tie or it is kept
+                            cost = max(g_me, g_ot)
+                            if best_key is not None:
+                                best_cost = best_key[0]
+                                if cost is best_cost or cost == best_cost:
+                                    if tuple(sorted(moves)) >= best_key[1]:
+                                        continue
+                                elif cost >= best_cost:
+                                    continue
                             if not (r_me >= keep * g_me - EPS and r_ot >= keep * g_ot - EPS):
                                 continue
                             if lim_me is not None and max(0.0, own_me - their_me) > lim_me + EPS:
@@ -251,11 +267,14 @@ def _small_exchange(
                             if lim_other is not None and max(0.0, own_ot - their_ot) > lim_other + EPS:
                                 continue
                             if structure.feasible(settled | moves):
-                                best_key, best_moves = key, moves
+                                best_key, best_moves = (cost, tuple(sorted(moves))), moves
         if best_key is not None:
             gives = frozenset(m for m in best_moves if makers[m] == me)
             return Proposal(gives, best_moves - gives)
     return None
+
+
+_CLOSED_LIMIT = 50_000  # tuples of seeds per structure
 
 
 def best_demand(obs: Observation) -> frozenset[str]:
