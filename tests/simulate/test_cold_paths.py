@@ -364,3 +364,30 @@ def test_closures_of_seeds_are_shared_and_equal_scenario_closure() -> None:
     for me in ("USA", "DPRK"):  # the base's searches find the replicate's closures
         offers._small_exchange(_obs(base, me, base.status_quo, base_views[me]), 0.0, True, 2)
     assert all(st.closed[seeds] is closure for seeds, closure in entries.items())
+
+
+def test_available_moves_equal_the_direct_filter_and_are_shared() -> None:
+    rng = np.random.default_rng(9)
+    for seed in range(30):
+        sc = _random_scenario(seed)
+        st = Structure.of(sc)
+        replicate = _flipped(sc, rng)
+        for settled in _states(sc, rng, 5):
+            agenda = frozenset(m for m in sc.move_ids if rng.random() < 0.7)
+            for party in sc.party_ids:
+                for ag in (agenda, None):
+                    expected = [
+                        m
+                        for m in sc.move_ids
+                        if sc.move(m).by == party and m not in settled and (ag is None or m in ag)
+                    ]
+                    assert list(st.available(party, settled, ag)) == expected
+                    assert Structure.of(replicate).available(party, settled, ag) is st.available(
+                        party, settled, ag
+                    )
+                view = perceptions(replicate, 0.0, np.random.default_rng(0))[party]
+                obs = _obs(replicate, party, settled, view)
+                mine = obs.available(party)
+                mine.append("spoilt")  # a strategy may change the list it is given: nothing shared changes
+                assert "spoilt" not in obs.available(party)
+                assert obs.available(party, agenda_only=False) == list(st.available(party, settled, None))

@@ -90,6 +90,7 @@ class Structure:
 
     __slots__ = (
         "all_moves",
+        "availability",
         "closed",
         "closures",
         "makers",
@@ -121,6 +122,8 @@ class Structure:
         # settings.default_target's answers by (status quo, concessions): no values, only which
         # moves some other party values above zero
         self.targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
+        # available() answers by (party, settled, agenda)
+        self.availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
         # closure(seeds) by tuple of seeds (offers.small_exchange's candidates), built as closure() builds it
         self.closed: dict[tuple[str, ...], frozenset[str]] = {}
 
@@ -148,6 +151,24 @@ class Structure:
         for m in moves:
             out |= closures[m]
         return frozenset(out)
+
+    def available(
+        self, party: str, settled: frozenset[str], agenda: frozenset[str] | None
+    ) -> tuple[str, ...]:
+        """Moves of ``party`` not in ``settled`` (and in ``agenda`` unless it is ``None``), in file order."""
+        key = (party, settled, agenda)
+        found = self.availability.get(key)
+        if found is None:
+            makers = self.makers
+            found = tuple(
+                m
+                for m in makers  # file order
+                if makers[m] == party and m not in settled and (agenda is None or m in agenda)
+            )
+            if len(self.availability) >= 50_000:
+                self.availability.clear()
+            self.availability[key] = found
+        return found
 
     def feasible(self, moves: frozenset[str] | set[str]) -> bool:
         """``scenario.is_feasible(moves)``, without building the list of violations."""
@@ -405,13 +426,7 @@ class Observation:
 
     def available(self, party: str, *, agenda_only: bool = True) -> list[str]:
         """Moves of ``party`` neither in force nor pending (on the agenda only, by default), in file order."""
-        settled, makers = self.settled, self.view.makers
-        agenda = self.agenda if agenda_only else None
-        return [
-            m
-            for m in self.view.scenario.move_ids
-            if makers[m] == party and m not in settled and (agenda is None or m in agenda)
-        ]
+        return list(self.view.structure.available(party, self.settled, self.agenda if agenda_only else None))
 
     def complete(self, moves: frozenset[str] | set[str]) -> frozenset[str]:
         """``moves`` plus the prerequisites they need that are not yet settled."""

@@ -191,10 +191,14 @@ def _small_exchange(
             v_me, v_other = view.values[me], view.values[other]
             lim_me, lim_other = sc.party(me).exposure_limit, sc.party(other).exposure_limit
             mine = [
-                m for m in obs.available(me) if v_other[m] > EPS and (not reversible_only or reversible[m])
+                m
+                for m in structure.available(me, settled, obs.agenda)
+                if v_other[m] > EPS and (not reversible_only or reversible[m])
             ]
             theirs = [
-                m for m in obs.available(other) if v_me[m] > EPS and (not reversible_only or reversible[m])
+                m
+                for m in structure.available(other, settled, obs.agenda)
+                if v_me[m] > EPS and (not reversible_only or reversible[m])
             ]
             seen: set[frozenset[str]] = set()
             # a lower bound of a candidate's key: each side gives at least each of its moves' cost
@@ -290,7 +294,7 @@ def _best_demand(obs: Observation) -> frozenset[str]:
     values, closures, own = obs.view.values[me], structure.closures, structure.own.get(me, _NONE)
     chosen: frozenset[str] = frozenset()
     for other in obs.others:
-        for m in obs.available(other):
+        for m in structure.available(other, settled, obs.agenda):
             if values[m] <= EPS:
                 continue
             cand = chosen | (closures[m] - settled)
@@ -383,7 +387,7 @@ def _package_offers(obs: Observation) -> list[str]:
     mine = obs.view.values[obs.me]
     theirs = [obs.view.values[o] for o in obs.others]
     worth = {}
-    for m in obs.available(obs.me):
+    for m in obs.view.structure.available(obs.me, obs.settled, obs.agenda):
         value = sum(max(0.0, v[m]) for v in theirs)  # the others' values, in their order
         if value > EPS:
             worth[m] = value
