@@ -27,6 +27,7 @@ from detente.simulate.observation import (
 )
 from detente.simulate.settings import _default_target, default_target, perceptions
 from detente.simulate.strategies import make_strategy, offers
+from detente.simulate.strategies.reciprocity import Grit
 
 
 def _random_scenario(seed: int, n_moves: int = 9) -> Scenario:
@@ -391,3 +392,42 @@ def test_available_moves_equal_the_direct_filter_and_are_shared() -> None:
                 mine.append("spoilt")  # a strategy may change the list it is given: nothing shared changes
                 assert "spoilt" not in obs.available(party)
                 assert obs.available(party, agenda_only=False) == list(st.available(party, settled, None))
+
+
+def _initiative_reference(grit: Grit, obs: Observation) -> frozenset[str] | None:
+    """Grit's initiative as first written, through the scenario's own look-ups."""
+    me, sc = obs.me, obs.scenario
+    candidates = []
+    for mid in obs.available(me):
+        moves = sc.closure({mid}) - obs.settled
+        if any(sc.move(m).by != me for m in moves) or not sc.is_feasible(obs.settled | moves):
+            continue
+        if not any(obs.value(o, m) > offers.EPS for o in obs.others for m in moves):
+            continue
+        cost = sum(max(0.0, -obs.value(me, m)) for m in moves)
+        reversible = all(sc.move(m).reversible for m in moves)
+        candidates.append((not reversible, cost, mid, moves))
+    if not candidates:
+        return None
+    limit = sc.party(me).exposure_limit
+    scale = limit if limit else max(c[1] for c in candidates)
+    fitting = sorted(c for c in candidates if c[1] <= grit.step * scale + offers.EPS)
+    return fitting[0][3] if fitting else None
+
+
+@pytest.mark.parametrize("misperception", [0.0, 0.4])
+def test_grit_initiatives_equal_the_first_written_choice(misperception: float) -> None:
+    rng = np.random.default_rng(5)
+    found = 0
+    for seed in range(80):
+        sc = _random_scenario(500 + seed)
+        views = perceptions(sc, misperception, np.random.default_rng(seed))
+        for settled in _states(sc, rng, 3):
+            for me in sc.party_ids:
+                obs = _obs(sc, me, settled, views[me])
+                for step in (0.2, 0.5, 1.0, 3.0):
+                    grit = Grit(step=step)
+                    expected = _initiative_reference(grit, obs)
+                    found += expected is not None
+                    assert grit._initiative(obs) == expected
+    assert found > 300

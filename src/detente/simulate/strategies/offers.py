@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -318,21 +318,24 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
 
 
 def _within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
-    sc = obs.scenario
+    sc, view = obs.scenario, obs.view
+    makers, reversible, closures = view.makers, view.reversible, view.structure.closures
+    mine = view.values[obs.me]
     out = set(asks)
     for other in obs.others:
         limit = sc.party(other).exposure_limit
         if limit is None:
             continue
+        theirs = view.values[other]
 
-        def cost(m: str, other: str = other) -> float:
-            return max(0.0, -obs.value(other, m))
+        def cost(m: str, theirs: Mapping[str, float] = theirs) -> float:
+            return max(0.0, -theirs[m])
 
-        irrev = [m for m in out if obs.maker(m) == other and not sc.move(m).reversible and cost(m) > EPS]
-        irrev.sort(key=lambda m: (obs.value(obs.me, m) / cost(m), m))
+        irrev = [m for m in out if makers[m] == other and not reversible[m] and cost(m) > EPS]
+        irrev.sort(key=lambda m: (mine[m] / cost(m), m))
         while irrev and sum(cost(m) for m in irrev) > limit + EPS:
             drop = irrev.pop(0)
-            gone = {drop} | {m for m in out if drop in sc.closure([m])}
+            gone = {drop} | {m for m in out if drop in closures[m]}  # closures[m] = sc.closure([m])
             out -= gone
             irrev = [m for m in irrev if m not in gone]
     return frozenset(out)

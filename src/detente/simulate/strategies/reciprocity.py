@@ -172,16 +172,19 @@ class Grit(Reciprocal):
         return _memo(obs, key, self._initiative, obs)
 
     def _initiative(self, obs: Observation) -> frozenset[str] | None:
-        me = obs.me
+        me, view = obs.me, obs.view
+        structure, values = view.structure, view.values
+        own, mine = structure.own.get(me, frozenset()), values[me]
+        theirs = [values[o] for o in obs.others]
         candidates = []
-        for mid in obs.available(me):
+        for mid in structure.available(me, obs.settled, obs.agenda):  # = obs.available(me)
             moves = obs.complete({mid})
-            if any(obs.maker(m) != me for m in moves) or not obs.feasible(moves):
+            if not moves <= own or not obs.feasible(moves):  # another party's move, or infeasible
                 continue
-            if not any(obs.value(o, m) > EPS for o in obs.others for m in moves):
+            if not any(v[m] > EPS for v in theirs for m in moves):
                 continue
-            cost = sum(max(0.0, -obs.value(me, m)) for m in moves)
-            reversible = all(obs.scenario.move(m).reversible for m in moves)
+            cost = sum(max(0.0, -mine[m]) for m in moves)
+            reversible = all(structure.reversible[m] for m in moves)
             candidates.append((not reversible, cost, mid, moves))
         if not candidates:
             return None
