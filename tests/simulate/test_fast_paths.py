@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import pickle
 
 import numpy as np
 import pytest
@@ -29,6 +30,11 @@ def test_fast_sampling_equals_scenario_sampled(name: str) -> None:
         assert a == b
         assert a.model_dump() == b.model_dump()
         assert r1.random() == r2.random()  # the generator advanced by the same number of draws
+        # built without validation (sampling._point, _with_value): still whole pydantic models
+        assert pickle.loads(pickle.dumps(b)) == a
+        for ma, mb in zip(a.moves, b.moves, strict=True):
+            assert mb.model_fields_set == ma.model_fields_set
+            assert {p: hash(v) for p, v in mb.value.items()} == {p: hash(v) for p, v in ma.value.items()}
 
 
 def _random_sets(sc: Scenario, n: int, seed: int) -> list[frozenset[str]]:
