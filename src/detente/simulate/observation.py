@@ -124,8 +124,8 @@ class Structure:
         self.targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
         # available() answers by (party, settled, agenda)
         self.availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
-        # closure(seeds) by tuple of seeds (offers.small_exchange's candidates), built as closure() builds it
-        self.closed: dict[tuple[str, ...], frozenset[str]] = {}
+        # closure(seeds), sorted, by tuple of seeds (offers.small_exchange's candidates)
+        self.closed: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:

@@ -200,7 +200,7 @@ def _small_exchange(
                 for m in structure.available(other, settled, obs.agenda)
                 if v_me[m] > EPS and (not reversible_only or reversible[m])
             ]
-            seen: set[frozenset[str]] = set()
+            seen: set[tuple[str, ...]] = set()
             # a lower bound of a candidate's key: each side gives at least each of its moves' cost
             # (a sum of non-negative terms is at least each term, in floating point too)
             least = {m: max(0.0, -v_me[m], -v_other[m]) for m in (*mine, *theirs)}
@@ -215,20 +215,23 @@ def _small_exchange(
                             if best_key is not None and max(least_g, least_a) > best_key[0]:
                                 continue  # its key is above the best one: it would be skipped below
                             seeds = g + a
-                            moves = closed.get(seeds)
-                            if moves is None:
+                            closure = closed.get(seeds)
+                            if closure is None:
                                 if len(closed) >= _CLOSED_LIMIT:
                                     closed.clear()
-                                moves = closed[seeds] = structure.closure(seeds)
-                            moves = moves - settled
-                            if moves in seen:
+                                closure = closed[seeds] = tuple(sorted(structure.closure(seeds)))
+                            # the candidate's moves, sorted: the key's ids, and the order of the
+                            # sums below (a set's order differs between processes; sums of three
+                            # or more values can differ in the last bit with the order)
+                            ids = tuple([m for m in closure if m not in settled])
+                            if ids in seen:
                                 continue  # the same candidate reached from other seeds: same verdict
-                            seen.add(moves)
+                            seen.add(ids)
                             # assess() for both sides at once (sequence "together")
                             g_me = r_me = own_me = their_me = 0.0
                             g_ot = r_ot = own_ot = their_ot = 0.0
                             foreign = False
-                            for mid in moves:
+                            for mid in ids:
                                 by = makers[mid]
                                 if by != me and by != other:
                                     foreign = True
@@ -254,13 +257,12 @@ def _small_exchange(
                                         their_ot += w
                             if foreign:
                                 continue
-                            # key = (cost, tuple(sorted(moves))), compared with the best key as tuples
-                            # are, the sorted ids made only when the costs tie or it is kept
+                            # key = (cost, ids), compared with the best key as tuples are
                             cost = max(g_me, g_ot)
                             if best_key is not None:
                                 best_cost = best_key[0]
                                 if cost is best_cost or cost == best_cost:
-                                    if tuple(sorted(moves)) >= best_key[1]:
+                                    if ids >= best_key[1]:
                                         continue
                                 elif cost >= best_cost:
                                     continue
@@ -270,8 +272,8 @@ def _small_exchange(
                                 continue
                             if lim_other is not None and max(0.0, own_ot - their_ot) > lim_other + EPS:
                                 continue
-                            if structure.feasible(settled | moves):
-                                best_key, best_moves = (cost, tuple(sorted(moves))), moves
+                            if structure.feasible(settled.union(ids)):
+                                best_key, best_moves = (cost, ids), frozenset(ids)
         if best_key is not None:
             gives = frozenset(m for m in best_moves if makers[m] == me)
             return Proposal(gives, best_moves - gives)
@@ -507,7 +509,7 @@ def profitable_breaches(obs: Observation) -> frozenset[str]:
         if mid not in obs.committed or cost <= EPS:
             continue
         deal = next((d for d in reversed(obs.deals) if mid in d), frozenset())
-        at_stake = sum(
+        at_stake = math.fsum(  # exact, so the same whatever order the deal's set is iterated in
             obs.value(me, x)
             for x in deal
             if obs.maker(x) != me and x in obs.in_force and sc.move(x).reversible and obs.value(me, x) > 0

@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 from ..observation import Observation, Proposal
 from .base import Strategy
 from .offers import ANSWERED, EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
@@ -183,7 +185,7 @@ class Grit(Reciprocal):
                 continue
             if not any(v[m] > EPS for v in theirs for m in moves):
                 continue
-            cost = sum(max(0.0, -mine[m]) for m in moves)
+            cost = math.fsum([max(0.0, -mine[m]) for m in moves])  # exact: the same in any set order
             reversible = all(structure.reversible[m] for m in moves)
             candidates.append((not reversible, cost, mid, moves))
         if not candidates:
