@@ -478,7 +478,7 @@ def time_dask(runs: int, workers: int = 2, repeats: int = 3, settle: float = 60.
 def run(
     negotiations: int = 40,
     repeats: int = 5,
-    mc_runs: int = 60,
+    mc_runs: int = 600,
     korea_runs: int = 5,
     compare_runs: int = 200,
     dask_runs: int = 3000,
@@ -496,9 +496,6 @@ def run(
         }
     }
     results["negmas"] = time_negmas(negotiations, repeats)
-    if korea_runs:
-        results["negmas_korea"] = time_negmas_korea(max(1, negotiations // 10), max(1, repeats // 2))
-        results["negmas_scaling"] = time_negmas_scaling(negotiations=max(1, negotiations // 20))
     results["detente"] = time_detente(negotiations, repeats)
     results["detente_reciprocity"] = time_detente(
         max(1, negotiations // 4), max(1, repeats // 2), RECIPROCITY_PAIR
@@ -507,11 +504,14 @@ def run(
         results["korea_2019"] = time_korea(korea_runs, max(1, repeats // 2 + 1))
         results["korea_2019_shared"] = time_korea(korea_runs, max(1, repeats // 2 + 1), shared=True)
     if mc_runs:
-        results["montecarlo_korea_2019"] = time_montecarlo(mc_runs, 1)
+        results["montecarlo_korea_2019"] = time_montecarlo(mc_runs, 3)
     if compare_runs:
         results["compare_korea_2019"] = time_compare(compare_runs)
     if dask_runs:
         results["dask_korea_2019"] = time_dask(dask_runs)
+    if korea_runs:  # NegMAS on korea-2019's outcome space: the slowest part, so last
+        results["negmas_korea"] = time_negmas_korea(max(1, negotiations // 10), max(1, repeats // 2))
+        results["negmas_scaling"] = time_negmas_scaling(negotiations=max(1, negotiations // 20))
     _print(results)
     return results
 
