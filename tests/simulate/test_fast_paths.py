@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import pickle
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +21,9 @@ from detente.simulate.strategies import REGISTRY, make_strategy, offers
 from detente.simulate.strategies.base import Strategy
 from detente.simulate.strategies.pressure import BigDeal, MaximumPressure
 from detente.simulate.strategies.reciprocity import Grit
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference_offers import small_exchange_reference as _small_exchange_reference
 
 
 @pytest.mark.parametrize("name", builtin_names("scenario"))
@@ -57,53 +62,6 @@ def test_view_lookups_equal_the_scenario_methods(name: str) -> None:
         assert view.makers[m.id] == m.by
         assert view.reversible[m.id] == m.reversible
         assert view.closures[m.id] == sc.closure([m.id])
-
-
-def _small_exchange_reference(
-    obs: Observation, tolerance: float, *, reversible_only: bool = False, max_size: int = 2
-) -> Proposal | None:
-    """small_exchange as first written: every candidate through assess, exposure_ok and feasible."""
-    me = obs.me
-    for size in range(1, max_size + 1):
-        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
-        for other in obs.others:
-            mine = [
-                m
-                for m in obs.available(me)
-                if obs.value(other, m) > offers.EPS
-                and (not reversible_only or obs.scenario.move(m).reversible)
-            ]
-            theirs = [
-                m
-                for m in obs.available(other)
-                if obs.value(me, m) > offers.EPS and (not reversible_only or obs.scenario.move(m).reversible)
-            ]
-            for k_g in range(1, size + 1):
-                k_a = size if k_g < size else None
-                for a_sizes in [size] if k_a else range(1, size + 1):
-                    for g in itertools.combinations(mine, k_g):
-                        for a in itertools.combinations(theirs, a_sizes):
-                            moves = obs.scenario.closure(set(g) | set(a)) - obs.settled
-                            if any(obs.scenario.move(m).by not in (me, other) for m in moves):
-                                continue
-                            gives = frozenset(m for m in moves if obs.scenario.move(m).by == me)
-                            prop = Proposal(gives, moves - gives, by=me)
-                            mine_a, theirs_a = offers.assess(obs, prop, me), offers.assess(obs, prop, other)
-                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
-                            if best is not None and key >= best[0]:
-                                continue
-                            if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):
-                                continue
-                            if not (
-                                offers.exposure_ok(obs, me, mine_a)
-                                and offers.exposure_ok(obs, other, theirs_a)
-                            ):
-                                continue
-                            if obs.scenario.is_feasible(obs.settled | moves):
-                                best = (key, prop)
-        if best is not None:
-            return Proposal(best[1].gives, best[1].asks)
-    return None
 
 
 def _package_at_reference(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
