@@ -1,16 +1,13 @@
 """Work shared by every scenario of one structure, and per-scenario tables, agree with direct computation.
 
-A Monte Carlo replicate plays a freshly sampled scenario, so nothing remembered per scenario
-object helps it; what depends only on the structure (moves, makers, prerequisites, exclusions)
-and the signs of values is remembered on the shared :class:`Structure`. These tests check those
-answers against the scenario's own methods on random scenarios, and that a sampled scenario
-finds its base's entries.
+A Monte Carlo replicate plays a freshly sampled scenario; what depends only on the structure
+(moves, makers, prerequisites, exclusions) and the signs of values is remembered on the
+:class:`Structure` its tables share with the base's (:meth:`Tables.resampled`). These tests
+check those answers against the scenario's own methods on random scenarios, and that a
+replicate finds its base's entries.
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,20 +15,15 @@ import pytest
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run
-from detente.simulate.observation import (
-    Observation,
-    Perception,
-    Proposal,
-    Sequencing,
-    Structure,
-    likely_values,
-)
-from detente.simulate.settings import _default_target, default_target, perceptions
-from detente.simulate.strategies import make_strategy, offers
+from detente.simulate.observation import Observation, Perception, Proposal, Sequencing, likely_values
+from detente.simulate.settings import default_target, perceptions
+from detente.simulate.strategies import demands, make_strategy, offers
+from detente.simulate.strategies._exchange_search import fast_small_exchange
 from detente.simulate.strategies.reciprocity import Grit
+from detente.simulate.structure import Structure, concessions
+from detente.simulate.tables import Tables
 
-sys.path.insert(0, str(Path(__file__).parent))
-from reference_offers import small_exchange_reference as _small_exchange_reference
+_small_exchange_reference = offers.small_exchange_plain
 
 
 def _random_scenario(seed: int, n_moves: int = 9) -> Scenario:
@@ -105,7 +97,7 @@ def _flipped(sc: Scenario, rng: np.random.Generator) -> Scenario:
         for m in sc.moves
     )
     out = sc.replace(moves=moves)
-    assert Structure.of(out) is Structure.of(sc)
+    assert Structure.key_of(out) == Structure.key_of(sc)
     return out
 
 
@@ -114,11 +106,12 @@ def test_remembered_default_targets_equal_the_reference_on_random_scenarios() ->
     nonempty = 0
     for seed in range(150):
         sc = _random_scenario(seed)
+        tables = Tables(sc)
         for s in (sc, _flipped(sc, rng), _flipped(sc, rng), sc.replace()):
             expected = _default_target_reference(s)
             nonempty += bool(expected)
-            assert _default_target(s) == expected
-            assert _default_target(s) == expected  # from the structure's memo
+            assert tables.resampled(s).target == expected
+            assert tables.resampled(s).target == expected  # from the structure's memo
             assert default_target(s) == expected
     assert nonempty > 200  # targets were found, not only empty ones
 
@@ -126,16 +119,17 @@ def test_remembered_default_targets_equal_the_reference_on_random_scenarios() ->
 @pytest.mark.parametrize("name", builtin_names("scenario"))
 def test_sampled_scenarios_share_their_base_targets(name: str) -> None:
     base = load_builtin(name)
-    st = Structure.of(base)
-    target = default_target(base)
-    entries = dict(st.targets)
+    tables = Tables(base)
+    st = tables.structure
+    entries = dict(st._targets)
     for seed in range(4):
         s = base.sampled(np.random.default_rng(seed))
-        assert Structure.of(s) is st
-        assert default_target(s) == _default_target_reference(s)
+        assert tables.resampled(s).structure is st
+        assert tables.resampled(s).target == _default_target_reference(s)
     # a replicate whose values keep their signs finds its base's answer (the same object)
-    assert _default_target(base.replace()) is target
-    assert all(st.targets[k] is v for k, v in entries.items())
+    assert tables.resampled(base.replace()).target is tables.target
+    assert st.default_target(base.status_quo, concessions(base)) is tables.target
+    assert all(st._targets[k] is v for k, v in entries.items())
 
 
 @pytest.mark.parametrize("misperception", [0.0, 0.3])
@@ -144,15 +138,16 @@ def test_run_utilities_equal_scenario_utility_with_misperception(name: str, misp
     """The engine sums each party's own values from its view: exact even when it misperceives the others."""
     sc = load_builtin(name).sampled(np.random.default_rng(7))
     strategies = {p: make_strategy("tit-for-tat") for p in sc.party_ids}
-    run = _Run(sc, strategies, 0, SimulationSettings(misperception=misperception))
+    tables = Tables(sc)
+    run = _Run(tables, strategies, 0, SimulationSettings(misperception=misperception), None)
     if misperception:
         p, q = sc.party_ids[:2]
-        assert run.views[p].values[q] != {m.id: m.value_for(q).likely for m in sc.moves}
+        assert run.observer.views[p].values[q] != {m.id: m.value_for(q).likely for m in sc.moves}
     rng = np.random.default_rng(4)
     sets = [frozenset(m for m in sc.move_ids if rng.random() < x) for x in rng.uniform(0, 1, 200)]
     sets += [frozenset(sc.move_ids), frozenset()]
     for moves in sets:
-        assert run.utilities(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
+        assert tables.utility(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
 
 
 def test_likely_values_and_exact_views_equal_value_for() -> None:
@@ -163,11 +158,12 @@ def test_likely_values_and_exact_views_equal_value_for() -> None:
             expected = {p: {m.id: m.value_for(p).likely for m in s.moves} for p in s.party_ids}
             assert likely_values(s) == expected
             assert [list(row) for row in likely_values(s).values()] == [list(s.move_ids)] * len(s.party_ids)
-            views = perceptions(s, 0.0, np.random.default_rng(0))
+            tables = Tables(s)
+            views = perceptions(tables, 0.0, np.random.default_rng(0))
             for p in s.party_ids:
                 assert views[p].party == p and views[p].scenario is s
                 assert views[p].values == expected == Perception.exact(p, s).values
-                assert views[p].structure is Structure.of(s) is Structure.of(s.replace())
+                assert views[p] is tables.views[p] and views[p].structure is tables.structure
 
 
 def _best_demand_reference(obs: Observation) -> frozenset[str]:
@@ -260,31 +256,31 @@ def _obs(sc: Scenario, me: str, settled: frozenset[str], view: Perception) -> Ob
 @pytest.mark.parametrize("misperception", [0.0, 0.4])
 def test_demand_and_package_searches_equal_first_written_ones(misperception: float) -> None:
     rng = np.random.default_rng(2)
-    demands = packages = 0
+    found = packages = 0
     for seed in range(60):
         sc = _random_scenario(100 + seed, n_moves=8)
-        views = perceptions(sc, misperception, np.random.default_rng(seed))
+        views = perceptions(Tables(sc), misperception, np.random.default_rng(seed))
         for settled in _states(sc, rng, 4):
             for me in sc.party_ids:
                 obs = _obs(sc, me, settled, views[me])
                 demand = _best_demand_reference(obs)
-                demands += bool(demand)
-                assert offers.best_demand(obs) == demand
-                assert offers.within_exposure(obs, demand) == _within_exposure_reference(obs, demand)
+                found += bool(demand)
+                assert demands.best_demand(obs) == demand
+                assert demands.within_exposure(obs, demand) == _within_exposure_reference(obs, demand)
                 gains = [obs.gain(me, frozenset(sorted(demand)[:k])) for k in range(len(demand) + 1)]
                 levels = [-1.0, 0.0, 1.0, 3.0, *(g + d for g in gains for d in (0.0, offers.EPS, -1e-12))]
                 for level in levels:
                     for sequence in ("together", "asks-first", "gives-first"):
                         expected = _package_at_reference(obs, level, sequence)
                         packages += expected is not None
-                        assert offers.package_at(obs, level, sequence) == expected
-    assert demands > 100 and packages > 300
+                        assert demands.package_at(obs, level, sequence) == expected
+    assert found > 100 and packages > 300
 
 
 def test_required_by_inverts_requires() -> None:
     for seed in range(30):
         sc = _random_scenario(seed)
-        st = Structure.of(sc)
+        st = Structure(sc)
         for m in sc.moves:
             assert st.required_by[m.id] == {x.id for x in sc.moves if m.id in x.requires and x.id != m.id}
 
@@ -295,42 +291,45 @@ def test_small_exchange_equals_the_first_written_search(misperception: float) ->
     found = 0
     for seed in range(60):
         sc = _random_scenario(300 + seed, n_moves=8)
-        views = perceptions(sc, misperception, np.random.default_rng(seed))
+        views = perceptions(Tables(sc), misperception, np.random.default_rng(seed))
         for settled in _states(sc, rng, 3):
             for me in sc.party_ids:
                 obs = _obs(sc, me, settled, views[me])
                 for tol, rev, size in ((0.2, False, 2), (0.3, True, 1), (0.0, False, 2), (0.6, False, 1)):
                     expected = _small_exchange_reference(obs, tol, reversible_only=rev, max_size=size)
                     found += expected is not None
-                    assert offers._small_exchange(obs, tol, rev, size) == expected
+                    assert fast_small_exchange(obs, tol, rev, size) == expected
     assert found > 200
 
 
 def test_closures_of_seeds_are_shared_and_equal_scenario_closure() -> None:
     base = load_builtin("korea-2019")
-    st = Structure.of(base)
+    tables = Tables(base)
+    st = tables.structure
     replicate = base.sampled(np.random.default_rng(0))
-    views = perceptions(replicate, 0.0, np.random.default_rng(0))
+    views = perceptions(tables.resampled(replicate), 0.0, np.random.default_rng(0))
     assert views["USA"].structure is st  # the replicate searches with its base's structure
-    st.closed.clear()
+    st._closed.clear()
     for me in ("USA", "DPRK"):
-        offers._small_exchange(_obs(replicate, me, replicate.status_quo, views[me]), 0.0, True, 2)
-    entries = dict(st.closed)
+        fast_small_exchange(_obs(replicate, me, replicate.status_quo, views[me]), 0.0, True, 2)
+    entries = dict(st._closed)
     assert len(entries) >= 4
     for seeds, closure in entries.items():
         assert closure == tuple(sorted(base.closure(seeds))) == tuple(sorted(st.closure(seeds)))
-    base_views = perceptions(base, 0.0, np.random.default_rng(0))
+    base_views = perceptions(tables, 0.0, np.random.default_rng(0))
     for me in ("USA", "DPRK"):  # the base's searches find the replicate's closures
-        offers._small_exchange(_obs(base, me, base.status_quo, base_views[me]), 0.0, True, 2)
-    assert all(st.closed[seeds] is closure for seeds, closure in entries.items())
+        fast_small_exchange(_obs(base, me, base.status_quo, base_views[me]), 0.0, True, 2)
+    assert all(st._closed[seeds] is closure for seeds, closure in entries.items())
 
 
 def test_available_moves_equal_the_direct_filter_and_are_shared() -> None:
     rng = np.random.default_rng(9)
     for seed in range(30):
         sc = _random_scenario(seed)
-        st = Structure.of(sc)
+        tables = Tables(sc)
+        st = tables.structure
         replicate = _flipped(sc, rng)
+        replicated = tables.resampled(replicate)
         for settled in _states(sc, rng, 5):
             agenda = frozenset(m for m in sc.move_ids if rng.random() < 0.7)
             for party in sc.party_ids:
@@ -341,10 +340,10 @@ def test_available_moves_equal_the_direct_filter_and_are_shared() -> None:
                         if sc.move(m).by == party and m not in settled and (ag is None or m in ag)
                     ]
                     assert list(st.available(party, settled, ag)) == expected
-                    assert Structure.of(replicate).available(party, settled, ag) is st.available(
+                    assert replicated.structure.available(party, settled, ag) is st.available(
                         party, settled, ag
                     )
-                view = perceptions(replicate, 0.0, np.random.default_rng(0))[party]
+                view = perceptions(replicated, 0.0, np.random.default_rng(0))[party]
                 obs = _obs(replicate, party, settled, view)
                 mine = obs.available(party)
                 mine.append("spoilt")  # a strategy may change the list it is given: nothing shared changes
@@ -379,7 +378,7 @@ def test_grit_initiatives_equal_the_first_written_choice(misperception: float) -
     found = 0
     for seed in range(80):
         sc = _random_scenario(500 + seed)
-        views = perceptions(sc, misperception, np.random.default_rng(seed))
+        views = perceptions(Tables(sc), misperception, np.random.default_rng(seed))
         for settled in _states(sc, rng, 3):
             for me in sc.party_ids:
                 obs = _obs(sc, me, settled, views[me])
@@ -387,5 +386,6 @@ def test_grit_initiatives_equal_the_first_written_choice(misperception: float) -
                     grit = Grit(step=step)
                     expected = _initiative_reference(grit, obs)
                     found += expected is not None
-                    assert grit._initiative(obs) == expected
+                    assert demands._initiative(obs, step) == expected
+                    assert grit.initiative(obs) == expected
     assert found > 300

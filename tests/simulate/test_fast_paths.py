@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import pickle
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,16 +12,17 @@ import pytest
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run, play
-from detente.simulate.observation import Observation, Perception, Proposal, Sequencing, Structure
+from detente.simulate.observation import Observation, Perception, Proposal, Sequencing
 from detente.simulate.sampling import sampled
 from detente.simulate.settings import default_target, perceptions
-from detente.simulate.strategies import REGISTRY, make_strategy, offers
-from detente.simulate.strategies.base import Strategy
+from detente.simulate.strategies import REGISTRY, demands, make_strategy, offers
+from detente.simulate.strategies._exchange_search import fast_small_exchange
+from detente.simulate.strategies.base import Strategy, pure_key
 from detente.simulate.strategies.pressure import BigDeal, MaximumPressure
 from detente.simulate.strategies.reciprocity import Grit
+from detente.simulate.tables import Tables
 
-sys.path.insert(0, str(Path(__file__).parent))
-from reference_offers import small_exchange_reference as _small_exchange_reference
+_small_exchange_reference = offers.small_exchange_plain
 
 
 @pytest.mark.parametrize("name", builtin_names("scenario"))
@@ -56,8 +55,9 @@ def test_view_lookups_equal_the_scenario_methods(name: str) -> None:
     for moves in _random_sets(sc, 400, 1):
         assert view.feasible(moves) == sc.is_feasible(moves)
         assert view.structure.closure(moves) == sc.closure(moves)
+    tables = Tables(sc)
     sample = sc.sampled(np.random.default_rng(0))
-    assert Structure.of(sample) is view.structure  # shared by scenarios of the same structure
+    assert tables.resampled(sample).structure is tables.structure  # shared by the replicates
     for m in sc.moves:
         assert view.makers[m.id] == m.by
         assert view.reversible[m.id] == m.reversible
@@ -67,7 +67,7 @@ def test_view_lookups_equal_the_scenario_methods(name: str) -> None:
 def _package_at_reference(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
     """package_at as first written, nothing remembered."""
     me = obs.me
-    asks = offers._within_exposure(obs, offers._best_demand(obs))
+    asks = demands._within_exposure(obs, demands._best_demand(obs))
     if not asks or obs.gain(me, asks) < level - offers.EPS:
         return None
     pkg = set(asks)
@@ -117,7 +117,7 @@ def _observation(sc: Scenario, me: str, settled: frozenset[str], view: Perceptio
 @pytest.mark.parametrize("name", ["korea-2019", "six-party-2007", "iran-jcpoa-2015", "hanoi-2019"])
 def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
     sc = load_builtin(name).sampled(np.random.default_rng(3))
-    views = perceptions(sc, 0.0, np.random.default_rng(0))
+    views = perceptions(Tables(sc), 0.0, np.random.default_rng(0))
     states = [*[s for s in _random_sets(sc, 60, 2) if sc.is_feasible(s)][:12], frozenset()]
     found = packages = 0
     for _ in range(2):  # the second pass answers from the memo
@@ -129,13 +129,11 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                 for tol, rev, size in ((0.2, False, 2), (0.3, True, 1), (0.0, False, 2), (0.5, False, 1)):
                     expected = _small_exchange_reference(obs, tol, reversible_only=rev, max_size=size)
                     found += expected is not None
-                    assert offers._small_exchange(obs, tol, rev, size) == expected
+                    assert fast_small_exchange(obs, tol, rev, size) == expected
                     assert offers.small_exchange(obs, tol, reversible_only=rev, max_size=size) == expected
-                assert offers.best_demand(obs) == offers._best_demand(obs)
-                asks = offers.best_demand(obs)
-                assert offers.within_exposure(obs, asks) == offers._within_exposure(obs, asks)
-                for strat in (MaximumPressure(), MaximumPressure(reward=False), BigDeal(), BigDeal(0.5)):
-                    assert strat.propose(obs) == strat._propose(obs)
+                assert demands.best_demand(obs) == demands._best_demand(obs)
+                asks = demands.best_demand(obs)
+                assert demands.within_exposure(obs, asks) == demands._within_exposure(obs, asks)
                 gives = frozenset(m for m in sc.move_ids[:6] if sc.move(m).by == me)
                 for prop_asks in (asks, frozenset(), frozenset(sorted(asks)[:1])):
                     for seq in ("together", "asks-first", "gives-first"):
@@ -151,30 +149,76 @@ def test_remembered_offer_searches_equal_fresh_ones(name: str) -> None:
                     for sequence in ("together", "asks-first"):
                         expected = _package_at_reference(obs, float(level), sequence)
                         packages += expected is not None
-                        assert offers.package_at(obs, float(level), sequence) == expected, level
-    assert views[sc.party_ids[0]].memo  # the searches were remembered
+                        assert demands.package_at(obs, float(level), sequence) == expected, level
+    assert views[sc.party_ids[0]]._searches  # the searches were remembered
     assert found > 10 and packages > 10  # exchanges and packages were found, not only None
 
 
-def test_runs_sharing_a_scenario_object_equal_runs_on_fresh_copies() -> None:
-    """Exact views (and their memo) are shared by runs of one scenario object: no run leaks into another."""
+def test_runs_sharing_tables_equal_runs_on_fresh_ones() -> None:
+    """Runs on one Tables object share exact views and remembered answers: no run leaks into another."""
     sc = load_builtin("korea-2019")
+    tables = Tables(sc)
     names = sorted(REGISTRY)
     for k, (a, b) in enumerate(zip(names, names[1:] + names[:1], strict=True)):
         strategies = {"USA": make_strategy(a), "DPRK": make_strategy(b)}
-        shared = [play(sc, strategies, seed=k + i) for i in range(2)]
-        fresh = [play(sc.replace(), strategies, seed=k + i) for i in range(2)]
+        shared = [play(sc, strategies, seed=k + i, tables=tables) for i in range(2)]
+        fresh = [play(sc, strategies, seed=k + i) for i in range(2)]
         assert shared == fresh
+
+
+def test_tables_of_another_scenario_are_refused() -> None:
+    sc = load_builtin("korea-2019")
+    with pytest.raises(ValueError, match="another scenario"):
+        play(sc.replace(), {p: make_strategy("grit") for p in sc.party_ids}, seed=0, tables=Tables(sc))
+    with pytest.raises(ValueError, match="structure"):
+        Tables(sc).resampled(load_builtin("hanoi-2019"))
+
+
+class _Unremembered(MaximumPressure):
+    """Maximum pressure with propose() overridden: no longer pure, so never remembered."""
+
+    def propose(self, obs: Observation) -> Proposal | None:
+        return super().propose(obs)
+
+
+class _UnrememberedDeal(BigDeal):
+    def propose(self, obs: Observation) -> Proposal | None:
+        return super().propose(obs)
+
+
+def test_pure_strategies_remembered_proposals_change_no_run() -> None:
+    """The engine remembers a pure strategy's proposals per state: the same runs as asking every time."""
+    assert pure_key(MaximumPressure()) is not None and pure_key(_Unremembered()) is None
+    specs = ["maximum-pressure", "maximum-pressure(reward=False)", "big-deal", "big-deal(tolerance=0.5)"]
+    for name in ("korea-2019", "hanoi-2019", "libya-2003"):
+        sc = load_builtin(name)
+        tables = Tables(sc)
+        for spec in specs:
+            for other in ("tit-for-tat", "conceder", "maximum-pressure"):
+                for seed in range(2):
+                    mine = make_strategy(spec)
+                    plain = (_Unremembered if isinstance(mine, MaximumPressure) else _UnrememberedDeal)(
+                        **mine.get_params()
+                    )
+                    first, rest = sc.party_ids[0], sc.party_ids[1:]
+                    a = {first: mine, **{p: make_strategy(other) for p in rest}}
+                    b = {first: plain, **{p: make_strategy(other) for p in rest}}
+                    assert play(sc, a, seed=seed, tables=tables) == play(sc, b, seed=seed), (
+                        name,
+                        spec,
+                        other,
+                    )
 
 
 def test_remembered_utilities_equal_scenario_utility() -> None:
     sc = load_builtin("korea-2019").sampled(np.random.default_rng(5))
     strategies = {"USA": make_strategy("tit-for-tat"), "DPRK": make_strategy("grit")}
-    run = _Run(sc, strategies, 0, SimulationSettings())
+    tables = Tables(sc)
+    play(sc, strategies, seed=0, tables=tables)
     sets = _random_sets(sc, 200, 4)
     for _ in range(2):  # the second pass answers from the memo
         for moves in sets:
-            assert run.utilities(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
+            assert tables.utility(moves) == {p: sc.utility(p, moves) for p in sc.party_ids}
 
 
 def _default_target_reference(scenario: Scenario) -> frozenset[str]:
@@ -218,7 +262,7 @@ def test_remembered_searches_tell_observations_with_other_parties_apart() -> Non
         obs = Observation(**{**obs.__dict__, "others": others, "view": view})
         expected = _small_exchange_reference(obs, 0.2)
         assert offers.small_exchange(obs, 0.2) == expected
-        assert offers.best_demand(obs) == offers._best_demand(obs)
+        assert demands.best_demand(obs) == demands._best_demand(obs)
         answers.add(expected)
     assert len(answers) == 2  # B alone and C alone get different answers (B and C together: B's)
 
@@ -227,10 +271,14 @@ def test_engine_observations_equal_dataclass_built_ones() -> None:
     """observe() fills Observation's fields directly: every field, and an equal object."""
     sc = load_builtin("korea-2019")
     run = _Run(
-        sc, {"USA": make_strategy("tit-for-tat"), "DPRK": make_strategy("grit")}, 0, SimulationSettings()
+        Tables(sc),
+        {"USA": make_strategy("tit-for-tat"), "DPRK": make_strategy("grit")},
+        0,
+        SimulationSettings(),
+        None,
     )
     run.board.in_force |= {sc.move_ids[3]}
-    run.board.pending[sc.move_ids[4]] = 2
+    run.board.schedule(sc.move_ids[4], 2)
     fields = {f.name for f in dataclasses.fields(Observation)}
     for me in sc.party_ids:
         obs = run.observe(me, proposer=True)
@@ -243,7 +291,7 @@ def test_engine_observations_equal_dataclass_built_ones() -> None:
 
 def test_remembered_grit_initiatives_equal_fresh_ones() -> None:
     sc = load_builtin("korea-2019").sampled(np.random.default_rng(8))
-    views = perceptions(sc, 0.0, np.random.default_rng(0))
+    views = perceptions(Tables(sc), 0.0, np.random.default_rng(0))
     states = [*[s for s in _random_sets(sc, 60, 5) if sc.is_feasible(s)][:12], frozenset()]
     found = 0
     for step in (0.5, 2.0, 0.5):
@@ -251,7 +299,7 @@ def test_remembered_grit_initiatives_equal_fresh_ones() -> None:
         for settled in states:
             for me in sc.party_ids:
                 obs = _observation(sc, me, settled, views[me])
-                fresh = grit._initiative(obs)
+                fresh = demands._initiative(obs, step)
                 assert grit.initiative(obs) == fresh
                 found += fresh is not None
     assert found > 5

@@ -29,7 +29,7 @@ obs = Observation(0, 5, "A", ("B",), frozenset(), {}, {}, frozenset(), frozenset
     {"A": .5, "B": .5}, "open", True, (), Perception.exact("A", s))
 found = offers.small_exchange(obs, 0.0, max_size=3)
 print(sorted(found.moves) if found else None)
-print(sorted(Grit(step=1.0)._initiative(obs) or ()))
+print(sorted(Grit(step=1.0).initiative(obs) or ()))
 """
 
 

@@ -230,11 +230,13 @@ def test_step_by_step_with_the_planner_or_its_fallback_reaches_a_share() -> None
     assert r.agreement and r.target_share > 0.5
 
 
-def test_step_by_step_plans_once_on_the_estimates_in_a_monte_carlo_job() -> None:
+def test_step_by_step_plans_once_on_the_estimates_in_a_monte_carlo_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Sampled replicates: the roadmap is the planner's on the published ranges (likely values),
     made once, not re-planned on each replicate's draws."""
     from detente.analysis.roadmap import plan
-    from detente.simulate.montecarlo import MonteCarloJob
+    from detente.simulate.montecarlo import MonteCarloJob, run_chunk
     from detente.simulate.settings import default_target
     from detente.simulate.strategies import stepwise
 
@@ -244,25 +246,32 @@ def test_step_by_step_plans_once_on_the_estimates_in_a_monte_carlo_job() -> None
     assert stages  # this agenda has a roadmap on the likely values
     first = frozenset(stages[0].moves)
     seen: list[Observation] = []
+    planned: list[tuple[object, object]] = []
+    real_plan = stepwise._plan
+
+    def counting_plan(scenario, *args):  # type: ignore[no-untyped-def]
+        out = real_plan(scenario, *args)
+        planned.append((scenario, out))
+        return out
+
+    monkeypatch.setattr(stepwise, "_plan", counting_plan)
 
     class Spy(type(make_strategy("step-by-step"))):  # type: ignore[misc]
         def setup(self, obs: Observation) -> None:
             seen.append(obs)
             super().setup(obs)
 
-    stepwise._PLANS.clear()
     job = MonteCarloJob(
         base,
         (("USA", "spy"), ("DPRK", "tit-for-tat")),
         make=lambda spec: Spy() if spec == "spy" else make_strategy(spec),
     )
-    for i in range(4):
-        job.replicate(i)
+    run_chunk(job, 0, 4)
     assert len(seen) == 4 and all(obs.prior is base and obs.estimates is base for obs in seen)
     assert len({obs.scenario.model_dump_json() for obs in seen}) == 4  # four different draws ...
-    assert len(stepwise._PLANS) == 1  # ... one plan
-    (planned,) = stepwise._PLANS.values()
-    assert planned is not None and planned[0] == first
+    assert len(planned) == 1  # ... one plan, on the estimates
+    (on, stages_planned) = planned[0]
+    assert on is base and stages_planned is not None and stages_planned[0] == first  # type: ignore[index]
     # without sampling there is no prior: the plan is made on the scenario played
     play(base, {"USA": Spy(), "DPRK": make_strategy("tit-for-tat")}, seed=0)
     obs = seen[-1]
@@ -513,7 +522,7 @@ def _pays(saved: float, stake: float, d: float, q: float, n: int, lag: int) -> b
 @pytest.mark.parametrize("n", [1, 2, 12, 200])
 @pytest.mark.parametrize("lag", [0, 2])
 def test_renege_pays_matches_closed_form(d: float, q: float, n: int, lag: int) -> None:
-    from detente.simulate.strategies.offers import renege_pays
+    from detente.simulate.strategies.breaches import renege_pays
 
     for saved, stake in [(1.0, 2.0), (1.5, 2.0), (2.0, 1.0), (0.5, 0.8), (1.0, 0.0)]:
         assert renege_pays(saved, stake, discount=d, detection=q, periods=n, lag=lag) == _pays(

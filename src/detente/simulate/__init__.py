@@ -10,6 +10,7 @@ Examples
 from .engine import SimulationSettings, default_target, play
 from .observation import Observation, Perception, Proposal
 from .strategies import REGISTRY, Strategy, StrategyError, make_strategy
+from .tables import Tables
 from .trace import RunResult, TraceEntry
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SimulationSettings",
     "Strategy",
     "StrategyError",
+    "Tables",
     "TraceEntry",
     "default_target",
     "make_strategy",

@@ -34,6 +34,8 @@ from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular, frame
 
+from .tables import Tables
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -149,10 +151,22 @@ class MonteCarloJob:
         """Play one replicate on its drawn scenario (from :meth:`draw`); its outcome row."""
         return np.asarray(self._outcomes(scenario, play_seq), dtype=float)
 
-    def _outcomes(self, scenario: Scenario, play_seq: np.random.SeedSequence) -> list[float]:
+    def tables_of(self, scenario: Scenario, base: Tables | None) -> Tables | None:
+        """The engine's tables of a drawn ``scenario``, sharing ``base``'s structure (``None`` for another engine)."""
+        if self.play is not None:
+            return None
+        if base is None:
+            return Tables(scenario)
+        return base if scenario is base.scenario else base.resampled(scenario)
+
+    def _outcomes(
+        self, scenario: Scenario, play_seq: np.random.SeedSequence, tables: Tables | None = None
+    ) -> list[float]:
         play = self.play if self.play is not None else _default_play()
         make = self.make if self.make is not None else _default_make()
         kwargs: dict[str, Any] = {"seed": np.random.default_rng(play_seq)}
+        if tables is not None:
+            kwargs["tables"] = tables
         if self.sample_values and self.scenario.has_ranges and self.play is None:
             kwargs["prior"] = self.scenario  # the engine's strategies may plan on the published ranges
         strategies = {party: make(spec) for party, spec in self.strategies}
@@ -233,8 +247,9 @@ def run_group(jobs: Sequence[Any], indices: Sequence[Sequence[int]]) -> list[np.
     for k, idx in enumerate(indices):
         for r, i in enumerate(idx):
             plan.setdefault(i, []).append((k, r))
+    bases: dict[tuple[int, int, bool], Tables | None] = {}  # per shared scenario: its tables, built once
     for i in sorted(plan):
-        drawn: dict[tuple[int, int, bool], tuple[Scenario, np.random.SeedSequence]] = {}
+        drawn: dict[tuple[int, int, bool], tuple[Scenario, np.random.SeedSequence, Tables | None]] = {}
         for k, r in plan[i]:
             job = jobs[k]
             if not isinstance(job, MonteCarloJob):
@@ -243,12 +258,15 @@ def run_group(jobs: Sequence[Any], indices: Sequence[Sequence[int]]) -> list[np.
             key = job._draw_key()
             hit = drawn.get(key)
             if hit is None:
-                hit = drawn[key] = job.draw(i)
-            scenario, seq = hit
+                scenario, seq = job.draw(i)
+                if key not in bases:
+                    bases[key] = job.tables_of(job.scenario, None)
+                hit = drawn[key] = (scenario, seq, job.tables_of(scenario, bases[key]))
+            scenario, seq, tables = hit
             # a fresh copy of the play's seed sequence for each job: nothing one job's play
             # does to it (a spawn) can reach another's
             fresh = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key, pool_size=seq.pool_size)
-            out[k][r] = job._outcomes(scenario, fresh)
+            out[k][r] = job._outcomes(scenario, fresh, tables if job.play is None else None)
     return out
 
 

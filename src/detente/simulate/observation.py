@@ -15,16 +15,30 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 from detente.model.scenario import Scenario
 
+from .structure import Structure
 from .trace import TraceEntry
 
-__all__ = ["History", "Observation", "Perception", "Proposal", "Sequencing", "Structure", "TalksState"]
+__all__ = [
+    "History",
+    "Observation",
+    "Perception",
+    "Proposal",
+    "Sequencing",
+    "TalksState",
+    "interactions_of",
+    "likely_values",
+]
+
+_T = TypeVar("_T")
+_MISSING = object()
+_SEARCH_LIMIT = 20_000  # answers remembered per view, so that a long-lived process stays bounded
 
 Sequencing = Literal["together", "asks-first", "gives-first"]
 TalksState = Literal["open", "broken", "paused"]
@@ -71,122 +85,6 @@ class Proposal:
         return f"{text}; {self.note}" if self.note else text
 
 
-class Structure:
-    """A scenario's structure as plain look-ups: who makes each move, prerequisites, exclusions.
-
-    Values play no part, so every scenario with the same moves, makers, reversibility,
-    prerequisites and exclusions shares one :class:`Structure` (a sampled scenario shares
-    its base's; :meth:`of` finds it).
-
-    Examples
-    --------
-    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
-    ...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m"},
-    ...     {"id": "n", "by": "A", "title": "n", "requires": ["m"]}]})
-    >>> st = Structure.of(s)
-    >>> st.feasible({"n"}), st.feasible({"m", "n"}), sorted(st.closure({"n"}))
-    (False, True, ['m', 'n'])
-    """
-
-    __slots__ = (
-        "all_moves",
-        "availability",
-        "closed",
-        "closures",
-        "makers",
-        "own",
-        "required_by",
-        "requires",
-        "reversible",
-        "rules",
-        "targets",
-    )
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.makers = {m.id: m.by for m in scenario.moves}
-        self.all_moves = frozenset(self.makers)
-        # party -> its moves (parties that make moves; the structure is shared by scenarios
-        # with the same moves, whatever other parties they have)
-        self.own = {
-            p: frozenset(m.id for m in scenario.moves if m.by == p) for p in set(self.makers.values())
-        }
-        self.reversible = {m.id: m.reversible for m in scenario.moves}
-        self.requires = {m.id: m.requires for m in scenario.moves}
-        # the other moves that require each move directly
-        self.required_by = {
-            m.id: frozenset(x.id for x in scenario.moves if m.id in x.requires and x.id != m.id)
-            for m in scenario.moves
-        }
-        self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
-        self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
-        # settings.default_target's answers by (status quo, concessions): no values, only which
-        # moves some other party values above zero
-        self.targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
-        # available() answers by (party, settled, agenda)
-        self.availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
-        # closure(seeds), sorted, by tuple of seeds (offers.small_exchange's candidates)
-        self.closed: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-    @classmethod
-    def of(cls, scenario: Scenario) -> Structure:
-        """The (shared) structure of ``scenario``."""
-        hit = _OF_SCENARIO.get(id(scenario))  # a run asks once per view and for its target
-        if hit is not None and hit[0] is scenario:
-            return hit[1]
-        key = tuple((m.id, m.by, m.reversible, m.requires, m.excludes) for m in scenario.moves)
-        found = _STRUCTURES.get(key)
-        if found is None:
-            if len(_STRUCTURES) >= 64:
-                _STRUCTURES.pop(next(iter(_STRUCTURES)))
-            found = _STRUCTURES[key] = cls(scenario)
-        if len(_OF_SCENARIO) >= 8:
-            _OF_SCENARIO.pop(next(iter(_OF_SCENARIO)))
-        _OF_SCENARIO[id(scenario)] = (scenario, found)
-        return found
-
-    def closure(self, moves: Iterable[str]) -> frozenset[str]:
-        """``scenario.closure(moves)``: the moves and every prerequisite they need."""
-        closures = self.closures
-        out: set[str] = set()
-        for m in moves:
-            out |= closures[m]
-        return frozenset(out)
-
-    def available(
-        self, party: str, settled: frozenset[str], agenda: frozenset[str] | None
-    ) -> tuple[str, ...]:
-        """Moves of ``party`` not in ``settled`` (and in ``agenda`` unless it is ``None``), in file order."""
-        key = (party, settled, agenda)
-        found = self.availability.get(key)
-        if found is None:
-            makers = self.makers
-            found = tuple(
-                m
-                for m in makers  # file order
-                if makers[m] == party and m not in settled and (agenda is None or m in agenda)
-            )
-            if len(self.availability) >= 50_000:
-                self.availability.clear()
-            self.availability[key] = found
-        return found
-
-    def feasible(self, moves: frozenset[str] | set[str]) -> bool:
-        """``scenario.is_feasible(moves)``, without building the list of violations."""
-        for mid, requires, excludes in self.rules:
-            if mid in moves:
-                for r in requires:
-                    if r not in moves:
-                        return False
-                for x in excludes:
-                    if x in moves:
-                        return False
-        return True
-
-
-_STRUCTURES: dict[tuple[object, ...], Structure] = {}
-_OF_SCENARIO: dict[int, tuple[Scenario, Structure]] = {}  # the last few scenarios asked about, by identity
-
-
 @dataclass(frozen=True)
 class Perception:
     """How one party sees the scenario: its own values exactly, the others' perhaps with error.
@@ -200,18 +98,23 @@ class Perception:
         values only), fixed for the run.
     values : mapping
         ``values[party][move]``: the perceived per-period value of ``move`` to ``party``.
+    structure : Structure
+        The scenario's structure as look-ups (:class:`detente.simulate.tables.Structure`):
+        makers, reversibility, prerequisites, exclusions.
     """
 
     party: str
     scenario: Scenario
     values: Mapping[str, Mapping[str, float]]
+    structure: Structure = field(repr=False, compare=False)
+    # Answers of the pure offer searches of detente.simulate.strategies.offers on this view,
+    # private to that module: a view is immutable, so an answer computed for a state holds
+    # for every run that shares the view (the runs on one Tables object).
+    _searches: dict[tuple[object, ...], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    # ----- look-ups (computed once; the scenario is immutable) ----------
-    @cached_property
-    def structure(self) -> Structure:
-        """The scenario's structure (makers, prerequisites, exclusions) as look-ups."""
-        return Structure.of(self.scenario)
-
+    # ----- look-ups (the scenario is immutable) ---------------------------
     @property
     def makers(self) -> dict[str, str]:
         """``makers[move]``: the party that makes ``move``."""
@@ -230,20 +133,26 @@ class Perception:
     @cached_property
     def interactions_of(self) -> dict[str, tuple[tuple[tuple[str, ...], float], ...]]:
         """``interactions_of[party]``: (moves, perceived likely value to ``party``) of each interaction."""
-        out: dict[str, list[tuple[tuple[str, ...], float]]] = {}
-        for inter in self.scenario.interactions:
-            for party, value in inter.value.items():
-                out.setdefault(party, []).append((inter.moves, value.likely))
-        return {p: tuple(v) for p, v in out.items()}
-
-    @cached_property
-    def memo(self) -> dict[tuple[object, ...], object]:
-        """Results of pure functions of this view and a state (see :mod:`.strategies.offers`)."""
-        return {}
+        return interactions_of(self.scenario)
 
     def feasible(self, moves: frozenset[str] | set[str]) -> bool:
         """``scenario.is_feasible(moves)``, without building the list of violations."""
         return self.structure.feasible(moves)
+
+    def _remember(self, key: tuple[object, ...], compute: Callable[..., _T], *args: Any) -> _T:
+        """``compute(*args)``, remembered on this view under ``key`` (a pure function of the view).
+
+        For detente's own searches and the engine, not for strategies: ``key`` must hold
+        everything the answer depends on besides the view.
+        """
+        memo = self._searches
+        out = memo.get(key, _MISSING)
+        if out is _MISSING:
+            out = compute(*args)
+            if len(memo) >= _SEARCH_LIMIT:
+                memo.clear()
+            memo[key] = out
+        return out  # type: ignore[return-value]
 
     @classmethod
     def exact(cls, party: str, scenario: Scenario) -> Perception:
@@ -255,7 +164,16 @@ class Perception:
         >>> Perception.exact("A", s).values["B"]["m"]
         2.0
         """
-        return cls(party, scenario, likely_values(scenario))
+        return cls(party, scenario, likely_values(scenario), Structure(scenario))
+
+
+def interactions_of(scenario: Scenario) -> dict[str, tuple[tuple[tuple[str, ...], float], ...]]:
+    """``{party: ((moves, likely value to party), ...)}`` of the scenario's interaction terms."""
+    out: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    for inter in scenario.interactions:
+        for party, value in inter.value.items():
+            out.setdefault(party, []).append((inter.moves, value.likely))
+    return {p: tuple(v) for p, v in out.items()}
 
 
 def likely_values(scenario: Scenario) -> dict[str, dict[str, float]]:

@@ -18,7 +18,9 @@ import numpy as np
 from detente.model.scenario import Scenario
 from detente.model.values import Value
 
-from .observation import Perception, Structure, likely_values
+from .observation import Perception, likely_values
+from .structure import Structure, concessions
+from .tables import Tables
 
 __all__ = ["SimulationSettings", "default_target", "did_you_mean", "perceptions"]
 
@@ -111,7 +113,8 @@ def default_target(scenario: Scenario) -> frozenset[str]:
 
     A concession is a move not in force at the start that some party other than its
     maker values above zero. They are taken in file order, each with its prerequisites,
-    skipping any that would break an exclusion.
+    skipping any that would break an exclusion. (A run reads it from its
+    :class:`~detente.simulate.tables.Tables`, which compute it once.)
 
     >>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T",
     ...     "parties": [{"id": "A"}, {"id": "B"}],
@@ -121,80 +124,10 @@ def default_target(scenario: Scenario) -> frozenset[str]:
     >>> sorted(default_target(s))
     ['a1']
     """
-    hit = _TARGETS.get(id(scenario))
-    if hit is not None and hit[0] is scenario:
-        return hit[1]
-    target = _default_target(scenario)
-    if len(_TARGETS) >= _EXACT_LIMIT:
-        _TARGETS.pop(next(iter(_TARGETS)))
-    _TARGETS[id(scenario)] = (scenario, target)
-    return target
+    return Structure(scenario).default_target(scenario.status_quo, concessions(scenario))
 
 
-_TARGETS: dict[int, tuple[Scenario, frozenset[str]]] = {}
-
-
-def _default_target(scenario: Scenario) -> frozenset[str]:
-    # The concessions (in file order) and the status quo are all the search reads of the values
-    # and of the in-force flags; the rest is structure, so the answer is remembered on the shared
-    # structure (a sampled scenario whose values keep their signs finds its base's answer).
-    offered = []
-    for m in scenario.moves:
-        if m.in_force:
-            continue
-        by = m.by
-        for p, v in m.value.items():
-            if p != by and v.likely > 0:
-                offered.append(m.id)
-                break
-    st = Structure.of(scenario)
-    key = (scenario.status_quo, tuple(offered))
-    found = st.targets.get(key)
-    if found is None:
-        if len(st.targets) >= 64:
-            st.targets.pop(next(iter(st.targets)))
-        found = st.targets[key] = _search_target(st, *key)
-    return found
-
-
-def _search_target(st: Structure, sq: frozenset[str], offered: tuple[str, ...]) -> frozenset[str]:
-    """Each concession of ``offered`` in turn, with its prerequisites, while feasible with ``sq``.
-
-    Incremental form of ``chosen = closure(chosen | {m}) - sq`` kept when
-    ``feasible(closure(chosen | {m}) | sq)``: ``chosen | sq`` is closed up to ``sq``, so
-    ``closure(chosen | {m}) | sq == chosen | sq | closures[m]``.
-    """
-    closures = st.closures
-    held = sq
-    for mid in offered:
-        candidate = held | closures[mid]
-        if st.feasible(candidate):
-            held = candidate
-    return held - sq
-
-
-_EXACT: dict[int, tuple[Scenario, dict[str, Perception]]] = {}
-_EXACT_LIMIT = 8
-
-
-def _exact_views(scenario: Scenario) -> dict[str, Perception]:
-    """Exact perceptions, shared by every run of the same scenario object.
-
-    A perception is immutable apart from its memo of pure results, so runs of one scenario
-    (a Monte Carlo job without sampling, a benchmark) reuse each other's work.
-    """
-    hit = _EXACT.get(id(scenario))
-    if hit is not None and hit[0] is scenario:
-        return dict(hit[1])
-    values = likely_values(scenario)  # = Perception.exact(p, scenario).values, built once for all views
-    views = {p: Perception(p, scenario, values) for p in scenario.party_ids}
-    if len(_EXACT) >= _EXACT_LIMIT:
-        _EXACT.pop(next(iter(_EXACT)))
-    _EXACT[id(scenario)] = (scenario, views)
-    return dict(views)
-
-
-def perceptions(scenario: Scenario, misperception: float, rng: np.random.Generator) -> dict[str, Perception]:
+def perceptions(tables: Tables, misperception: float, rng: np.random.Generator) -> dict[str, Perception]:
     """Each party's view of the values: exact for itself, with relative error for the others.
 
     Draws ``len(parties) * len(moves) * len(parties)`` normal errors (then the same for the
@@ -203,13 +136,14 @@ def perceptions(scenario: Scenario, misperception: float, rng: np.random.Generat
     >>> s = Scenario.model_validate({"detente": 1, "id": "t", "title": "T",
     ...     "parties": [{"id": "A"}, {"id": "B"}],
     ...     "moves": [{"id": "m", "by": "A", "title": "m", "value": {"A": -1, "B": 2}}]})
-    >>> v = perceptions(s, 0.5, np.random.default_rng(0))
+    >>> v = perceptions(Tables(s), 0.5, np.random.default_rng(0))
     >>> v["A"].values["A"]["m"], v["B"].values["B"]["m"], v["A"].values["B"]["m"] != 2.0
     (-1.0, 2.0, True)
     """
+    scenario = tables.scenario
     parties = scenario.party_ids
     if misperception <= 0:
-        return _exact_views(scenario)
+        return dict(tables.views)
     out = {}
     for observer in parties:
         err_m = rng.normal(0.0, misperception, size=(len(scenario.moves), len(parties)))
@@ -232,5 +166,6 @@ def perceptions(scenario: Scenario, misperception: float, rng: np.random.Generat
             x.model_copy(update={"value": seen(x.value, err_i[i])})
             for i, x in enumerate(scenario.interactions)
         )
-        out[observer] = Perception.exact(observer, scenario.replace(moves=moves, interactions=inters))
+        seen_scenario = scenario.replace(moves=moves, interactions=inters)
+        out[observer] = Perception(observer, seen_scenario, likely_values(seen_scenario), tables.structure)
     return out

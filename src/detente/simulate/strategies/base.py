@@ -21,7 +21,9 @@ False
 from __future__ import annotations
 
 import inspect
-from typing import Any, ClassVar
+from collections.abc import Hashable
+from functools import lru_cache
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -29,7 +31,7 @@ from detente.model.errors import Problem, ScenarioError
 
 from ..observation import Observation, Proposal
 
-__all__ = ["Proposal", "Strategy", "StrategyError"]
+__all__ = ["Proposal", "Strategy", "StrategyError", "pure_key"]
 
 
 class StrategyError(ScenarioError):
@@ -58,6 +60,12 @@ class Strategy:
     simultaneous : bool
         If true, every party proposes in every round while this strategy plays
         (simultaneous offers) instead of taking turns.
+    pure : bool
+        A promise that :meth:`propose` depends only on the parameters, the party's view of
+        the values and ``obs.me``, ``obs.settled`` and ``obs.agenda`` (not on the history,
+        the period, trust, the talks, which settled moves are in force, nor ``self.rng``).
+        The engine then remembers its proposals per state for every run on the same tables.
+        A subclass that overrides :meth:`propose` is not pure unless it declares so itself.
     rng : numpy.random.Generator
         Injected by the engine for each run; use it for any random choice.
     """
@@ -66,6 +74,7 @@ class Strategy:
     description: ClassVar[str] = ""
     reference: ClassVar[str] = ""
     simultaneous: ClassVar[bool] = False
+    pure: ClassVar[bool] = False
 
     @property
     def rng(self) -> np.random.Generator:
@@ -159,3 +168,37 @@ class Strategy:
         engine skips the calls to save time, and the run must be the same as without skipping.
         """
         return None
+
+
+def _declarer(cls: type, name: str) -> type:
+    """The class of ``cls``'s MRO that defines ``name``."""
+    return next(k for k in cls.__mro__ if name in k.__dict__)
+
+
+@lru_cache(maxsize=256)
+def _pure_params(cls: type[Strategy]) -> tuple[str, ...] | None:
+    """The parameter names of a pure strategy class, or ``None`` if its proposals are not pure."""
+    if not cls.pure or not issubclass(_declarer(cls, "pure"), _declarer(cls, "propose")):
+        return None  # propose() is overridden below the class that declared it pure
+    params = inspect.signature(cls.__init__).parameters.values()
+    return tuple(
+        p.name for p in params if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+
+
+def pure_key(strategy: Strategy) -> tuple[object, ...] | None:
+    """``(class, parameter values)`` for a pure strategy with hashable parameters, else ``None``.
+
+    >>> from detente.simulate.strategies import make_strategy
+    >>> pure_key(make_strategy("big-deal", tolerance=0.1))[1:], pure_key(make_strategy("grit"))
+    ((0.1,), None)
+    """
+    names = _pure_params(cast(Hashable, type(strategy)))  # a class hashes by identity (mypy cannot tell)
+    if names is None:
+        return None
+    key = (type(strategy), *(getattr(strategy, n) for n in names))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key

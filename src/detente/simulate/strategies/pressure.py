@@ -10,17 +10,9 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import (
-    ANSWERED,
-    EPS,
-    Tracker,
-    _gain,
-    _memo,
-    acceptable,
-    assess,
-    best_demand,
-    exposure_ok,
-)
+from .breaches import ANSWERED, Tracker
+from .demands import best_demand, own_gain
+from .offers import EPS, acceptable, assess, exposure_ok
 
 __all__ = ["BigDeal", "Hardliner", "MaximumPressure"]
 
@@ -43,13 +35,14 @@ class MaximumPressure(Strategy):
     ----------
     The "maximum pressure" policy of the United States towards the DPRK (2017-2019) and
     the "all up front" demand criticised in the op-ed this project starts from
-    (seed/op-ed-2019-us-must-compromise.txt); Hanoi summit, 27-28 Feb 2019
-    (/work/shared/sources/negotiation-history.md).
+    (Kim, "The US must compromise", 2019, the op-ed in docs/korea-2019.md); Hanoi summit,
+    27-28 Feb 2019 (docs/cases.md).
     """
 
     name = "maximum-pressure"
     description = "Demands all of the other side's concessions first; rewards only after."
     reference = "US 'maximum pressure' policy, 2017-2019"
+    pure = True  # its proposal follows from what is settled and the agenda
 
     def __init__(self, reward: bool = True) -> None:
         self.reward = reward
@@ -58,13 +51,6 @@ class MaximumPressure(Strategy):
         self._tracker = Tracker()
 
     def propose(self, obs: Observation) -> Proposal | None:
-        if type(self) is not MaximumPressure:  # a subclass may decide on more than the key below
-            return self._propose(obs)
-        key = ("maximum-pressure.propose", obs.me, obs.others, obs.settled, obs.agenda, self.reward)
-        return _memo(obs, key, self._propose, obs)
-
-    def _propose(self, obs: Observation) -> Proposal | None:
-        """:meth:`propose`, computed (a pure function of the view and the state)."""
         asks = best_demand(obs)
         if not asks:
             return None
@@ -109,13 +95,13 @@ class BigDeal(Strategy):
     References
     ----------
     The "big deal" (comprehensive, all-at-once denuclearisation for full normalisation)
-    sought by the United States at the Hanoi summit, 27-28 Feb 2019
-    (/work/shared/sources/negotiation-history.md).
+    sought by the United States at the Hanoi summit, 27-28 Feb 2019 (docs/cases.md).
     """
 
     name = "big-deal"
     description = "Proposes and accepts only the whole agenda at once."
     reference = "The US 'big deal' at Hanoi, February 2019"
+    pure = True  # its proposal follows from what is settled and the agenda
 
     def __init__(self, tolerance: float = 0.2) -> None:
         self.tolerance = tolerance
@@ -130,13 +116,6 @@ class BigDeal(Strategy):
         return obs.agenda - obs.settled
 
     def propose(self, obs: Observation) -> Proposal | None:
-        if type(self) is not BigDeal:  # a subclass may decide on more than the key below
-            return self._propose(obs)
-        key = ("big-deal.propose", obs.me, obs.others, obs.settled, obs.agenda, self.tolerance)
-        return _memo(obs, key, self._propose, obs)
-
-    def _propose(self, obs: Observation) -> Proposal | None:
-        """:meth:`propose`, computed (a pure function of the view and the state)."""
         todo = obs.complete(self.remaining(obs))
         if not todo or not obs.feasible(todo):
             return None
@@ -187,5 +166,5 @@ class Hardliner(Strategy):
 
     def respond(self, obs: Observation, proposal: Proposal) -> bool:
         a = assess(obs, proposal, obs.me)
-        best = _gain(obs, best_demand(obs))  # = obs.gain(obs.me, ...), remembered per state
+        best = own_gain(obs, best_demand(obs))
         return a.gain >= best - EPS and a.received > EPS and exposure_ok(obs, obs.me, a)

@@ -13,11 +13,11 @@ Examples
 
 from __future__ import annotations
 
-import math
-
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import ANSWERED, EPS, Tracker, _memo, acceptable, profitable_breaches, small_exchange
+from .breaches import ANSWERED, Tracker, profitable_breaches
+from .demands import initiative
+from .offers import EPS, acceptable, small_exchange
 
 __all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
 
@@ -77,7 +77,7 @@ class TitForTat(Reciprocal):
     opportunistic : bool
         Also reverse, covertly, any of its committed moves whose reversal pays in expectation
         given the move's verification and what the other side could withdraw
-        (:func:`~detente.simulate.strategies.offers.renege_pays`): a breach.
+        (:func:`~detente.simulate.strategies.breaches.renege_pays`): a breach.
 
     References
     ----------
@@ -167,34 +167,8 @@ class Grit(Reciprocal):
         return count
 
     def initiative(self, obs: Observation) -> frozenset[str] | None:
-        """Its cheapest concession the others value (reversible first) within ``step``; remembered per state."""
-        if type(self) is not Grit:  # a subclass may decide on more than the key below
-            return self._initiative(obs)
-        key = ("grit.initiative", obs.me, obs.others, obs.settled, obs.agenda, self.step)
-        return _memo(obs, key, self._initiative, obs)
-
-    def _initiative(self, obs: Observation) -> frozenset[str] | None:
-        me, view = obs.me, obs.view
-        structure, values = view.structure, view.values
-        own, mine = structure.own.get(me, frozenset()), values[me]
-        theirs = [values[o] for o in obs.others]
-        candidates = []
-        for mid in structure.available(me, obs.settled, obs.agenda):  # = obs.available(me)
-            moves = obs.complete({mid})
-            if not moves <= own or not obs.feasible(moves):  # another party's move, or infeasible
-                continue
-            if not any(v[m] > EPS for v in theirs for m in moves):
-                continue
-            cost = math.fsum([max(0.0, -mine[m]) for m in moves])  # exact: the same in any set order
-            reversible = all(structure.reversible[m] for m in moves)
-            candidates.append((not reversible, cost, mid, moves))
-        if not candidates:
-            return None
-        limit = obs.scenario.party(me).exposure_limit
-        scale = limit if limit else max(c[1] for c in candidates)
-        cap = self.step * scale
-        fitting = sorted(c for c in candidates if c[1] <= cap + EPS)
-        return fitting[0][3] if fitting else None
+        """Its cheapest concession the others value (reversible first) within ``step`` (see :func:`.demands.initiative`)."""
+        return initiative(obs, self.step)
 
     def propose(self, obs: Observation) -> Proposal | None:
         if not self.trusting(obs):

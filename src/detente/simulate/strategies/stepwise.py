@@ -20,22 +20,6 @@ from .reciprocity import Reciprocal
 
 __all__ = ["StepByStep"]
 
-_PLANS: dict[tuple[object, ...], list[frozenset[str]] | None] = {}
-_PLAN_CACHE_SIZE = 64
-_FINGERPRINTS: dict[int, tuple[Scenario, str]] = {}
-
-
-def _fingerprint(scenario: Scenario) -> str:
-    """The scenario's JSON (equal scenarios, equal fingerprints), computed once per object."""
-    hit = _FINGERPRINTS.get(id(scenario))
-    if hit is not None and hit[0] is scenario:
-        return hit[1]
-    text = scenario.model_dump_json()
-    if len(_FINGERPRINTS) >= _PLAN_CACHE_SIZE:
-        _FINGERPRINTS.pop(next(iter(_FINGERPRINTS)))
-    _FINGERPRINTS[id(scenario)] = (scenario, text)
-    return text
-
 
 class StepByStep(Reciprocal):
     """Follows a roadmap stage by stage, each stage only after the previous one is in force.
@@ -73,13 +57,13 @@ class StepByStep(Reciprocal):
     plan_time_limit : float
         The planner's work budget per solver call, in CP-SAT deterministic seconds (roughly
         seconds of solver work). Deterministic, unlike wall time, so the same seed gives the
-        same run on a busy or a quiet machine. Plans are cached per perceived scenario.
+        same run on a busy or a quiet machine. Plans are remembered (see :func:`planned_stages`).
 
     References
     ----------
     "Commitment for commitment, action for action": Chair's statement of the fifth round of
     the Six-Party Talks, 11 Nov 2005, and the "Initial Actions" of 13 Feb 2007
-    (/work/shared/sources/negotiation-history.md); Schelling, T. C. (1960). *The Strategy of
+    (docs/cases.md); Schelling, T. C. (1960). *The Strategy of
     Conflict*, Harvard University Press (dividing a deal into small steps when trust is lacking).
     """
 
@@ -117,36 +101,8 @@ class StepByStep(Reciprocal):
             self._stages = self.plan(obs)
 
     def plan(self, obs: Observation) -> list[frozenset[str]] | None:
-        """The planner's stages for this party's view, or ``None`` (cached per perceived scenario)."""
-        sc = obs.estimates
-        key = (_fingerprint(sc), tuple(sorted(obs.agenda)), self.tolerance, self.plan_time_limit)
-        if key in _PLANS:
-            return _PLANS[key]
-        try:
-            from detente.analysis import roadmap
-        except ImportError:  # the planner is optional for the engine
-            return None
-        try:
-            try:  # the solver without its explanation of infeasibility, which is not needed here
-                from detente.analysis.roadmap_solver import solve
-
-                inst = roadmap.Instance(sc, roadmap.resolve_target(sc, obs.agenda), self.tolerance)
-                # a deterministic work budget, not wall time: same seed, same run on any machine
-                result = solve(inst, explain=False, work_limit=self.plan_time_limit)
-            except ImportError:
-                result = roadmap.plan(
-                    sc, obs.agenda, tolerance=self.tolerance, time_limit=self.plan_time_limit
-                )
-        except DetenteError:
-            stages = None
-        else:
-            stages = (
-                [frozenset(st.moves) for st in result.stages] if result.feasible and result.stages else None
-            )
-        if len(_PLANS) >= _PLAN_CACHE_SIZE:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = stages
-        return stages
+        """The planner's stages on the estimates for the run's agenda, or ``None`` (see :func:`planned_stages`)."""
+        return planned_stages(obs, self.tolerance, self.plan_time_limit)
 
     def current(self, obs: Observation) -> tuple[int, frozenset[str]] | None:
         """The first stage not wholly in force, and its moves not yet in force."""
@@ -179,3 +135,33 @@ class StepByStep(Reciprocal):
         if cur is not None and proposal.moves == cur[1] - frozenset(obs.pending):
             return True
         return acceptable(obs, proposal, self.tolerance)
+
+
+def planned_stages(obs: Observation, tolerance: float, work_limit: float) -> list[frozenset[str]] | None:
+    """The planner's roadmap for ``obs.agenda`` on ``obs.estimates``, as stages; ``None`` if there is none.
+
+    A pure function of the estimates, so it is remembered: for the replicates of one prior
+    (on their shared structure), or on the party's view when the run was not sampled.
+    """
+    key = ("roadmap", obs.agenda, tolerance, work_limit)
+    if obs.prior is not None:
+        return obs.view.structure.remember_for(
+            obs.prior, key, _plan, obs.prior, obs.agenda, tolerance, work_limit
+        )
+    return obs.view._remember(key, _plan, obs.view.scenario, obs.agenda, tolerance, work_limit)
+
+
+def _plan(
+    scenario: Scenario, agenda: frozenset[str], tolerance: float, work_limit: float
+) -> list[frozenset[str]] | None:
+    # imported here: OR-Tools adds about 0.22 s to importing the simulator, which most commands never need
+    from detente.analysis import roadmap
+    from detente.analysis.roadmap_solver import solve
+
+    try:  # the solver without its explanation of infeasibility, which is not needed here
+        inst = roadmap.Instance(scenario, roadmap.resolve_target(scenario, agenda), tolerance)
+        # a deterministic work budget, not wall time: same seed, same run on any machine
+        result = solve(inst, explain=False, work_limit=work_limit)
+    except DetenteError:
+        return None
+    return [frozenset(st.moves) for st in result.stages] if result.feasible and result.stages else None

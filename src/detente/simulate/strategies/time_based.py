@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from ..observation import Observation, Proposal
 from .base import Strategy
-from .offers import EPS, _gain, assess, best_demand, exposure_ok, package_at
+from .demands import best_demand, own_gain, package_at
+from .offers import EPS, assess, exposure_ok
 
 __all__ = ["Boulware", "Conceder", "TimeDependent", "alpha"]
 
@@ -34,7 +35,7 @@ class TimeDependent(Strategy):
     """A time-dependent tactic (not registered; see :class:`Boulware` and :class:`Conceder`).
 
     It proposes the offer most generous to the others that still gives it its current
-    aspiration (see :func:`detente.simulate.strategies.offers.package_at`) and accepts
+    aspiration (see :func:`detente.simulate.strategies.demands.package_at`) and accepts
     any proposal worth at least its aspiration with its exposure within its limit.
     """
 
@@ -48,7 +49,7 @@ class TimeDependent(Strategy):
         self._check(0 <= self.kappa <= 1, f"kappa: expected 0..1, found {self.kappa}")
 
     def aspiration(self, obs: Observation) -> float:
-        best = _gain(obs, best_demand(obs))  # = obs.gain(obs.me, ...), remembered per state
+        best = own_gain(obs, best_demand(obs))
         if best <= self.reserve:
             return self.reserve
         a = alpha(obs.period, obs.horizon, beta=self.beta, kappa=self.kappa)

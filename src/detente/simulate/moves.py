@@ -1,0 +1,296 @@
+"""The rules of moves in a run: proposals checked and settled, moves started, reversed, found out, implemented.
+
+Steps 3 (settling a proposal), 4 (reneging), 5 (detection) and 6 (progress) of a period
+(see :mod:`detente.simulate.engine` and docs/simulate.md). Every change of the board goes
+through :class:`~detente.simulate.board.Board`'s methods; every entry of the trace through
+the run's :class:`~detente.simulate.tracelog.TraceLog`.
+
+Examples
+--------
+See :func:`detente.simulate.engine.play`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from detente.model.scenario import Scenario
+
+from .board import Board, Breach
+from .observation import Proposal
+from .settings import SimulationSettings, did_you_mean
+from .strategies.base import Strategy, StrategyError
+from .structure import Structure
+from .trace import AFTER_BREACH
+from .tracelog import TraceLog
+
+__all__ = ["Moves", "RunContext"]
+
+_new = object.__new__
+_SEQUENCES = ("together", "asks-first", "gives-first")
+
+
+class RunContext(Protocol):
+    """What the rules of moves read of the run that holds them."""
+
+    sc: Scenario
+    settings: SimulationSettings
+    parties: tuple[str, ...]
+    board: Board
+    log: TraceLog
+    strategies: dict[str, Strategy]
+    renegers: tuple[str, ...]
+    rng: np.random.Generator
+    t: int
+
+    def observe(self, pid: str, *, proposer: bool = False) -> object: ...
+
+    def breakdown(self, reason: str, until: int) -> None: ...
+
+
+@lru_cache(maxsize=4096)
+def _description(gives: frozenset[str], asks: frozenset[str], sequence: str, note: str) -> str:
+    """The trace note of a plain proposal (the same offers recur period after period)."""
+    return Proposal(gives, asks, sequence, note).describe() + ("" if asks else "; unilateral")  # type: ignore[arg-type]
+
+
+class Moves:
+    """The rules of moves for one run, and its counts."""
+
+    def __init__(self, run: RunContext, structure: Structure) -> None:
+        self.run = run
+        self.structure = structure
+        self.makers = structure.makers
+        self.others = {p: tuple(q for q in run.parties if q != p) for p in run.parties}
+        self.own = {p: structure.own.get(p, frozenset()) for p in run.parties}
+        self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
+        self.first_step: int | None = None
+
+    # ----- step 3: a proposal ---------------------------------------------
+    def clean(self, pid: str, offer: object) -> Proposal | None:
+        """Check a strategy's offer against the rules; drop moves already settled."""
+        if offer is None:
+            return None
+        label = self.run.strategies[pid].label
+        if not isinstance(offer, Proposal):
+            raise StrategyError.of(
+                label, f"propose() must return a Proposal or None, not {type(offer).__name__}"
+            )
+        if offer.sequence not in _SEQUENCES:
+            raise StrategyError.of(label, f"unknown sequence {offer.sequence!r}")
+        gives, asks = frozenset(offer.gives), frozenset(offer.asks)
+        own = self.own[pid]
+        if not (gives <= own and asks <= self.structure.all_moves and asks.isdisjoint(own)):
+            self.unlawful(pid, offer)
+        settled = self.run.board.settled()
+        gives, asks = gives - settled, asks - settled
+        if (offer.gives and not gives) or (offer.asks and not asks):
+            return None  # one side of the exchange is already settled: nothing left to exchange
+        if type(offer) is Proposal:  # fields set directly: Proposal's frozen __init__ sets them one by one
+            prop = _new(Proposal)
+            prop.__dict__.update(gives=gives, asks=asks, sequence=offer.sequence, note=offer.note, by=pid)
+            return prop
+        return replace(offer, gives=gives, asks=asks, by=pid)
+
+    def unlawful(self, pid: str, offer: Proposal) -> None:
+        """Raise the error for the first rule ``offer`` breaks (in move order, for a stable message)."""
+        label, makers = self.run.strategies[pid].label, self.makers
+        for mid in sorted(offer.gives | offer.asks):
+            if mid not in makers:
+                raise StrategyError.of(
+                    label, f"proposed unknown move {mid!r}{did_you_mean(mid, self.run.sc.move_ids)}"
+                )
+        for mid in sorted(offer.gives):
+            if makers[mid] != pid:
+                raise StrategyError.of(label, f"party {pid} cannot give {mid!r}, a move of {makers[mid]}")
+        for mid in sorted(offer.asks):
+            if makers[mid] == pid:
+                raise StrategyError.of(label, f"party {pid} asks for its own move {mid!r} (put it in gives)")
+
+    def settle(self, prop: Proposal) -> None:
+        """Put ``prop`` to the others (unless it asks nothing) and start it if all accept."""
+        run, b, log = self.run, self.run.board, self.run.log
+        pid = prop.by
+        self.counts["proposals"] += 1
+        moves, asks = prop.moves, prop.asks
+        note = (
+            _description(prop.gives, prop.asks, prop.sequence, prop.note)
+            if type(prop) is Proposal
+            else prop.describe()
+            + ("; unilateral" if prop.unilateral else "")  # a subclass may describe itself
+        )
+        log.add(run.t, pid, "proposal", moves, note, asks=asks)
+        together = b.settled() | moves
+        problems = [] if self.structure.feasible(together) else run.sc.violations(together)
+        if problems:
+            log.add(run.t, "", "reject", moves, "infeasible: " + "; ".join(problems), asks=asks)
+            self.stalled()
+            return
+        if not asks:  # a unilateral initiative
+            self.counts["accepted"] += 1
+            b.stall = 0
+            self.start(prop, moves, committed=False)
+            return
+        verdicts = []
+        to = "to " + pid
+        for rid in self.others[pid]:
+            ok = bool(run.strategies[rid].respond(run.observe(rid), prop))  # type: ignore[arg-type]
+            verdicts.append(ok)
+            log.add(run.t, rid, "accept" if ok else "reject", moves, to, asks=asks)
+        if not all(verdicts):
+            self.stalled()
+            return
+        self.counts["accepted"] += 1
+        b.stall = 0
+        self.start(prop, moves, committed=True)
+        if self.first_step is None and len({self.makers[m] for m in moves}) >= 2:
+            self.first_step = run.t
+
+    def stalled(self) -> None:
+        b, settings = self.run.board, self.run.settings
+        b.stall += 1
+        if b.stall >= settings.stall_limit:
+            self.run.breakdown(
+                f"{b.stall} proposals rejected in a row", self.run.t + 1 + settings.cooling_off
+            )
+
+    def start(self, prop: Proposal, moves: frozenset[str], *, committed: bool) -> None:
+        """Start an agreed (or unilateral) proposal's moves in its sequence."""
+        b, sc, t = self.run.board, self.run.sc, self.run.t
+        if committed:
+            b.commit(moves)
+        first, then = moves, frozenset[str]()
+        if prop.sequence == "asks-first":
+            first, then = prop.asks, prop.gives
+        elif prop.sequence == "gives-first":
+            first, then = prop.gives, prop.asks
+        for mid in sorted(first):
+            b.schedule(mid, t + sc.move(mid).duration)
+        for mid in sorted(then):
+            b.wait(mid, first)
+
+    # ----- step 4: reneging ----------------------------------------------
+    def reneging(self) -> None:
+        run, alerted = self.run, self.run.log.alerted
+        for pid in run.renegers:
+            if pid in alerted:  # its renege() waits for an entry of a kind it watches for
+                if not alerted[pid]:
+                    continue
+                alerted[pid] = False
+            for mid in sorted(run.strategies[pid].renege(run.observe(pid))):  # type: ignore[arg-type]
+                self.reverse(pid, mid)
+
+    def reverse(self, pid: str, mid: str) -> None:
+        """``pid`` reverses its move ``mid``: openly, under a licence, or in breach of its deal."""
+        run, b, t = self.run, self.run.board, self.run.t
+        label = run.strategies[pid].label
+        if mid not in self.makers:
+            raise StrategyError.of(
+                label, f"reneged on unknown move {mid!r}{did_you_mean(mid, run.sc.move_ids)}"
+            )
+        move = run.sc.move(mid)
+        if move.by != pid:
+            raise StrategyError.of(label, f"party {pid} cannot reverse {mid!r}, a move of {move.by}")
+        if mid in b.reversing:
+            return
+        if mid in b.in_force:
+            if not move.reversible:
+                raise StrategyError.of(label, f"{mid!r} is in force and irreversible")
+            phase = "in_force"
+        elif mid in b.pending:
+            phase = "pending"
+        elif mid in b.waiting:
+            phase = "waiting"
+        else:
+            return
+        deal = b.uncommit(mid)
+        licensed = deal is not None and b.licences[pid] > 0
+        if licensed:
+            b.licences[pid] -= 1
+        breach = deal is not None and not licensed
+        apparent: int | None = None
+        if phase == "in_force":
+            b.start_reversal(mid, t + move.reversal_lag, covert=breach)
+        elif phase == "pending":
+            apparent = b.halt(mid)
+            if not breach:
+                run.log.add(t, pid, "reverse", {mid}, "implementation halted")
+        else:
+            b.withdraw(mid)
+            if not breach:
+                run.log.add(t, pid, "reverse", {mid}, "withdrawn before it began")
+        if deal is not None and breach:
+            br = Breach(mid, pid, t, phase, apparent, deal)  # type: ignore[arg-type]
+            b.breaches.append(br)
+            what = {"in_force": "covert reversal", "pending": "implementation halted", "waiting": "withdrawn"}
+            run.log.add(t, pid, "breach", {mid}, what[phase], only=pid)
+            if phase == "waiting":
+                self.found_out(br, "withdrawal is visible")
+        else:
+            self.wronged(pid, mid, run.settings.trust_loss_reversal, licence=not licensed)
+
+    def wronged(self, pid: str, mid: str, loss: float, *, licence: bool) -> None:
+        """The others who valued ``mid`` lose trust (and may answer in kind)."""
+        run, b = self.run, self.run.board
+        move = run.sc.move(mid)
+        for q in run.parties:
+            if q != pid and move.value_for(q).likely > 0:
+                b.set_trust(q, max(0.0, b.trust[q] - loss))
+                if licence:
+                    b.licences[q] += 1
+
+    # ----- step 5: detection ---------------------------------------------
+    def detection(self) -> None:
+        run = self.run
+        for br in run.board.breaches:
+            if br.detected is None and run.rng.random() < run.sc.move(br.move).verification:
+                self.found_out(br, "verified")
+
+    def found_out(self, br: Breach, how: str) -> None:
+        run, b, t = self.run, self.run.board, self.run.t
+        b.expose(br, t)
+        run.log.add(t, br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
+        self.wronged(br.party, br.move, run.settings.trust_loss_breach, licence=True)
+        b.release(br.deal, br.party, self.makers)  # a material breach releases the others from that deal
+        run.breakdown(f"breach by {br.party} detected", t + 1 + run.settings.cooling_off)
+
+    # ----- step 6: progress ----------------------------------------------
+    def progress(self) -> None:
+        """Reversals due leave force; implementations due (prerequisites in force) enter; waiting moves start."""
+        run, b, t, log, sc = self.run, self.run.board, self.run.t, self.run.log, self.run.sc
+        for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], m)):
+            if b.reversing[mid] > t:
+                continue
+            b.leave_force(mid)
+            self.counts["reversed"] += 1
+            pid = self.makers[mid]
+            if mid in b.covert:
+                b.covert.discard(mid)
+                log.add(t, pid, "reverse", {mid}, "covert", only=pid)
+            elif mid in b.exposed:
+                b.exposed.discard(mid)
+                log.add(t, pid, "reverse", {mid}, AFTER_BREACH)
+            else:
+                log.add(t, pid, "reverse", {mid})
+        changed = True
+        while changed:
+            changed = False
+            for mid in sorted(b.pending, key=lambda m: (b.pending[m], m)):
+                move = sc.move(mid)
+                if b.pending[mid] > t or not all(r in b.in_force for r in move.requires):
+                    continue
+                b.enter_force(mid)
+                self.counts["implemented"] += 1
+                log.add(t, move.by, "implement", {mid})
+                for q in run.parties:
+                    if q != move.by and move.value_for(q).likely > 0:
+                        b.set_trust(q, min(1.0, b.trust[q] + run.settings.trust_gain))
+                changed = True
+            for mid in sorted(b.waiting):
+                if b.waiting[mid] <= b.in_force:
+                    b.unwait(mid, t + sc.move(mid).duration)
+                    changed = True

@@ -1,0 +1,189 @@
+"""A scenario's structure as plain look-ups: who makes each move, prerequisites, exclusions.
+
+Values play no part, so a scenario and the replicates sampled from it share one
+:class:`Structure` (:meth:`detente.simulate.tables.Tables.resampled` passes it on). Its
+caches of pure searches live on the object and die with it.
+
+Examples
+--------
+>>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m"},
+...     {"id": "n", "by": "A", "title": "n", "requires": ["m"]}]})
+>>> sorted(Structure(s).closure({"n"}))
+['m', 'n']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from detente.model.scenario import Scenario
+
+__all__ = ["Structure", "concessions"]
+
+_T = TypeVar("_T")
+
+_AVAILABILITY_LIMIT = 50_000  # entries of Structure.available's answers
+_CLOSED_LIMIT = 50_000  # tuples of seeds of Structure.closed_sorted
+
+
+class Structure:
+    """A scenario's structure as plain look-ups: who makes each move, prerequisites, exclusions.
+
+    Values play no part, so scenarios with the same moves, makers, reversibility,
+    prerequisites and exclusions (a scenario and the replicates sampled from it) can share
+    one structure; :meth:`Tables.resampled` passes it on.
+
+    Examples
+    --------
+    >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
+    ...     "parties": [{"id": "A"}], "moves": [{"id": "m", "by": "A", "title": "m"},
+    ...     {"id": "n", "by": "A", "title": "n", "requires": ["m"]}]})
+    >>> st = Structure(s)
+    >>> st.feasible({"n"}), st.feasible({"m", "n"}), sorted(st.closure({"n"}))
+    (False, True, ['m', 'n'])
+    """
+
+    __slots__ = (
+        "_availability",
+        "_closed",
+        "_of_prior",
+        "_targets",
+        "all_moves",
+        "closures",
+        "key",
+        "makers",
+        "own",
+        "required_by",
+        "requires",
+        "reversible",
+        "rules",
+    )
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.key = self.key_of(scenario)
+        self.makers = {m.id: m.by for m in scenario.moves}
+        self.all_moves = frozenset(self.makers)
+        # party -> its moves (for the parties that make moves)
+        self.own = {
+            p: frozenset(m.id for m in scenario.moves if m.by == p) for p in set(self.makers.values())
+        }
+        self.reversible = {m.id: m.reversible for m in scenario.moves}
+        self.requires = {m.id: m.requires for m in scenario.moves}
+        # the other moves that require each move directly
+        self.required_by = {
+            m.id: frozenset(x.id for x in scenario.moves if m.id in x.requires and x.id != m.id)
+            for m in scenario.moves
+        }
+        self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
+        self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
+        self._availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
+        self._closed: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
+        self._of_prior: list[tuple[Scenario, tuple[object, ...], object]] = []
+
+    @staticmethod
+    def key_of(scenario: Scenario) -> tuple[object, ...]:
+        """What a structure is made of: scenarios with equal keys have equal structures."""
+        return tuple((m.id, m.by, m.reversible, m.requires, m.excludes) for m in scenario.moves)
+
+    def closure(self, moves: Iterable[str]) -> frozenset[str]:
+        """``scenario.closure(moves)``: the moves and every prerequisite they need."""
+        closures = self.closures
+        out: set[str] = set()
+        for m in moves:
+            out |= closures[m]
+        return frozenset(out)
+
+    def remember_for(
+        self, prior: Scenario, key: tuple[object, ...], compute: Callable[..., _T], *args: Any
+    ) -> _T:
+        """``compute(*args)``, a pure function of ``prior`` and ``key``, remembered for the replicates drawn from ``prior``.
+
+        The replicates of a Monte Carlo group share this structure and their prior (plans made
+        in advance on the published estimates are made once for the group). Entries hold
+        ``prior`` itself and are matched by identity, so a scenario freed and another made in
+        its place can never read them.
+        """
+        for known, k, answer in self._of_prior:
+            if known is prior and k == key:
+                return answer  # type: ignore[return-value]
+        out = compute(*args)
+        if len(self._of_prior) >= 16:
+            self._of_prior.pop(0)
+        self._of_prior.append((prior, key, out))
+        return out
+
+    def closed_sorted(self, seeds: tuple[str, ...]) -> tuple[str, ...]:
+        """``sorted(closure(seeds))``, remembered (the offer searches try the same seeds again and again)."""
+        found = self._closed.get(seeds)
+        if found is None:
+            if len(self._closed) >= _CLOSED_LIMIT:
+                self._closed.clear()
+            found = self._closed[seeds] = tuple(sorted(self.closure(seeds)))
+        return found
+
+    def available(
+        self, party: str, settled: frozenset[str], agenda: frozenset[str] | None
+    ) -> tuple[str, ...]:
+        """Moves of ``party`` not in ``settled`` (and in ``agenda`` unless it is ``None``), in file order."""
+        key = (party, settled, agenda)
+        found = self._availability.get(key)
+        if found is None:
+            makers = self.makers
+            found = tuple(
+                m
+                for m in makers  # file order
+                if makers[m] == party and m not in settled and (agenda is None or m in agenda)
+            )
+            if len(self._availability) >= _AVAILABILITY_LIMIT:
+                self._availability.clear()
+            self._availability[key] = found
+        return found
+
+    def feasible(self, moves: frozenset[str] | set[str]) -> bool:
+        """``scenario.is_feasible(moves)``, without building the list of violations."""
+        for mid, requires, excludes in self.rules:
+            if mid in moves:
+                for r in requires:
+                    if r not in moves:
+                        return False
+                for x in excludes:
+                    if x in moves:
+                        return False
+        return True
+
+    def default_target(self, status_quo: frozenset[str], offered: tuple[str, ...]) -> frozenset[str]:
+        """Each concession of ``offered`` in turn, with its prerequisites, while feasible with ``status_quo``.
+
+        Remembered by its arguments: replicates whose values keep their signs offer the same
+        concessions and find their base's answer. Incremental form of
+        ``chosen = closure(chosen | {m}) - sq`` kept when ``feasible(closure(chosen | {m}) | sq)``:
+        ``chosen | sq`` is closed up to ``sq``, so ``closure(chosen | {m}) | sq == chosen | sq | closures[m]``.
+        """
+        key = (status_quo, offered)
+        found = self._targets.get(key)
+        if found is None:
+            held = status_quo
+            for mid in offered:
+                candidate = held | self.closures[mid]
+                if self.feasible(candidate):
+                    held = candidate
+            if len(self._targets) >= 64:
+                self._targets.pop(next(iter(self._targets)))
+            found = self._targets[key] = held - status_quo
+        return found
+
+
+def concessions(scenario: Scenario) -> tuple[str, ...]:
+    """Moves not in force at the start that some party other than the maker values above zero (file order)."""
+    offered = []
+    for m in scenario.moves:
+        if m.in_force:
+            continue
+        for p, v in m.value.items():
+            if p != m.by and v.likely > 0:
+                offered.append(m.id)
+                break
+    return tuple(offered)
