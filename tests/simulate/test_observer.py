@@ -28,9 +28,9 @@ def test_observer_fills_every_field_and_equals_the_constructor() -> None:
     log = TraceLog(sc.party_ids, {})
     board = Board(sc.status_quo, sc.party_ids, trust=0.4)
     board.schedule(sc.move_ids[4], 2)
-    observer = Observer(t.views, sc.party_ids, horizon=9, agenda=t.target, history=log.seen)
+    observer = Observer(t.views, sc.party_ids, horizon=9, agenda=t.target, history=log.seen, board=board)
     for me in sc.party_ids:
-        obs = observer.observe(board, 1, me, proposer=True)
+        obs = observer.observe(me, proposer=True)
         assert set(obs.__dict__) == OBSERVATION_FIELDS | {"settled"}
         built = Observation(**{k: v for k, v in obs.__dict__.items() if k in OBSERVATION_FIELDS})
         assert obs == built and obs.settled == built.settled

@@ -100,7 +100,8 @@ class Board:
 
     def settled(self) -> frozenset[str]:
         """Moves in force, pending or waiting (hidden breaches included)."""
-        return self.public().settled
+        public = self._public
+        return (public if public is not None else self.public()).settled
 
     def _changed(self) -> None:
         self._public = None

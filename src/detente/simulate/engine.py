@@ -45,7 +45,7 @@ Examples
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -159,8 +159,6 @@ class _Run:
         views = perceptions(tables, settings.misperception, self.rng)
         self.strategies = {p: _checked_copy(p, strategies[p], self.rng) for p in self.parties}
         self.simultaneous = any(s.simultaneous for s in self.strategies.values())
-        # the strategies whose proposal is a pure function of the state (answers remembered)
-        self.pure = {p: k for p, s in self.strategies.items() if (k := pure_key(s)) is not None}
         # parties whose strategy may reverse moves (Strategy.renege itself never does); those
         # that only answer certain entries of the others are asked only after such an entry
         self.renegers = tuple(
@@ -176,22 +174,52 @@ class _Run:
         self.board = Board(frozenset(scenario.status_quo), self.parties, trust=settings.initial_trust)
         self.log = TraceLog(self.parties, watch)
         self.observer = Observer(
-            views, self.parties, horizon=self.horizon, agenda=self.target, history=self.log.seen, prior=prior
+            views,
+            self.parties,
+            horizon=self.horizon,
+            agenda=self.target,
+            history=self.log.seen,
+            prior=prior,
+            board=self.board,
         )
+        self.observe = self.observer.observe  # what a party knows now
+        # each party's proposal: a pure strategy's remembered per state on its view
+        self.proposals = {p: self._proposer(p) for p in self.parties}
         self.ledger = Ledger(tables, self.horizon)
-        self.moves = Moves(self, tables.structure)
+        self.moves = Moves(
+            scenario,
+            tables.structure,
+            settings,
+            board=self.board,
+            log=self.log,
+            strategies=self.strategies,
+            renegers=self.renegers,
+            rng=self.rng,
+            observe=self.observe,
+        )
         self.t = 0
 
-    def observe(self, pid: str, *, proposer: bool = False) -> Observation:
-        return self.observer.observe(self.board, self.t, pid, proposer=proposer)
+    def _proposer(self, pid: str) -> Callable[[Observation], object]:
+        strategy = self.strategies[pid]
+        key = pure_key(strategy)
+        if key is None:
+            return strategy.propose
+
+        def remembered(obs: Observation) -> object:
+            return obs.view._remember(
+                ("propose", key, obs.me, obs.settled, obs.agenda), strategy.propose, obs
+            )
+
+        return remembered
 
     # ----- the run --------------------------------------------------------
     def play(self) -> RunResult:
         for pid in self.parties:
             self.strategies[pid].setup(self.observe(pid))
         b, events, moves = self.board, self.sc.events, self.moves
+        recovery = self.settings.trust_recovery > 0
         for t in range(self.horizon):
-            self.t = t
+            self.t = self.observer.period = moves.t = t
             if events:
                 self.ledger.clear_shocks()
                 self.events()
@@ -206,7 +234,8 @@ class _Run:
             if b.reversing or b.pending or b.waiting:
                 moves.progress()
             self.ledger.account(t, b.in_force)
-            self.recover_trust()
+            if recovery:
+                self.recover_trust()
         return self.result()
 
     def events(self) -> None:
@@ -237,18 +266,6 @@ class _Run:
         b.stall = 0
         self.log.add(self.t, "", "resume")
 
-    def breakdown(self, reason: str, until: int) -> None:
-        b = self.board
-        if b.talks == "broken":
-            b.resume_at = max(b.resume_at, until)
-            return
-        was_paused = b.talks == "paused"
-        b.talks = "broken"
-        b.resume_at = max(b.resume_at, until) if was_paused else until
-        b.stall = 0
-        self.moves.counts["breakdowns"] += 1
-        self.log.add(self.t, "", "breakdown", note=reason)
-
     def recover_trust(self) -> None:
         """Trust moves ``trust_recovery`` back towards ``initial_trust`` each period."""
         rec = self.settings.trust_recovery
@@ -260,13 +277,8 @@ class _Run:
 
     # ----- step 3: the round ---------------------------------------------
     def propose(self, pid: str) -> object:
-        """``pid``'s offer; a pure strategy's answer remembered on its view."""
-        obs = self.observe(pid, proposer=True)
-        strategy = self.strategies[pid]
-        key = self.pure.get(pid)
-        if key is None:
-            return strategy.propose(obs)
-        return obs.view._remember(("propose", key, obs.me, obs.settled, obs.agenda), strategy.propose, obs)
+        """``pid``'s offer (it proposes in this round)."""
+        return self.proposals[pid](self.observe(pid, proposer=True))
 
     def negotiate(self) -> None:
         b = self.board

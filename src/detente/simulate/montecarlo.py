@@ -126,6 +126,10 @@ class MonteCarloJob:
     sample_values: bool = True
     play: Callable[..., Any] | None = field(default=None, compare=False)
     make: Callable[[str], Any] | None = field(default=None, compare=False)
+    tables: Tables | None = field(default=None, compare=False, repr=False)
+    """The engine's :class:`~detente.simulate.tables.Tables` of ``scenario``, shared by the jobs of
+    a group (:func:`group_tasks` sets it), so that their replicates share its structure and
+    what is remembered on it (the step-by-step plans on the estimates among them)."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -260,7 +264,7 @@ def run_group(jobs: Sequence[Any], indices: Sequence[Sequence[int]]) -> list[np.
             if hit is None:
                 scenario, seq = job.draw(i)
                 if key not in bases:
-                    bases[key] = job.tables_of(job.scenario, None)
+                    bases[key] = job.tables if job.tables is not None else job.tables_of(job.scenario, None)
                 hit = drawn[key] = (scenario, seq, job.tables_of(scenario, bases[key]))
             scenario, seq, tables = hit
             # a fresh copy of the play's seed sequence for each job: nothing one job's play
@@ -327,7 +331,7 @@ def group_tasks(work: Sequence[tuple[Any, Sequence[int]]], size: int) -> list[Gr
             groups.setdefault(_group_key(job, k), []).append(k)
     tasks: list[GroupTask] = []
     for members in groups.values():
-        jobs = tuple(work[k][0] for k in members)
+        jobs = _with_tables(tuple(work[k][0] for k in members))
         lists = [work[k][1] for k in members]
         step = max(1, size // len(members))
         first, last = min(i[0] for i in lists), max(i[-1] for i in lists)
@@ -336,6 +340,18 @@ def group_tasks(work: Sequence[tuple[Any, Sequence[int]]], size: int) -> list[Gr
             if any(len(p) for p in parts):
                 tasks.append(GroupTask(jobs, tuple(members), parts))
     return tasks
+
+
+def _with_tables(jobs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The jobs of one group, the engine's jobs given one shared :class:`Tables` of their scenario."""
+    engine = [
+        job for job in jobs if isinstance(job, MonteCarloJob) and job.play is None and job.tables is None
+    ]
+    if not engine:
+        return jobs
+    shared = Tables(engine[0].scenario)
+    chosen = {id(job) for job in engine}
+    return tuple(dataclasses.replace(job, tables=shared) if id(job) in chosen else job for job in jobs)
 
 
 def validate_strategies(

@@ -12,44 +12,26 @@ See :func:`detente.simulate.engine.play`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import lru_cache
-from typing import Protocol
 
 import numpy as np
 
 from detente.model.scenario import Scenario
 
 from .board import Board, Breach
-from .observation import Proposal
+from .observation import Observation, Proposal
 from .settings import SimulationSettings, did_you_mean
 from .strategies.base import Strategy, StrategyError
 from .structure import Structure
 from .trace import AFTER_BREACH
 from .tracelog import TraceLog
 
-__all__ = ["Moves", "RunContext"]
+__all__ = ["Moves"]
 
 _new = object.__new__
 _SEQUENCES = ("together", "asks-first", "gives-first")
-
-
-class RunContext(Protocol):
-    """What the rules of moves read of the run that holds them."""
-
-    sc: Scenario
-    settings: SimulationSettings
-    parties: tuple[str, ...]
-    board: Board
-    log: TraceLog
-    strategies: dict[str, Strategy]
-    renegers: tuple[str, ...]
-    rng: np.random.Generator
-    t: int
-
-    def observe(self, pid: str, *, proposer: bool = False) -> object: ...
-
-    def breakdown(self, reason: str, until: int) -> None: ...
 
 
 @lru_cache(maxsize=4096)
@@ -61,21 +43,57 @@ def _description(gives: frozenset[str], asks: frozenset[str], sequence: str, not
 class Moves:
     """The rules of moves for one run, and its counts."""
 
-    def __init__(self, run: RunContext, structure: Structure) -> None:
-        self.run = run
+    def __init__(
+        self,
+        scenario: Scenario,
+        structure: Structure,
+        settings: SimulationSettings,
+        *,
+        board: Board,
+        log: TraceLog,
+        strategies: Mapping[str, Strategy],
+        renegers: tuple[str, ...],
+        rng: np.random.Generator,
+        observe: Callable[[str], Observation],
+    ) -> None:
+        # What it needs is given one by one (no reference back to the run: no reference cycle,
+        # so a finished run is freed at once, not by the garbage collector).
+        self.sc = scenario
+        self.settings = settings
+        self.parties = scenario.party_ids
+        self.board = board
+        self.log = log
+        self.strategies = strategies
+        self.renegers = renegers
+        self.rng = rng
+        self.observe = observe
+        self.t = 0  # the current period (the engine moves it on)
         self.structure = structure
         self.makers = structure.makers
-        self.others = {p: tuple(q for q in run.parties if q != p) for p in run.parties}
-        self.own = {p: structure.own.get(p, frozenset()) for p in run.parties}
+        self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
+        self.own = {p: structure.own.get(p, frozenset()) for p in self.parties}
         self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
         self.first_step: int | None = None
+
+    def breakdown(self, reason: str, until: int) -> None:
+        """The talks break down until period ``until`` (at least)."""
+        b = self.board
+        if b.talks == "broken":
+            b.resume_at = max(b.resume_at, until)
+            return
+        was_paused = b.talks == "paused"
+        b.talks = "broken"
+        b.resume_at = max(b.resume_at, until) if was_paused else until
+        b.stall = 0
+        self.counts["breakdowns"] += 1
+        self.log.add(self.t, "", "breakdown", note=reason)
 
     # ----- step 3: a proposal ---------------------------------------------
     def clean(self, pid: str, offer: object) -> Proposal | None:
         """Check a strategy's offer against the rules; drop moves already settled."""
         if offer is None:
             return None
-        label = self.run.strategies[pid].label
+        label = self.strategies[pid].label
         if not isinstance(offer, Proposal):
             raise StrategyError.of(
                 label, f"propose() must return a Proposal or None, not {type(offer).__name__}"
@@ -86,7 +104,7 @@ class Moves:
         own = self.own[pid]
         if not (gives <= own and asks <= self.structure.all_moves and asks.isdisjoint(own)):
             self.unlawful(pid, offer)
-        settled = self.run.board.settled()
+        settled = self.board.settled()
         gives, asks = gives - settled, asks - settled
         if (offer.gives and not gives) or (offer.asks and not asks):
             return None  # one side of the exchange is already settled: nothing left to exchange
@@ -98,11 +116,11 @@ class Moves:
 
     def unlawful(self, pid: str, offer: Proposal) -> None:
         """Raise the error for the first rule ``offer`` breaks (in move order, for a stable message)."""
-        label, makers = self.run.strategies[pid].label, self.makers
+        label, makers = self.strategies[pid].label, self.makers
         for mid in sorted(offer.gives | offer.asks):
             if mid not in makers:
                 raise StrategyError.of(
-                    label, f"proposed unknown move {mid!r}{did_you_mean(mid, self.run.sc.move_ids)}"
+                    label, f"proposed unknown move {mid!r}{did_you_mean(mid, self.sc.move_ids)}"
                 )
         for mid in sorted(offer.gives):
             if makers[mid] != pid:
@@ -113,7 +131,7 @@ class Moves:
 
     def settle(self, prop: Proposal) -> None:
         """Put ``prop`` to the others (unless it asks nothing) and start it if all accept."""
-        run, b, log = self.run, self.run.board, self.run.log
+        b, log = self.board, self.log
         pid = prop.by
         self.counts["proposals"] += 1
         moves, asks = prop.moves, prop.asks
@@ -123,11 +141,11 @@ class Moves:
             else prop.describe()
             + ("; unilateral" if prop.unilateral else "")  # a subclass may describe itself
         )
-        log.add(run.t, pid, "proposal", moves, note, asks=asks)
+        log.add(self.t, pid, "proposal", moves, note, asks=asks)
         together = b.settled() | moves
-        problems = [] if self.structure.feasible(together) else run.sc.violations(together)
+        problems = [] if self.structure.feasible(together) else self.sc.violations(together)
         if problems:
-            log.add(run.t, "", "reject", moves, "infeasible: " + "; ".join(problems), asks=asks)
+            log.add(self.t, "", "reject", moves, "infeasible: " + "; ".join(problems), asks=asks)
             self.stalled()
             return
         if not asks:  # a unilateral initiative
@@ -138,9 +156,9 @@ class Moves:
         verdicts = []
         to = "to " + pid
         for rid in self.others[pid]:
-            ok = bool(run.strategies[rid].respond(run.observe(rid), prop))  # type: ignore[arg-type]
+            ok = bool(self.strategies[rid].respond(self.observe(rid), prop))
             verdicts.append(ok)
-            log.add(run.t, rid, "accept" if ok else "reject", moves, to, asks=asks)
+            log.add(self.t, rid, "accept" if ok else "reject", moves, to, asks=asks)
         if not all(verdicts):
             self.stalled()
             return
@@ -148,19 +166,17 @@ class Moves:
         b.stall = 0
         self.start(prop, moves, committed=True)
         if self.first_step is None and len({self.makers[m] for m in moves}) >= 2:
-            self.first_step = run.t
+            self.first_step = self.t
 
     def stalled(self) -> None:
-        b, settings = self.run.board, self.run.settings
+        b, settings = self.board, self.settings
         b.stall += 1
         if b.stall >= settings.stall_limit:
-            self.run.breakdown(
-                f"{b.stall} proposals rejected in a row", self.run.t + 1 + settings.cooling_off
-            )
+            self.breakdown(f"{b.stall} proposals rejected in a row", self.t + 1 + settings.cooling_off)
 
     def start(self, prop: Proposal, moves: frozenset[str], *, committed: bool) -> None:
         """Start an agreed (or unilateral) proposal's moves in its sequence."""
-        b, sc, t = self.run.board, self.run.sc, self.run.t
+        b, sc, t = self.board, self.sc, self.t
         if committed:
             b.commit(moves)
         first, then = moves, frozenset[str]()
@@ -175,24 +191,24 @@ class Moves:
 
     # ----- step 4: reneging ----------------------------------------------
     def reneging(self) -> None:
-        run, alerted = self.run, self.run.log.alerted
-        for pid in run.renegers:
+        alerted = self.log.alerted
+        for pid in self.renegers:
             if pid in alerted:  # its renege() waits for an entry of a kind it watches for
                 if not alerted[pid]:
                     continue
                 alerted[pid] = False
-            for mid in sorted(run.strategies[pid].renege(run.observe(pid))):  # type: ignore[arg-type]
+            for mid in sorted(self.strategies[pid].renege(self.observe(pid))):
                 self.reverse(pid, mid)
 
     def reverse(self, pid: str, mid: str) -> None:
         """``pid`` reverses its move ``mid``: openly, under a licence, or in breach of its deal."""
-        run, b, t = self.run, self.run.board, self.run.t
-        label = run.strategies[pid].label
+        b, t = self.board, self.t
+        label = self.strategies[pid].label
         if mid not in self.makers:
             raise StrategyError.of(
-                label, f"reneged on unknown move {mid!r}{did_you_mean(mid, run.sc.move_ids)}"
+                label, f"reneged on unknown move {mid!r}{did_you_mean(mid, self.sc.move_ids)}"
             )
-        move = run.sc.move(mid)
+        move = self.sc.move(mid)
         if move.by != pid:
             raise StrategyError.of(label, f"party {pid} cannot reverse {mid!r}, a move of {move.by}")
         if mid in b.reversing:
@@ -218,26 +234,26 @@ class Moves:
         elif phase == "pending":
             apparent = b.halt(mid)
             if not breach:
-                run.log.add(t, pid, "reverse", {mid}, "implementation halted")
+                self.log.add(t, pid, "reverse", {mid}, "implementation halted")
         else:
             b.withdraw(mid)
             if not breach:
-                run.log.add(t, pid, "reverse", {mid}, "withdrawn before it began")
+                self.log.add(t, pid, "reverse", {mid}, "withdrawn before it began")
         if deal is not None and breach:
             br = Breach(mid, pid, t, phase, apparent, deal)  # type: ignore[arg-type]
             b.breaches.append(br)
             what = {"in_force": "covert reversal", "pending": "implementation halted", "waiting": "withdrawn"}
-            run.log.add(t, pid, "breach", {mid}, what[phase], only=pid)
+            self.log.add(t, pid, "breach", {mid}, what[phase], only=pid)
             if phase == "waiting":
                 self.found_out(br, "withdrawal is visible")
         else:
-            self.wronged(pid, mid, run.settings.trust_loss_reversal, licence=not licensed)
+            self.wronged(pid, mid, self.settings.trust_loss_reversal, licence=not licensed)
 
     def wronged(self, pid: str, mid: str, loss: float, *, licence: bool) -> None:
         """The others who valued ``mid`` lose trust (and may answer in kind)."""
-        run, b = self.run, self.run.board
-        move = run.sc.move(mid)
-        for q in run.parties:
+        b = self.board
+        move = self.sc.move(mid)
+        for q in self.parties:
             if q != pid and move.value_for(q).likely > 0:
                 b.set_trust(q, max(0.0, b.trust[q] - loss))
                 if licence:
@@ -245,23 +261,22 @@ class Moves:
 
     # ----- step 5: detection ---------------------------------------------
     def detection(self) -> None:
-        run = self.run
-        for br in run.board.breaches:
-            if br.detected is None and run.rng.random() < run.sc.move(br.move).verification:
+        for br in self.board.breaches:
+            if br.detected is None and self.rng.random() < self.sc.move(br.move).verification:
                 self.found_out(br, "verified")
 
     def found_out(self, br: Breach, how: str) -> None:
-        run, b, t = self.run, self.run.board, self.run.t
+        b, t = self.board, self.t
         b.expose(br, t)
-        run.log.add(t, br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
-        self.wronged(br.party, br.move, run.settings.trust_loss_breach, licence=True)
+        self.log.add(t, br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
+        self.wronged(br.party, br.move, self.settings.trust_loss_breach, licence=True)
         b.release(br.deal, br.party, self.makers)  # a material breach releases the others from that deal
-        run.breakdown(f"breach by {br.party} detected", t + 1 + run.settings.cooling_off)
+        self.breakdown(f"breach by {br.party} detected", t + 1 + self.settings.cooling_off)
 
     # ----- step 6: progress ----------------------------------------------
     def progress(self) -> None:
         """Reversals due leave force; implementations due (prerequisites in force) enter; waiting moves start."""
-        run, b, t, log, sc = self.run, self.run.board, self.run.t, self.run.log, self.run.sc
+        b, t, log, sc = self.board, self.t, self.log, self.sc
         for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], m)):
             if b.reversing[mid] > t:
                 continue
@@ -286,9 +301,9 @@ class Moves:
                 b.enter_force(mid)
                 self.counts["implemented"] += 1
                 log.add(t, move.by, "implement", {mid})
-                for q in run.parties:
+                for q in self.parties:
                     if q != move.by and move.value_for(q).likely > 0:
-                        b.set_trust(q, min(1.0, b.trust[q] + run.settings.trust_gain))
+                        b.set_trust(q, min(1.0, b.trust[q] + self.settings.trust_gain))
                 changed = True
             for mid in sorted(b.waiting):
                 if b.waiting[mid] <= b.in_force:

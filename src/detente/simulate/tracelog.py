@@ -60,8 +60,14 @@ class TraceLog:
         only: str | None = None,
     ) -> None:
         """Add an entry, seen by every party, or by ``only``."""
-        entry = fast_entry(
-            period, party, kind, moves if type(moves) is frozenset else frozenset(moves), note, asks
+        entry = _new(TraceEntry)  # = fast_entry(...), inlined: entries are made many times a run
+        entry.__dict__.update(
+            period=period,
+            party=party,
+            kind=kind,
+            moves=moves if type(moves) is frozenset else frozenset(moves),
+            note=note,
+            asks=asks,
         )
         self.entries.append(entry)
         if only is None:
