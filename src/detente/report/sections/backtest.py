@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from detente.analysis.roadmap import PlanResult
     from detente.studies.backtest import CaseResult
 
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "case_result", "render"]
 
@@ -54,7 +54,7 @@ def case_result(inputs: ReportInputs) -> CaseResult:
     from detente.studies import backtest as bt
     from detente.studies.history import HISTORY
 
-    from ..core import Skip
+    from ..section import Skip
     from .deals import deal_space
     from .simulate import comparison_doc
 
@@ -103,7 +103,7 @@ def _pair(entry: dict[str, Any] | None) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
+    from ..section import Body
 
     r = case_result(inputs)
     assert r.history is not None  # case_result skips scenarios without a record

@@ -15,7 +15,7 @@ from ..html import Raw, esc, table
 if TYPE_CHECKING:
     from detente.analysis.deals import DealSpace
 
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "deal_figures", "render"]
 
@@ -93,7 +93,7 @@ def _moves_beyond(ds: DealSpace, moves: frozenset[str]) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
+    from ..section import Body
 
     ds = deal_space(inputs)
     figs = deal_figures(ds)

@@ -17,7 +17,7 @@ from ..html import Raw, esc, table
 if TYPE_CHECKING:
     from detente.analysis.roadmap import PlanResult
 
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "plan_data", "render"]
 
@@ -113,7 +113,7 @@ def _sentence(text: str) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
+    from ..section import Body
 
     s = inputs.scenario
     data = plan_data(inputs)

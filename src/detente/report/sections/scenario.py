@@ -18,7 +18,7 @@ from detente.model.values import Value
 from ..html import Raw, esc, linkify, table
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "fmt_value", "render"]
 
@@ -41,7 +41,7 @@ def fmt_value(v: Value) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
+    from ..section import Body
 
     s = inputs.scenario
     parts: list[str] = []

@@ -17,7 +17,7 @@ from ..figures import Figure, new_figure
 from ..html import Raw, esc, table
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "render"]
 
@@ -32,7 +32,7 @@ BUDGET = 20.0
 
 def study_docs(inputs: ReportInputs) -> dict[str, Any]:
     """The stored study documents, or freshly computed ones."""
-    from ..core import Skip
+    from ..section import Skip
 
     s = inputs.scenario
     if not s.has_ranges:
@@ -93,7 +93,7 @@ def _figure(changes: list[dict[str, Any]], ranges: dict[str, dict[str, float]]) 
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body, Skip
+    from ..section import Body, Skip
 
     docs = study_docs(inputs)
     if "error" in docs and "zopa" not in docs:

@@ -14,7 +14,7 @@ from ..figures import Figure, new_figure
 from ..html import esc, table
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "STRATEGIES", "TITLE", "comparison_doc", "render"]
 
@@ -28,7 +28,7 @@ RUNS, RUNS_QUICK = 60, 20
 
 def comparison_doc(inputs: ReportInputs) -> dict[str, Any]:
     """The comparison document: the stored one, or a fresh seeded comparison."""
-    from ..core import Skip
+    from ..section import Skip
 
     s = inputs.scenario
     if len(s.parties) < 2:
@@ -120,7 +120,7 @@ def _num(entry: dict[str, Any] | None) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
+    from ..section import Body
 
     doc = comparison_doc(inputs)
     rp, cp = doc["row_party"], doc["column_party"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..html import Raw, esc, table
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "StabilityData", "render"]
 
@@ -96,7 +96,7 @@ def _verb(c: Any, option: str, pattern: str) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
+    from ..section import Body
 
     data = stability_data(inputs)
     sc, res, tree = data.scenario_conflict, data.result, data.tree
