@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from detente.analysis.roadmap import OBJECTIVES, PlanResult
+from detente.analysis.roadmap_instance import OBJECTIVES, PlanResult
 from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
