@@ -111,7 +111,7 @@ def target_all(scenario: Scenario) -> frozenset[str]:
     bad = [v for v in scenario.violations(union) if "excludes" in v]
     if bad:
         raise ScenarioError.single(
-            "--target", f"'all' is ambiguous: {bad[0]}; name the target moves with --target ID,ID,..."
+            "target", f"'all' is ambiguous: {bad[0]}; name the target moves one by one"
         )
     return frozenset(keep)
 
@@ -128,9 +128,9 @@ def resolve_target(scenario: Scenario, target: Iterable[str] | None) -> frozense
         if mid not in known:
             close = difflib.get_close_matches(mid, sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ScenarioError.single("--target", f"unknown move {mid!r}{hint}")
+            raise ScenarioError.single("target", f"unknown move {mid!r}{hint}")
     if not ids:
-        raise ScenarioError.single("--target", "empty target; expected move ids, 'all', 'nash' or 'ks'")
+        raise ScenarioError.single("target", "empty target; expected move ids, 'all', 'nash' or 'ks'")
     return frozenset(ids) - scenario.status_quo
 
 
@@ -238,10 +238,10 @@ def plan(
     """
     if objective not in OBJECTIVES:
         raise ScenarioError.single(
-            "--objective", f"unknown objective {objective!r}; expected one of " + ", ".join(OBJECTIVES)
+            "objective", f"unknown objective {objective!r}; expected one of " + ", ".join(OBJECTIVES)
         )
     if max_stages is not None and max_stages < 1:
-        raise ScenarioError.single("--max-stages", f"expected a positive number, found {max_stages}")
+        raise ScenarioError.single("max_stages", f"expected a positive number, found {max_stages}")
     if not (time_limit > 0 and math.isfinite(time_limit)):
         raise ScenarioError.single("time_limit", f"expected a positive number of seconds, found {time_limit}")
     inst = Instance(scenario, resolve_target(scenario, target), tolerance)

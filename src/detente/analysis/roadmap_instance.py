@@ -162,7 +162,7 @@ class Instance:
 
     def __init__(self, scenario: Scenario, target: Iterable[str], tolerance: float = 0.0) -> None:
         if not 0.0 <= tolerance <= 1.0:
-            raise ScenarioError.single("--tolerance", f"expected 0 <= T <= 1, found {tolerance:g}")
+            raise ScenarioError.single("tolerance", f"expected 0 <= T <= 1, found {tolerance:g}")
         self.scenario = scenario
         self.tolerance = float(tolerance)
         sq = scenario.status_quo

@@ -44,6 +44,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import Problem, ScenarioError
+from .load import validate_model
 from .source import Document, Locator, read_document
 
 __all__ = [
@@ -333,7 +334,6 @@ def load_conflict(path: str | Path) -> Conflict:
 
 def conflict_from_document(doc: Document) -> Conflict:
     """Validate a parsed conflict document; raise ScenarioError listing every problem."""
-    from .load import validate_model  # local: load imports scenario, keep this module light
 
     if not isinstance(doc.data, dict) or doc.data.get("kind") != "conflict":
         kind = doc.data.get("kind", "scenario") if isinstance(doc.data, dict) else None

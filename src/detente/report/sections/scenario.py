@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from detente.model.values import Value
 
 from ..html import Raw, esc, linkify, table
+from ..section import Body
 
 if TYPE_CHECKING:
     from ..section import Body, ReportInputs
@@ -41,7 +42,6 @@ def fmt_value(v: Value) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..section import Body
 
     s = inputs.scenario
     parts: list[str] = []
