@@ -415,7 +415,7 @@ class StabilityResult(Tabular):
         return Table(cols, f"{c.title or c.id}: stability of {len(listed)} feasible states")
 
     def to_json(self, states: str = "all") -> dict[str, Any]:
-        """The ``detente stability --json`` document (FORMATS.md), plus extra keys.
+        """The ``detente stability --json`` document (docs/formats.md), plus extra keys.
 
         ``states`` is ``"all"`` (every feasible state, the contract) or ``"equilibria"``
         (only states that are an equilibrium under some concept).

@@ -7,7 +7,7 @@ declared order: ``Y`` (taken), ``N`` (not taken), and in matching patterns ``-``
 Preferences are compiled, for each decision maker, into a payoff vector over all
 ``2**n`` states (higher is preferred, equal is a tie); only feasible states matter.
 Conflict files are read by :func:`load_conflict` / :func:`conflict_from_document`
-(format in FORMATS.md) with the same located, all-at-once errors as scenarios.
+(format in docs/formats.md) with the same located, all-at-once errors as scenarios.
 
 Examples
 --------
