@@ -390,7 +390,7 @@ def validate_strategies(
     ... except ScenarioError as e:
     ...     print(e)
     strategies: US: no party 'US' in scenario x; did you mean 'USA'? (parties: USA, DPRK)
-    strategies: USA: no strategy for party USA
+    strategies: USA: no strategy for party USA; give it one
     """
 
     make = make if make is not None else _default_make()
@@ -410,7 +410,7 @@ def validate_strategies(
                 problems.append(Problem("strategies", None, None, party, f"{spec!r}: {p.message}"))
     for party in known:
         if party not in strategies:
-            message = f"no strategy for party {party}"
+            message = f"no strategy for party {party}; give it one"
             problems.append(Problem("strategies", None, None, party, message))
     if problems:
         raise ScenarioError(problems)

@@ -353,7 +353,7 @@ def parse_metric(spec: str, scenario: Scenario) -> Metric:
     >>> parse_metric("nash-utility:US", s)
     Traceback (most recent call last):
     ...
-    detente.model.errors.ScenarioError: --metric: nash-utility:US: no party 'US' in x; did you mean 'USA'? (parties: USA)
+    detente.model.errors.ScenarioError: metric: nash-utility:US: no party 'US' in x; did you mean 'USA'? (parties: USA)
     """
     spec = spec.strip()
     head, _, runs = spec.partition("@")
