@@ -21,6 +21,7 @@ import detente
 from detente.model.conflict import Conflict
 from detente.model.errors import ScenarioError
 from detente.model.tabular import HTML_ROWS, Table, Tabular, html_table
+from detente.simulate.montecarlo import Engine
 
 TINY = {
     "detente": 1,
@@ -253,7 +254,7 @@ def _play(scenario: Any, strategies: dict[str, str], *, seed: np.random.Generato
 
 def test_comparison_and_tournament(tiny: detente.Scenario) -> None:
     c = detente.compare(tiny, ["fair", "greedy"], column_strategies=["fair", "greedy", "other"], runs=4,
-                        seed=2, play=_play, make=str)  # fmt: skip
+                        seed=2, engine=Engine(_play, str))  # fmt: skip
     f = c.to_frame()
     assert len(f) == len(c.rows) * len(c.columns) == 6
     for metric in ("agreement_rate", "target_share"):
@@ -265,7 +266,7 @@ def test_comparison_and_tournament(tiny: detente.Scenario) -> None:
     assert "<td>other</td>" in c._repr_html_()
     assert strict_json(c)["rows"] == ["fair", "greedy"]
 
-    t = detente.tournament([tiny], ["fair", "greedy"], runs=3, play=_play, make=str)
+    t = detente.tournament([tiny], ["fair", "greedy"], runs=3, engine=Engine(_play, str))
     tf = t.to_frame()
     assert tf["strategy"].tolist() == [r["strategy"] for r in t.ranking] == ["greedy", "fair"]
     assert tf["score"].tolist() == [0.75, 0.25] and tf["rank"].tolist() == [1, 2]

@@ -1,4 +1,4 @@
-"""Imports only flow downward (DESIGN.md): a module never imports from a higher floor."""
+"""Imports flow downward (docs/architecture.md), and no package imports itself in a circle."""
 
 from __future__ import annotations
 
@@ -68,3 +68,90 @@ def test_no_upward_imports(path: Path) -> None:
 def test_model_imports_nothing_of_ours() -> None:
     for path in SRC.joinpath("model").glob("*.py"):
         assert _imports(path) <= {"model"}, path.name
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(["detente", *parts])
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_imports(node: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import that can run: at module level or in a function, not under ``if TYPE_CHECKING:``."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _is_type_checking(child.test):
+            found += [i for n in child.orelse for i in _runtime_imports(n)]
+            continue
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            found.append(child)
+        found += _runtime_imports(child)
+    return found
+
+
+MODULE_NAMES = {_module_name(p): p for p in SRC.rglob("*.py")}
+
+
+def _edges(path: Path) -> set[str]:
+    """The modules of ours that ``path`` imports at run time, by dotted name."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    targets: set[str] = set()
+    for node in _runtime_imports(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets |= {a.name for a in node.names}
+            continue
+        base = node.module or ""
+        if node.level:
+            anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+            base = ".".join([*anchor, *([base] if base else [])])
+        # `from pkg import sub` imports the submodule when there is one, else a name of pkg
+        subs = {f"{base}.{a.name}" for a in node.names} & MODULE_NAMES.keys()
+        targets |= subs or {base}
+    return {t for t in targets if t in MODULE_NAMES and t != name}
+
+
+def _circles() -> list[list[str]]:
+    """The groups of modules of one package that import each other round in a circle."""
+
+    def package(module: str) -> str:
+        return module.split(".")[1] if "." in module else ""
+
+    graph = {
+        name: {t for t in _edges(path) if package(name) and package(t) == package(name)}
+        for name, path in MODULE_NAMES.items()
+    }
+    reach = {name: _reachable(graph, name) for name in graph}
+    groups = {
+        tuple(sorted(m for m in reach[name] if name in reach[m])) for name in graph if name in reach[name]
+    }
+    return sorted(list(g) for g in groups)
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(graph[start])
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo += graph[node]
+    return seen
+
+
+def test_no_import_circle_inside_a_package() -> None:
+    """No module of a package reaches itself again through imports inside that package.
+
+    Function-local imports count (a circle put off until a call is still a circle);
+    imports under ``if TYPE_CHECKING:`` do not: they never run, and annotations may
+    name a type of a module that imports this one.
+    """
+    circles = _circles()
+    assert not circles, "import circles: " + "; ".join(" <-> ".join(c) for c in circles)

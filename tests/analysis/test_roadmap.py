@@ -128,7 +128,7 @@ def test_bad_parameters_are_input_errors() -> None:
         plan(s, objective="cheapest")
     with pytest.raises(ScenarioError, match="tolerance"):
         Instance(s, [], tolerance=1.5)
-    with pytest.raises(ScenarioError, match="max-stages"):
+    with pytest.raises(ScenarioError, match="max_stages"):
         plan(s, max_stages=0)
 
 

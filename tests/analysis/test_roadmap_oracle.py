@@ -195,14 +195,14 @@ def test_other_objectives_are_optimal(case: tuple[Scenario, float], objective: s
 def test_coarse_scaling_is_still_exact(case: tuple[Scenario, float]) -> None:
     """With values rounded to whole units the integer model is a loose relaxation: the exact
     re-check and the no-good cuts must still return only true roadmaps, and never a false "none"."""
-    import detente.analysis.roadmap_solver as solver
+    import detente.analysis.roadmap_cpsat as cpsat
 
     s, tol = case
     target = [m for m in s.move_ids if m not in s.status_quo]
     oracle = Oracle(s, target, tol)
     best = oracle.fewest_stages()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(solver, "SCALE", 1)
+        mp.setattr(cpsat, "SCALE", 1)
         r = plan(s, target, tolerance=tol, time_limit=60)
     if r.feasible:
         assert not oracle.breaks([x.moves for x in r.stages]) & oracle.all_groups()

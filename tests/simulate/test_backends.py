@@ -26,7 +26,7 @@ from detente.simulate.backends import (
     ProcessBackend,
     make_backend,
 )
-from detente.simulate.montecarlo import simulate
+from detente.simulate.montecarlo import Engine, simulate
 
 FAKE = """
 import time
@@ -92,7 +92,7 @@ def fake() -> Iterator[ModuleType]:
 
 def _json(backend: Any, fake: ModuleType, runs: int = 150) -> str:
     r = simulate(
-        SCENARIO, {"A": "x", "B": "y"}, runs=runs, seed=17, backend=backend, play=fake.play, make=str
+        SCENARIO, {"A": "x", "B": "y"}, runs=runs, seed=17, backend=backend, engine=Engine(fake.play, str)
     )
     doc = r.as_json()
     assert doc.pop("backend") == (backend.name if backend is not None else "inprocess")
@@ -192,8 +192,7 @@ def test_same_seed_same_result_on_dask(fake: ModuleType) -> None:
             runs=150,
             seed=17,
             backend=b,
-            play=fake.play,
-            make=str,
+            engine=Engine(fake.play, str),
             progress=lambda d, t: seen.append(d),
         )
         doc = r.as_json()

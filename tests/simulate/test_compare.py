@@ -12,7 +12,7 @@ import pytest
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 from detente.simulate.compare import compact, compare, rank_order, tournament
-from detente.simulate.montecarlo import replicate_seed, run_jobs, simulate
+from detente.simulate.montecarlo import Engine, Sweep, replicate_seed, run_jobs, simulate
 
 
 def scenario(parties: list[str], sid: str = "s", ranged: bool = True) -> Scenario:
@@ -60,11 +60,16 @@ def make(spec: str) -> str:
 def test_each_cell_is_the_standalone_simulation() -> None:
     s = scenario(["A", "B"])
     c = compare(
-        s, ["give", "take"], column_strategies=["fair", "give", "take"], runs=30, seed=4, play=play, make=make
+        s,
+        ["give", "take"],
+        column_strategies=["fair", "give", "take"],
+        runs=30,
+        seed=4,
+        engine=Engine(play, make),
     )
     assert c.rows == ("give", "take") and c.columns == ("fair", "give", "take")
     for a, b in itertools.product(c.rows, c.columns):
-        alone = simulate(s, {"A": a, "B": b}, runs=30, seed=4, play=play, make=make).distribution()
+        alone = simulate(s, {"A": a, "B": b}, runs=30, seed=4, engine=Engine(play, make)).distribution()
         assert c.cell(a, b) == alone
     assert c.matrix("agreement_rate") == [[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
     doc = c.as_json()
@@ -78,34 +83,38 @@ def test_each_cell_is_the_standalone_simulation() -> None:
 
 def test_adding_a_strategy_does_not_change_other_cells() -> None:
     s = scenario(["A", "B"])
-    small = compare(s, ["give", "fair"], runs=20, seed=1, play=play, make=make)
-    big = compare(s, ["take", "give", "fair"], runs=20, seed=1, play=play, make=make)
+    small = compare(s, ["give", "fair"], runs=20, seed=1, engine=Engine(play, make))
+    big = compare(s, ["take", "give", "fair"], runs=20, seed=1, engine=Engine(play, make))
     for a, b in itertools.product(small.rows, small.columns):
         assert small.cell(a, b) == big.cell(a, b)
 
 
 def test_other_parties_are_fixed() -> None:
     s = scenario(["A", "B", "C"])
-    c = compare(s, ["give", "take"], parties=("C", "A"), fixed={"B": "fair"}, runs=10, play=play, make=make)
+    c = compare(
+        s, ["give", "take"], parties=("C", "A"), fixed={"B": "fair"}, runs=10, engine=Engine(play, make)
+    )
     assert (c.row_party, c.column_party, c.fixed) == ("C", "A", (("B", "fair"),))
-    alone = simulate(s, {"A": "give", "B": "fair", "C": "take"}, runs=10, play=play, make=make).distribution()
+    alone = simulate(
+        s, {"A": "give", "B": "fair", "C": "take"}, runs=10, engine=Engine(play, make)
+    ).distribution()
     assert c.cell("take", "give") == alone
     with pytest.raises(ScenarioError, match="no strategy for party C"):
-        compare(s, ["give"], runs=2, play=play, make=make)
+        compare(s, ["give"], runs=2, engine=Engine(play, make))
 
 
 def test_compare_errors() -> None:
     s = scenario(["A", "B"])
     with pytest.raises(ScenarioError, match="two different parties"):
-        compare(s, ["give"], parties=("A", "A"), play=play, make=make)
+        compare(s, ["give"], parties=("A", "A"), engine=Engine(play, make))
     with pytest.raises(ScenarioError, match="cannot also have a fixed strategy"):
-        compare(s, ["give"], fixed={"A": "give"}, play=play, make=make)
+        compare(s, ["give"], fixed={"A": "give"}, engine=Engine(play, make))
     with pytest.raises(ScenarioError, match="unknown strategy 'nice'"):
-        compare(s, ["give", "nice"], play=play, make=make)
+        compare(s, ["give", "nice"], engine=Engine(play, make))
     with pytest.raises(ScenarioError, match="at least one strategy"):
-        compare(s, [], play=play, make=make)
+        compare(s, [], engine=Engine(play, make))
     with pytest.raises(ScenarioError, match="at least two parties"):
-        compare(scenario(["A"]), ["give"], play=play, make=make)
+        compare(scenario(["A"]), ["give"], engine=Engine(play, make))
 
 
 def test_rank_order_ties() -> None:
@@ -115,14 +124,14 @@ def test_rank_order_ties() -> None:
 def test_tournament_scores_by_hand() -> None:
     scns = [scenario(["A", "B"], "one"), scenario(["P", "Q"], "two", ranged=False)]
     names = ["give", "fair", "take"]
-    t = tournament(scns, names, runs=25, seed=3, play=play, make=make)
+    t = tournament(scns, names, runs=25, seed=3, engine=Engine(play, make))
     assert len(t.matches) == 2 * 9
     # Oracle: recompute every match on its own and rescale per scenario and seat.
     scores: dict[str, list[float]] = {n: [] for n in names}
     for s in scns:
         p1, p2 = s.party_ids
         means = {
-            (a, b): simulate(s, {p1: a, p2: b}, runs=25, seed=3, play=play, make=make).distribution()[
+            (a, b): simulate(s, {p1: a, p2: b}, runs=25, seed=3, engine=Engine(play, make)).distribution()[
                 "utility"
             ]
             for a in names
@@ -145,29 +154,34 @@ def test_tournament_scores_by_hand() -> None:
 
 def test_tournament_order_of_strategies_does_not_matter() -> None:
     s = [scenario(["A", "B"])]
-    a = tournament(s, ["give", "fair", "take"], runs=10, seed=2, play=play, make=make)
-    b = tournament(s, ["take", "give", "fair"], runs=10, seed=2, play=play, make=make)
+    a = tournament(s, ["give", "fair", "take"], runs=10, seed=2, engine=Engine(play, make))
+    b = tournament(s, ["take", "give", "fair"], runs=10, seed=2, engine=Engine(play, make))
     assert a.ranking == b.ranking
 
 
 def test_tournament_needs_two_party_scenarios() -> None:
     with pytest.raises(ScenarioError, match="two-party scenarios; trio has 3"):
-        tournament([scenario(["A", "B"]), scenario(["A", "B", "C"], "trio")], ["give"], play=play, make=make)
+        tournament(
+            [scenario(["A", "B"]), scenario(["A", "B", "C"], "trio")], ["give"], engine=Engine(play, make)
+        )
     with pytest.raises(ScenarioError, match="at least one scenario"):
-        tournament([], ["give"], play=play, make=make)
+        tournament([], ["give"], engine=Engine(play, make))
 
 
 # ------------------------------------------------- the real engine on korea-2019
 def _capture() -> tuple[list[np.ndarray], Any]:
-    """A runner that keeps each cell's outcome rows (the arrays behind the distributions)."""
+    """A recorder that keeps each cell's outcome rows (the arrays behind the distributions)."""
     arrays: list[np.ndarray] = []
 
-    def run(jobs: Any, backend: Any = None, progress: Any = None) -> list[np.ndarray]:
-        out = run_jobs(jobs, backend, progress)
-        arrays.extend(out)
-        return out
+    class Keep:
+        def record(
+            self, sweep: Sweep, backend: Any = None, progress: Any = None
+        ) -> tuple[str, list[np.ndarray]]:
+            out = run_jobs(sweep.jobs, backend, progress)
+            arrays.extend(out)
+            return "kept", out
 
-    return arrays, run
+    return arrays, Keep()
 
 
 def _played_alone(scn: Scenario, strategies: dict[str, str], seed: int, runs: int) -> np.ndarray:
@@ -196,10 +210,10 @@ def test_korea_matrix_cells_are_the_standalone_simulations_on_every_backend() ->
     names = list(REGISTRY)
     runs, seed = 3, 11
     local, run_local = _capture()
-    c = compare(korea, names, runs=runs, seed=seed, run=run_local)
+    c = compare(korea, names, runs=runs, seed=seed, recorder=run_local)
     remote, run_remote = _capture()
     with ProcessBackend(2) as backend:
-        c2 = compare(korea, names, runs=runs, seed=seed, backend=backend, run=run_remote)
+        c2 = compare(korea, names, runs=runs, seed=seed, backend=backend, recorder=run_remote)
     assert len(local) == len(remote) == len(names) ** 2
     for a, b in zip(local, remote, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -221,7 +235,8 @@ def test_korea_tournament_matches_are_the_standalone_simulations() -> None:
     korea = load_builtin("korea-2019")
     names = ["grit", "tit-for-tat", "step-by-step"]
     arrays, run = _capture()
-    t = tournament([korea], names, runs=2, seed=5, run=run)
+    t = tournament([korea], names, runs=2, seed=5, recorder=run)
+    assert t.run_id == "kept"
     assert len(t.matches) == len(arrays) == 9
     for match, rows in zip(t.matches, arrays, strict=True):
         alone = simulate(korea, match["strategies"], runs=2, seed=5)

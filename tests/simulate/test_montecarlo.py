@@ -22,6 +22,7 @@ from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 from detente.simulate.backends import InProcessBackend
 from detente.simulate.montecarlo import (
+    Engine,
     MonteCarloJob,
     distribution,
     group_tasks,
@@ -73,7 +74,7 @@ def coin_play(
 
 def run(runs: int, seed: int = 5, **kw: Any) -> np.ndarray:
     return simulate(
-        RANGED, {"A": "x", "B": "y"}, runs=runs, seed=seed, play=coin_play, make=str, **kw
+        RANGED, {"A": "x", "B": "y"}, runs=runs, seed=seed, engine=Engine(coin_play, str), **kw
     ).outcomes
 
 
@@ -103,7 +104,7 @@ def test_same_seed_same_result_and_chunking_irrelevant() -> None:
 
 # ---------------------------------------------------------------- sampling
 def test_ranged_values_are_sampled_per_run_from_the_triangle() -> None:
-    out = simulate(RANGED, {"A": "x", "B": "y"}, runs=3000, seed=1, play=coin_play, make=str)
+    out = simulate(RANGED, {"A": "x", "B": "y"}, runs=3000, seed=1, engine=Engine(coin_play, str))
     a = out.column("utility:A")  # the sampled value of b1 to A, triangular(2, 3, 4)
     assert a.min() >= 2 and a.max() <= 4 and len(np.unique(a)) > 2900
     assert abs(a.mean() - 3.0) < 3 * math.sqrt(1 / 6 / 3000)  # var of tri(2,3,4) = 1/6
@@ -113,14 +114,14 @@ def test_ranged_values_are_sampled_per_run_from_the_triangle() -> None:
 
 def test_likely_values_when_sampling_is_off() -> None:
     out = simulate(
-        RANGED, {"A": "x", "B": "y"}, runs=50, seed=1, sample_values=False, play=coin_play, make=str
+        RANGED, {"A": "x", "B": "y"}, runs=50, seed=1, sample_values=False, engine=Engine(coin_play, str)
     )
     assert (out.column("utility:A") == 3.0).all()
 
 
 def test_common_random_numbers_across_strategy_profiles() -> None:
-    a = simulate(RANGED, {"A": "x", "B": "y"}, runs=30, seed=2, play=coin_play, make=str)
-    b = simulate(RANGED, {"A": "other", "B": "y"}, runs=30, seed=2, play=coin_play, make=str)
+    a = simulate(RANGED, {"A": "x", "B": "y"}, runs=30, seed=2, engine=Engine(coin_play, str))
+    b = simulate(RANGED, {"A": "other", "B": "y"}, runs=30, seed=2, engine=Engine(coin_play, str))
     np.testing.assert_array_equal(a.column("utility:A"), b.column("utility:A"))
 
 
@@ -140,7 +141,7 @@ def test_fresh_strategy_objects_each_replicate() -> None:
             periods=1,
         )
 
-    out = simulate(RANGED, {"A": "x", "B": "y"}, runs=10, play=play, make=lambda spec: [])
+    out = simulate(RANGED, {"A": "x", "B": "y"}, runs=10, engine=Engine(play, lambda spec: []))
     assert out.column("agreement").all()
 
 
@@ -215,7 +216,7 @@ def test_summarise_matches_scipy() -> None:
 
 
 def test_distribution_counts() -> None:
-    out = simulate(RANGED, {"A": "x", "B": "y"}, runs=400, seed=11, play=coin_play, make=str)
+    out = simulate(RANGED, {"A": "x", "B": "y"}, runs=400, seed=11, engine=Engine(coin_play, str))
     d = out.distribution()
     u = out.column("target_share")  # the fake's uniform draw
     agree = u < 0.3
@@ -236,7 +237,7 @@ def test_distribution_rejects_wrong_shape() -> None:
 
 
 def test_as_json_shape() -> None:
-    doc = simulate(RANGED, {"B": "y", "A": "x"}, runs=20, seed=3, play=coin_play, make=str).as_json()
+    doc = simulate(RANGED, {"B": "y", "A": "x"}, runs=20, seed=3, engine=Engine(coin_play, str)).as_json()
     assert doc["strategies"] == {"A": "x", "B": "y"}
     assert (doc["scenario"], doc["runs"], doc["seed"], doc["backend"]) == ("ranged", 20, 3, "inprocess")
     o = doc["outcomes"]
@@ -263,7 +264,7 @@ def test_any_batching_gives_the_same_rows(runs: int, chunk: int, seed: int) -> N
     job = MonteCarloJob(RANGED, (("A", "x"), ("B", "y")), seed, play=coin_play, make=str)
     expected = np.vstack([job.replicate(i) for i in range(runs)])
     got = simulate(
-        RANGED, {"A": "x", "B": "y"}, runs=runs, seed=seed, backend=Chunked(), play=coin_play, make=str
+        RANGED, {"A": "x", "B": "y"}, runs=runs, seed=seed, backend=Chunked(), engine=Engine(coin_play, str)
     )
     np.testing.assert_array_equal(got.outcomes, expected)
 

@@ -86,7 +86,7 @@ def main(argv: list[str]) -> int:
         )
     if out is not None:
         np.save(out, result.outcomes)
-    print(f"done {store.last_run_id}", flush=True)
+    print(f"done {result.run_id}", flush=True)
     return 0
 
 

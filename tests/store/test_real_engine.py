@@ -10,7 +10,7 @@ import pytest
 
 from detente.model.scenario import Scenario
 from detente.simulate.montecarlo import MonteCarloJob, simulate
-from detente.store import RunStore, recording_runner, run_recorded, sweep
+from detente.store import RunStore, StoreRecorder, run_recorded, sweep
 
 SCENARIO = Scenario.model_validate(
     {
@@ -68,16 +68,18 @@ def test_recorded_run_with_the_real_engine_equals_simulate_and_resumes(
     assert info.status == "complete" and info.stored == 60
 
 
-def test_recorded_comparison_matrix_equals_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A comparison whose run_jobs is the recorded one (how the lead wires --store into compare)."""
+def test_recorded_comparison_matrix_equals_compare(tmp_path: Path) -> None:
+    """A comparison recorded by a StoreRecorder (how ``detente compare`` records) has the same numbers."""
     from detente.simulate import compare as compare_module
 
     store = RunStore(tmp_path / "runs.duckdb")
     plain = compare_module.compare(SCENARIO, ["tit-for-tat", "maximum-pressure"], runs=15, seed=2)
-    recorder = recording_runner(store, kind="compare", parameters={"runs": 15, "seed": 2})
-    monkeypatch.setattr(compare_module, "run_jobs", recorder)
-    recorded = compare_module.compare(SCENARIO, ["tit-for-tat", "maximum-pressure"], runs=15, seed=2)
+    recorder = StoreRecorder(store, {"runs": 15, "seed": 2})
+    recorded = compare_module.compare(
+        SCENARIO, ["tit-for-tat", "maximum-pressure"], runs=15, seed=2, recorder=recorder
+    )
     assert recorded.as_json() == plain.as_json()
     (info,) = store.list_runs()
+    assert recorded.run_id == info.run_id and plain.run_id is None
     assert info.kind == "compare" and info.stored == 4 * 15
     assert len(store.jobs(info.run_id)) == 4

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from detente.model.scenario import Scenario
 from detente.simulate.backends import ProcessBackend
-from detente.simulate.montecarlo import MonteCarloJob, simulate
+from detente.simulate.montecarlo import Engine, MonteCarloJob, simulate
 from detente.store import RunStore, record_sweep, run_recorded, scenario_hash, sweep
 from detente.store.sweep import Squares, describe_job, sweep_key
 
@@ -78,7 +78,7 @@ def test_interrupted_sweep_resumes_computing_only_missing_replicates(
     second = _interrupt_after(monkeypatch, -1)
     result = run_recorded(job, store, runs=300, parameters={"runs": 300}, resume=True)
     assert sum(second) == 300 - 21
-    direct = simulate(SCENARIO, {"A": "x", "B": "y"}, runs=300, seed=4, play=coin_play, make=str)
+    direct = simulate(SCENARIO, {"A": "x", "B": "y"}, runs=300, seed=4, engine=Engine(coin_play, str))
     np.testing.assert_array_equal(result.outcomes, direct.outcomes)
     assert result.distribution() == direct.distribution()
     (info,) = store.list_runs()
@@ -143,9 +143,9 @@ def test_sweep_key_changes_with_anything_that_changes_the_numbers() -> None:
 def test_stored_scenario_text_is_the_scenario(tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.duckdb")
     job = MonteCarloJob(SCENARIO, (("A", "x"), ("B", "y")), 0, play=coin_play, make=str)
-    run_recorded(job, store, runs=3)
-    assert store.last_run_id is not None
-    (record,) = store.jobs(store.last_run_id)
+    result = run_recorded(job, store, runs=3)
+    assert result.run_id is not None
+    (record,) = store.jobs(result.run_id)
     assert record["scenario_hash"] == scenario_hash(SCENARIO)
     assert record["description"]["strategies"] == [["A", "x"], ["B", "y"]]
     text = store.scenario_text(record["scenario_hash"])

@@ -258,9 +258,9 @@ def test_outcome_block_changes_no_analysis_output(
 def test_unknown_case_and_bad_settings() -> None:
     with pytest.raises(ScenarioError, match="did you mean 'hanoi-2019'"):
         backtest(["hanoi-2018"], runs=1)
-    with pytest.raises(ScenarioError, match="--runs"):
+    with pytest.raises(ScenarioError, match="runs"):
         backtest(["hanoi-2019"], runs=0)
-    with pytest.raises(ScenarioError, match="--seed"):
+    with pytest.raises(ScenarioError, match="seed"):
         backtest(["hanoi-2019"], runs=1, seed=-1)
 
 

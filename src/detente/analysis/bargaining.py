@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
 
 from detente.model.errors import AnalysisError
 
@@ -265,7 +265,6 @@ def _nash_start(G: np.ndarray, lam0: np.ndarray) -> np.ndarray:
     The dual has one variable per party, so it solves fast however many packages there are;
     the packages whose constraint is tight carry the lottery, found by a small LP.
     """
-    from scipy.optimize import minimize
 
     m, k = G.shape
     x0 = lam0 @ G

@@ -4,7 +4,7 @@ A package is a set of moves in force that respects every ``requires`` and ``excl
 moves already in force are in every package unless the scenario sets
 ``analysis.reverse_status_quo`` (then reversible ones may be dropped). Each party's
 utility is the sum of its values of the moves plus the interaction terms whose moves are
-all in force (FORMATS.md). The disagreement point is each party's reservation value, by
+all in force (docs/formats.md). The disagreement point is each party's reservation value, by
 default its status-quo utility.
 
 The frontier is exact. Small spaces are enumerated; larger ones are built by merging the
@@ -215,7 +215,7 @@ class DealSpace(Tabular):
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """The ``detente deals --json`` document (FORMATS.md)."""
+        """The ``detente deals --json`` document (docs/formats.md)."""
         return {
             "scenario": self.scenario,
             "parties": list(self.parties),

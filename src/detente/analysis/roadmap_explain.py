@@ -1,7 +1,7 @@
 """Why no roadmap exists: a minimal set of conflicting constraints, and what would unblock it.
 
 Constraints come in families, each switched on by one CP-SAT literal (see
-:class:`~detente.analysis.roadmap_solver.RoadmapModel`): reciprocity; balance,
+:class:`~detente.analysis.roadmap_cpsat.RoadmapModel`): reciprocity; balance,
 exposure and self-enforcement of each party; the stage cap; and each prerequisite
 inside the target, which is treated as a fact (always on, never a suspect). With
 every family on the model is infeasible. CP-SAT's
@@ -50,8 +50,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from .roadmap import EPS, Conflict, Instance, _names, _need, evaluate
-from .roadmap_solver import SCALE, GroupKey, RoadmapModel
+from .roadmap_cpsat import SCALE, GroupKey, RoadmapModel
+from .roadmap_instance import EPS, Conflict, Instance, _names, _need, evaluate
 
 __all__ = ["explain", "minimal_conflict", "static_conflicts"]
 

@@ -46,6 +46,8 @@ from detente.model.conflict import Conflict
 from detente.model.errors import AnalysisError
 from detente.model.tabular import Table, Tabular
 
+from .stability_sim import MAX_SIM_OPTIONS, coalition_nash, simultaneous
+
 __all__ = [
     "BASIC_CONCEPTS",
     "CONCEPTS",
@@ -100,7 +102,6 @@ def default_concepts(conflict: Conflict) -> tuple[str, ...]:
     >>> default_concepts(Conflict.example())
     ('nash', 'gmr', 'smr', 'seq', 'sim', 'coalition')
     """
-    from .stability_sim import MAX_SIM_OPTIONS
 
     return CONCEPTS if conflict.n_options <= MAX_SIM_OPTIONS else BASIC_CONCEPTS
 
@@ -414,7 +415,7 @@ class StabilityResult(Tabular):
         return Table(cols, f"{c.title or c.id}: stability of {len(listed)} feasible states")
 
     def to_json(self, states: str = "all") -> dict[str, Any]:
-        """The ``detente stability --json`` document (FORMATS.md), plus extra keys.
+        """The ``detente stability --json`` document (docs/formats.md), plus extra keys.
 
         ``states`` is ``"all"`` (every feasible state, the contract) or ``"equilibria"``
         (only states that are an equilibrium under some concept).
@@ -466,8 +467,6 @@ def analyse(conflict: Conflict, concepts: Sequence[str] = BASIC_CONCEPTS) -> Sta
             method = getattr(engine, k)
             stable[k] = np.stack([method(i) for i in dms]) & conflict.feasible
     if "sim" in wanted or "coalition" in wanted:
-        from .stability_sim import coalition_nash, simultaneous
-
         if "sim" in wanted:
             stable["sim"] = simultaneous(conflict) & conflict.feasible
         if "coalition" in wanted:

@@ -129,7 +129,7 @@ def conflict_from_scenario(
                 f"{MAX_OPTIONS} options (choose fewer with --options)"
             )
         if not wanted:
-            raise AnalysisError("--options is empty; expected at least one move id")
+            raise AnalysisError("options is empty; expected at least one move id")
         chosen = [m for m in s.move_ids if m in set(wanted)]
         reason = "chosen with --options; the other moves stay as in the status quo"
     if not chosen:

@@ -21,10 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from detente.model.errors import Problem, ScenarioError
 from detente.model.load import scenario_from_text
 from detente.model.scenario import Scenario
 from detente.report.reproduce import scenario_data, scenario_yaml
+from detente.scenarios import builtin_names, builtin_text
 
 __all__ = [
     "Loaded",
@@ -55,13 +58,11 @@ class Loaded:
 
 def scenario_names() -> list[str]:
     """The built-in scenarios (not conflicts) a user can pick."""
-    from detente.scenarios import builtin_names
 
     return builtin_names("scenario")
 
 
 def load_builtin_text(name: str) -> Loaded:
-    from detente.scenarios import builtin_text
 
     text = builtin_text(name)
     return _parse(text, f"{name}.yaml")
@@ -174,7 +175,6 @@ def apply_edits(
                 m[key] = bool(row[key])
         if "verification" in row and _num(row["verification"]) is not None:
             m["verification"] = _num(row["verification"])
-    import yaml
 
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     return _parse(text, f"{s.id} (edited)")

@@ -8,12 +8,16 @@ chosen on the page, so what the app shows is what the report shows.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import streamlit as st
 
 from detente.app import state
 from detente.model.scenario import Scenario
+from detente.report import ReportInputs, build_report, section_modules
+from detente.report.core import render_section
+from detente.report.sections.simulate import STRATEGIES
 
 __all__ = ["PAGES", "main"]
 
@@ -100,7 +104,6 @@ def _records(table: Any) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ analysis pages
 def _render(key: str, options: dict[str, Any], seed: int = 0, with_progress: bool = False) -> None:
     """Render one report section for the current scenario and keep it for later reruns."""
-    from detente.report.core import ReportInputs, render_section, section_modules
 
     s = _current()
     assert s is not None
@@ -139,7 +142,6 @@ def _show(key: str) -> None:
 
 
 def _strip_figures(html: str) -> str:
-    import re
 
     return re.sub(r"<figure>.*?</figure>", "", html, flags=re.DOTALL)
 
@@ -188,7 +190,6 @@ def page_simulate() -> None:
     s = _need_scenario()
     if s is None:
         return
-    from detente.report.sections.simulate import STRATEGIES
 
     try:
         from detente.simulate.strategies import REGISTRY
@@ -223,7 +224,6 @@ def page_report() -> None:
     s = _need_scenario()
     if s is None:
         return
-    from detente.report import ReportInputs, build_report, section_modules
 
     st.caption("The report uses the settings chosen on the Roadmap and Simulate pages, if any.")
     quick = st.checkbox("Quick (fewer runs)", value=True, key="report-quick")

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .common import console, emit_json, err_console, guarded
@@ -30,7 +31,6 @@ def _progress(show: bool) -> Iterator[Callable[[int, int, str], None] | None]:
     if not show:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
         TextColumn("[bold]backtest[/]"),
@@ -228,8 +228,8 @@ def backtest(
     A plausibility check, not a validation: scenario values were set from the sources
     before the backtest was run and are not tuned to it.
     """
-    from detente.simulate.backends import make_backend
-    from detente.studies.backtest import backtest as run_backtest
+    from detente.simulate.backends import make_backend  # lazy: the simulator, +30 ms on `detente --help`
+    from detente.studies.backtest import backtest as run_backtest  # lazy: scipy, +0.7 s on `detente --help`
 
     with guarded():
         names = None if cases is None else [c.strip() for c in cases.split(",") if c.strip()]

@@ -6,6 +6,7 @@ message and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -13,17 +14,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import typer
 from rich.console import Console
 
-from detente.model.errors import AnalysisError, DetenteError, ScenarioError
+from detente.model.errors import AnalysisError, DetenteError, Problem, ScenarioError
 from detente.model.load import scenario_from_document
 from detente.model.scenario import Scenario
 from detente.model.source import Document, atomic_write, read_document
 from detente.scenarios import resolve
 
 __all__ = [
+    "FLAGS",
     "SCENARIO_HELP",
+    "as_flags",
     "console",
     "emit_json",
     "err_console",
@@ -39,12 +43,49 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 SCENARIO_HELP = "A built-in scenario name (see `detente scenarios`) or a YAML/JSON file."
 
 
+FLAGS: dict[str, str] = {
+    "cases": "--cases",
+    "column_strategies": "--column-strategies",
+    "cooling_off": "--cooling-off",
+    "distribution": "--distribution",
+    "fixed": "--strategy",
+    "fmt": "--format",
+    "horizon": "--horizon",
+    "inputs": "--inputs",
+    "max_stages": "--max-stages",
+    "method": "--method",
+    "metric": "--metric",
+    "misperception": "--misperception",
+    "objective": "--objective",
+    "options": "--options",
+    "parties": "--parties",
+    "runs": "--runs",
+    "samples": "--samples",
+    "seed": "--seed",
+    "strategies": "--strategy",
+    "target": "--target",
+    "time_limit": "--time-limit",
+    "tolerance": "--tolerance",
+}
+"""The one table from the Python parameters that library errors name to the flags that set them.
+
+The library names what it was given (``tolerance: expected 0 <= T <= 1``); the command line
+prints the flag the user typed (``--tolerance: ...``).
+"""
+
+
+def as_flags(problem: Problem) -> Problem:
+    """``problem`` with the parameter it names (in place of a file) replaced by its flag (:data:`FLAGS`)."""
+    flag = FLAGS.get(problem.file) if problem.line is None else None
+    return dataclasses.replace(problem, file=flag) if flag else problem
+
+
 def print_error(exc: DetenteError) -> None:
     if isinstance(exc, ScenarioError):
         n = len(exc.problems)
         err_console.print(f"[bold red]error:[/] {n} problem{'s' if n != 1 else ''} found", highlight=False)
         for p in exc.problems:
-            err_console.print(f"  {p}", markup=False, highlight=False)
+            err_console.print(f"  {as_flags(p)}", markup=False, highlight=False)
     else:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
 
@@ -83,7 +124,6 @@ def emit_json(obj: Any) -> None:
 
 
 def _json_default(o: Any) -> Any:
-    import numpy as np
 
     if isinstance(o, np.generic):
         return o.item()

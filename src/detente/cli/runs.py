@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
 
 def open_store(path: str | Path | None) -> Any:
     """The :class:`~detente.store.RunStore` at ``path`` (default location when ``None``)."""
-    from detente.store import RunStore
+    from detente.store import RunStore  # lazy: scipy, +0.7 s on `detente --help`
 
     return RunStore(path)
 
@@ -101,7 +101,7 @@ def show(
     json_out: bool = JSON_OPT,
 ) -> None:
     """Show one run: parameters, scenario, seeds, version and a summary of each job's outcomes."""
-    from detente.store.inspect import run_document
+    from detente.store.inspect import run_document  # lazy: scipy, +0.7 s on `detente --help`
 
     with guarded():
         doc = run_document(open_store(store), run)
@@ -155,7 +155,7 @@ def diff(
     json_out: bool = JSON_OPT,
 ) -> None:
     """Compare two runs: what inputs differ, and how their numbers differ."""
-    from detente.store.inspect import diff_document
+    from detente.store.inspect import diff_document  # lazy: scipy, +0.7 s on `detente --help`
 
     with guarded():
         doc = diff_document(open_store(store), run_a, run_b)

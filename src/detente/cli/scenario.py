@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.panel import Panel
 from rich.table import Table
 
 from detente.model.errors import ScenarioError
@@ -124,7 +125,6 @@ def export(
 
 def summary_tables(s: Scenario) -> list[object]:
     """Rich renderables summarising a scenario (used by show and run)."""
-    from rich.panel import Panel
 
     out: list[object] = []
     head = f"[bold]{s.title}[/]  ({s.id}"

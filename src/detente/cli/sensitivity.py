@@ -71,9 +71,9 @@ def sensitivity(
     json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout (nothing else)."),
 ) -> None:
     """Tornado (one at a time), Sobol indices and break-even values of a metric over every ranged value."""
-    from detente.simulate.backends import make_backend
-    from detente.studies import parse_metric
-    from detente.studies import sensitivity as study
+    from detente.simulate.backends import make_backend  # lazy: the simulator, +30 ms on `detente --help`
+    from detente.studies import parse_metric  # lazy: scipy, +0.7 s on `detente --help`
+    from detente.studies import sensitivity as study  # lazy: scipy, +0.7 s on `detente --help`
 
     with guarded():
         s = load_scenario_arg(scenario)
@@ -170,8 +170,12 @@ def _print_changes(doc: dict[str, Any], top: int) -> None:
 
 def run_section(scenario: Scenario, ctx: RunContext) -> None:
     """What would change the answer: the deal zone and the Nash deal, one value at a time (~10 s at most)."""
-    from detente.studies import parse_metric, ranged_inputs, set_inputs
-    from detente.studies import sensitivity as study
+    from detente.studies import (  # lazy: scipy, +0.7 s on `detente --help`
+        parse_metric,
+        ranged_inputs,
+        set_inputs,
+    )
+    from detente.studies import sensitivity as study  # lazy: scipy, +0.7 s on `detente --help`
 
     out = ctx.console
     out.rule("What would change the answer")

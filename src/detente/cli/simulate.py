@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from detente.model.errors import Problem, ScenarioError
@@ -18,6 +19,9 @@ from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
 from .runs import RESUME_OPT, STORE_OPT, open_store
+
+if TYPE_CHECKING:
+    from detente.simulate.montecarlo import Recorder  # lazy: scipy, +0.8 s on `detente --help`
 
 __all__ = ["parse_assignments", "register", "run_section"]
 
@@ -81,15 +85,15 @@ NO_STORE_OPT = typer.Option(False, "--no-store", help="Do not record this run in
 
 def _runner(
     kind: str, parameters: dict[str, Any], store: str | None, resume: bool, no_store: bool
-) -> Callable[..., Any] | None:
+) -> Recorder | None:
     """Records the sweep in the results database (docs/store.md), unless ``--no-store``."""
     if no_store:
         if resume:
             raise ScenarioError.single("--resume", "--resume needs the results database; drop --no-store")
         return None
-    from detente.store import recording_runner
+    from detente.store import StoreRecorder  # lazy: scipy, +0.7 s on `detente --help`
 
-    return recording_runner(open_store(store), kind=kind, parameters=parameters, resume=resume)
+    return StoreRecorder(open_store(store), parameters, resume)
 
 
 def _sweep(
@@ -100,7 +104,7 @@ def _sweep(
     backend: str,
     workers: int | None,
     address: str | None,
-    runner: Callable[..., Any] | None,
+    runner: Recorder | None,
     json_out: bool,
     **kwargs: Any,
 ) -> dict[str, Any] | None:
@@ -108,13 +112,13 @@ def _sweep(
 
     With ``--json`` the document is printed and ``None`` returned (nothing else to print).
     """
-    from detente.simulate.backends import make_backend
+    from detente.simulate.backends import make_backend  # lazy: the simulator, +30 ms on `detente --help`
 
     with (
         make_backend(backend, workers=workers, address=address, total=total) as b,
         _progress(total, True) as bar,
     ):
-        result = run(*args, backend=b, progress=bar, run=runner, **kwargs)
+        result = run(*args, backend=b, progress=bar, recorder=runner, **kwargs)
     doc: dict[str, Any] = result.as_json()
     _recorded_note(runner, json_out)
     if json_out:
@@ -123,7 +127,7 @@ def _sweep(
     return doc
 
 
-def _recorded_note(runner: Callable[..., Any] | None, quiet: bool) -> None:
+def _recorded_note(runner: Recorder | None, quiet: bool) -> None:
     if runner is None or quiet:
         return
     err_console.print("recorded in the results database (see `detente runs list`)", style="dim")
@@ -178,7 +182,7 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def _registered() -> list[str]:
-    from detente.simulate.strategies import REGISTRY
+    from detente.simulate.strategies import REGISTRY  # lazy: the simulator, +30 ms on `detente --help`
 
     return list(REGISTRY)
 
@@ -189,7 +193,6 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[int, int], None] | N
     if not show or total < 20 or not err_console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
@@ -235,8 +238,11 @@ def simulate(
     Every run is recorded in the results database (`detente runs list`); a sweep that was
     interrupted continues with --resume and gives the same numbers.
     """
-    from detente.simulate.montecarlo import settings_for, validate_strategies
-    from detente.simulate.montecarlo import simulate as run
+    from detente.simulate.montecarlo import (  # lazy: scipy, +0.8 s on `detente --help`
+        settings_for,
+        validate_strategies,
+    )
+    from detente.simulate.montecarlo import simulate as run  # lazy: scipy, +0.8 s on `detente --help`
 
     with guarded():
         s = load_scenario_arg(scenario)
@@ -321,8 +327,8 @@ def compare(
     no_store: bool = NO_STORE_OPT,
 ) -> None:
     """Every strategy of one party against every strategy of another: a matrix of outcomes."""
-    from detente.simulate.compare import compare as run
-    from detente.simulate.montecarlo import settings_for
+    from detente.simulate.compare import compare as run  # lazy: scipy, +0.8 s on `detente --help`
+    from detente.simulate.montecarlo import settings_for  # lazy: scipy, +0.8 s on `detente --help`
 
     with guarded():
         s = load_scenario_arg(scenario)
@@ -403,8 +409,8 @@ def tournament(
     no_store: bool = NO_STORE_OPT,
 ) -> None:
     """Round robin of strategies across scenarios, both seats, ranked by rescaled utility."""
-    from detente.simulate.compare import tournament as run
-    from detente.simulate.montecarlo import settings_for
+    from detente.simulate.compare import tournament as run  # lazy: scipy, +0.8 s on `detente --help`
+    from detente.simulate.montecarlo import settings_for  # lazy: scipy, +0.8 s on `detente --help`
 
     with guarded():
         loaded = [load_scenario_arg(x) for x in (scenarios or ["korea-2019"])]
@@ -448,7 +454,7 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
 
     The full picture, with valuations sampled in every run, is ``detente compare``.
     """
-    from detente.simulate.compare import compare as run
+    from detente.simulate.compare import compare as run  # lazy: scipy, +0.8 s on `detente --help`
 
     ctx.console.rule("[bold]Strategy comparison")
     if len(scenario.parties) < 2:

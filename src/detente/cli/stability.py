@@ -12,6 +12,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
+from detente.analysis.stability import analyse, default_concepts, parse_concepts, parse_state
+from detente.analysis.stability_paths import status_quo_tree
+from detente.analysis.stability_scenario import conflict_from_scenario
+from detente.model.conflict import conflict_from_document
+from detente.model.errors import AnalysisError
+from detente.model.load import scenario_from_document
 from detente.model.scenario import Scenario
 
 from .common import RunContext, console, emit_json, guarded, load_document
@@ -58,9 +64,6 @@ def stability(
 ) -> None:
     """Nash, GMR, SMR and SEQ stability of every state for every decision maker, the equilibria,
     and the paths of unilateral improvements from the status quo to them."""
-    from detente.analysis.stability import analyse, default_concepts, parse_concepts, parse_state
-    from detente.analysis.stability_paths import status_quo_tree
-    from detente.model.errors import AnalysisError
 
     with guarded():
         if states not in ("all", "equilibria"):
@@ -87,15 +90,10 @@ def stability(
 
 def _load(source: str, options: str | None, max_options: int) -> tuple[Any, Any]:
     """(conflict, ScenarioConflict or None) from a conflict file or a scenario."""
-    from detente.analysis.stability_scenario import conflict_from_scenario
-    from detente.model.conflict import conflict_from_document
-    from detente.model.load import scenario_from_document
 
     doc = load_document(source)
     if isinstance(doc.data, dict) and doc.data.get("kind") == "conflict":
         if options is not None:
-            from detente.model.errors import AnalysisError
-
             raise AnalysisError("--options applies to scenarios; a conflict file declares its own options")
         return conflict_from_document(doc), None
     scenario = scenario_from_document(doc)
@@ -229,10 +227,6 @@ def _eq_label(concepts: list[str]) -> str:
 
 def run_section(scenario: Scenario, ctx: RunContext) -> None:
     """The stability section of ``detente run``: the conflict implied by the scenario."""
-    from detente.analysis.stability import analyse
-    from detente.analysis.stability_paths import status_quo_tree
-    from detente.analysis.stability_scenario import conflict_from_scenario
-    from detente.model.errors import AnalysisError
 
     ctx.console.rule("[bold]Stability (GMCR)")
     try:

@@ -29,7 +29,7 @@ def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]
     >>> cmd[1:4], "--server.address" in cmd, cmd[cmd.index("--server.port") + 1]
     (['-m', 'streamlit', 'run'], True, '9000')
     """
-    from detente.app import main
+    from detente.app import main  # keep: the web app (streamlit, +0.22 s) only for `detente app`
 
     script = Path(main.__file__ or "")
     return [

@@ -7,7 +7,7 @@ declared order: ``Y`` (taken), ``N`` (not taken), and in matching patterns ``-``
 Preferences are compiled, for each decision maker, into a payoff vector over all
 ``2**n`` states (higher is preferred, equal is a tie); only feasible states matter.
 Conflict files are read by :func:`load_conflict` / :func:`conflict_from_document`
-(format in FORMATS.md) with the same located, all-at-once errors as scenarios.
+(format in docs/formats.md) with the same located, all-at-once errors as scenarios.
 
 Examples
 --------
@@ -44,6 +44,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import Problem, ScenarioError
+from .load import validate_model
 from .source import Document, Locator, read_document
 
 __all__ = [
@@ -333,7 +334,6 @@ def load_conflict(path: str | Path) -> Conflict:
 
 def conflict_from_document(doc: Document) -> Conflict:
     """Validate a parsed conflict document; raise ScenarioError listing every problem."""
-    from .load import validate_model  # local: load imports scenario, keep this module light
 
     if not isinstance(doc.data, dict) or doc.data.get("kind") != "conflict":
         kind = doc.data.get("kind", "scenario") if isinstance(doc.data, dict) else None

@@ -1,4 +1,4 @@
-"""The roadmap file (FORMATS.md): a user's own sequence of stages, for ``detente plan --check``.
+"""The roadmap file (docs/formats.md): a user's own sequence of stages, for ``detente plan --check``.
 
 .. code-block:: yaml
 

@@ -1,7 +1,7 @@
 """The scenario model: parties, moves, interactions, pressures, events, time.
 
 Objects are frozen after validation (see :mod:`detente.model.load` to read a
-file). Utilities follow FORMATS.md: the sum of a party's values over the moves
+file). Utilities follow docs/formats.md: the sum of a party's values over the moves
 in force, plus interaction terms whose moves are all in force.
 
 Examples

@@ -94,7 +94,7 @@ def html_table(table: Table, limit: int = HTML_ROWS) -> str:
 
 def frame(table: Table) -> pd.DataFrame:
     """A pandas DataFrame of a table (imports pandas)."""
-    import pandas as pd
+    import pandas as pd  # keep: pandas takes 0.17 s to import; model/ is loaded by `detente --help`
 
     return pd.DataFrame({k: list(v) if isinstance(v, tuple) else v for k, v in table.columns.items()})
 
@@ -116,7 +116,7 @@ class Tabular(ABC):
         table = self._table()
         shown = table.head(HTML_ROWS)
         try:
-            import pandas  # noqa: F401
+            import pandas  # noqa: F401  # keep: 0.17 s to import (see above)
         except ImportError:
             body = html_table(shown)
         else:

@@ -21,98 +21,29 @@ True
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
 
 from detente import __version__
 from detente.model.errors import DetenteError
-from detente.model.scenario import Scenario
+from detente.model.source import atomic_write
 
+from . import sections
 from .figures import Figure, write_figures
 from .html import esc, page
+from .reproduce import reproduce_section
+from .section import Body, ReportInputs, Section, Skip
 
 __all__ = ["Body", "Report", "ReportInputs", "Section", "Skip", "build_report", "section_modules"]
-
-T = TypeVar("T")
-
-
-class Skip(Exception):
-    """Raised by a renderer when its section does not apply (the message says why)."""
-
-
-@dataclass
-class Body:
-    """What a renderer returns: its HTML, its figures and the parameters that reproduce them."""
-
-    html: str
-    figures: list[Figure] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Section:
-    """One rendered section of the report (``note`` is set when it was skipped)."""
-
-    key: str
-    title: str
-    html: str = ""
-    figures: list[Figure] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)
-    note: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def skipped(self) -> bool:
-        return self.note is not None
-
-
-@dataclass
-class ReportInputs:
-    """Everything a report is made from: the scenario, the seed and any results already computed.
-
-    ``results`` is the store that ``detente run`` fills (``ctx.results``); a renderer asks
-    for a result with :meth:`result`, which computes it only when it is not there yet.
-    """
-
-    scenario: Scenario
-    seed: int = 0
-    quick: bool = False
-    results: dict[str, Any] = field(default_factory=dict)
-    source_text: str | None = None
-    source_name: str | None = None
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per-section settings (``options["roadmap"]["tolerance"]``); a section documents its own."""
-    progress: Callable[[int, int], None] | None = None
-    """Called as ``progress(done, total)`` by long sections (the simulator), for a progress bar."""
-    _computed: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def option(self, section: str, name: str, default: T) -> T:
-        """One setting of one section, or ``default``."""
-        return self.options.get(section, {}).get(name, default)
-
-    def result(self, key: str, compute: Callable[[], T], accept: Callable[[Any], bool] | None = None) -> T:
-        """The stored result ``key`` if present (and accepted), else ``compute()`` (then stored)."""
-        value = self.results.get(key)
-        if value is not None and (accept is None or accept(value)):
-            return value
-        if key in self._computed:
-            return self._computed[key]
-        value = compute()
-        if key in self.results:  # a stored result of another shape: keep it, cache ours apart
-            self._computed[key] = value
-        else:
-            self.results[key] = value
-        return value
 
 
 def section_modules() -> list[ModuleType]:
     """The renderer modules of :mod:`detente.report.sections`, in ``ORDER``."""
-    from . import sections
-
     mods = []
     for info in pkgutil.iter_modules(sections.__path__):
         if info.name.startswith("_"):
@@ -125,8 +56,6 @@ def section_modules() -> list[ModuleType]:
 
 def render_section(module: ModuleType, inputs: ReportInputs) -> Section:
     """Run one renderer; a missing analysis, a :class:`Skip` or a failure becomes a note."""
-    import time
-
     key = str(getattr(module, "KEY", module.__name__.rsplit(".", 1)[-1]))
     title = str(getattr(module, "TITLE", key.title()))
     start = time.perf_counter()
@@ -193,10 +122,6 @@ class Report:
 
     def write(self, path: str | Path) -> Path:
         """Write the HTML page atomically; return its path."""
-        import os
-
-        from detente.model.source import atomic_write
-
         out = Path(path)
         atomic_write(out, self.html())
         mask = os.umask(0)
@@ -219,8 +144,6 @@ def build_report(
 
     ``progress`` is called with each section's title before it runs.
     """
-    from .reproduce import reproduce_section
-
     wanted = set(only) if only is not None else None
     sections = []
     for module in section_modules():

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
+from matplotlib.figure import Figure
 
 from detente.analysis.bargaining import upper_chain
 from detente.analysis.deals import DealSpace
@@ -78,7 +80,6 @@ def deal_figure(ds: DealSpace) -> Any:
 
     Not registered with pyplot, so it needs no closing and leaks nothing.
     """
-    from matplotlib.figure import Figure
 
     if len(ds.parties) < 2:
         raise AnalysisError("a deal plot needs at least two parties")
@@ -123,7 +124,6 @@ def _png(ds: DealSpace) -> bytes:
 
 
 def _html(ds: DealSpace) -> bytes:
-    import plotly.graph_objects as go
 
     a, b = ds.parties[:2]
     fig = go.Figure()

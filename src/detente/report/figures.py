@@ -20,11 +20,18 @@ False
 
 from __future__ import annotations
 
+import base64
 import io
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure as MplFigure
+
+from detente.model.source import atomic_write
 
 __all__ = ["Figure", "new_figure", "write_figures"]
 
@@ -57,8 +64,6 @@ class Figure:
         if self._svg is None and isinstance(self.figure, _PngOnly):
             self._svg = self.figure.svg()
         if self._svg is None:
-            import matplotlib
-
             buf = io.StringIO()
             with matplotlib.rc_context({"svg.hashsalt": f"detente-{self.name}", "svg.fonttype": "none"}):
                 self.figure.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -82,7 +87,6 @@ class _PngOnly:
     data: bytes
 
     def size(self) -> tuple[int, int]:
-        import struct
 
         if self.data[:8] != b"\x89PNG\r\n\x1a\n":
             raise ValueError("not a PNG image")
@@ -90,7 +94,6 @@ class _PngOnly:
         return int(width), int(height)
 
     def svg(self) -> str:
-        import base64
 
         w, h = self.size()
         b64 = base64.b64encode(self.data).decode("ascii")
@@ -105,10 +108,8 @@ def new_figure(
     width: float = 7.0, height: float = 4.5, ncols: int = 1, sharey: bool = False
 ) -> tuple[Any, Any]:
     """A new matplotlib figure and its axes (a list when ``ncols > 1``), drawn off screen."""
-    import matplotlib
 
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(width, height), layout="constrained")
     if ncols == 1:
@@ -120,7 +121,6 @@ def new_figure(
 
 def write_figures(figures: list[Figure], directory: str | Path) -> list[Path]:
     """Write each figure as ``<name>.png`` and ``<name>.svg`` into ``directory``; return the paths."""
-    from detente.model.source import atomic_write
 
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -18,16 +18,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
+from detente import __version__
 from detente.model.scenario import Scenario
 
 from .html import esc, table
-
-if TYPE_CHECKING:
-    from .core import ReportInputs, Section
+from .section import ReportInputs, Section
 
 __all__ = ["reproduce_section", "scenario_data", "scenario_yaml"]
 
@@ -57,10 +56,6 @@ def scenario_yaml(s: Scenario) -> str:
 
 
 def reproduce_section(inputs: ReportInputs, sections: list[Section]) -> Section:
-    from detente import __version__
-
-    from .core import Section
-
     s = inputs.scenario
     text = inputs.source_text if inputs.source_text is not None else scenario_yaml(s)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

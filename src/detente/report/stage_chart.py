@@ -25,6 +25,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from plotly.subplots import make_subplots
+
 from detente.analysis.roadmap import PlanResult
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
@@ -50,8 +55,6 @@ def _title(scenario: Scenario, result: PlanResult, title: str | None) -> str:
 
 def stage_figure(scenario: Scenario, result: PlanResult, title: str | None = None) -> Any:
     """A matplotlib Figure: a grid of moves (stage x party, irreversible moves marked ■) over an exposure plot."""
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
 
     parties, cells = _layout(scenario, result)
     k = max(1, len(cells))
@@ -105,8 +108,6 @@ def stage_chart_html(
     scenario: Scenario, result: PlanResult, title: str | None = None, cdn: bool = True
 ) -> str:
     """A self-describing HTML page (plotly): the moves table and the exposure plot."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     parties, cells = _layout(scenario, result)
     fig = make_subplots(

@@ -36,11 +36,18 @@ from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular
 
-from .montecarlo import MonteCarloJob, distribution, run_jobs, validate_strategies
+from .montecarlo import (
+    Engine,
+    MonteCarloJob,
+    Recorder,
+    Sweep,
+    _default_make,
+    distribution,
+    run_sweep,
+    validate_strategies,
+)
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from .backends import Backend, Progress
     from .engine import SimulationSettings
 
@@ -64,8 +71,6 @@ def compact(outcomes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_specs(specs: Sequence[str], make: Callable[[str], Any] | None, where: str) -> None:
-    from .montecarlo import _default_make
-
     make = make if make is not None else _default_make()
     problems: list[Problem] = []
     if not specs:
@@ -95,6 +100,8 @@ class Comparison(Tabular):
     backend: str
     outcomes: tuple[tuple[dict[str, Any], ...], ...]
     """``outcomes[i][j]``: the outcome distribution of ``rows[i]`` against ``columns[j]``."""
+    run_id: str | None = None
+    """The run in the results database, when a recorder recorded it."""
 
     def cell(self, row: str, column: str) -> dict[str, Any]:
         return self.outcomes[self.rows.index(row)][self.columns.index(column)]
@@ -169,9 +176,8 @@ def compare(
     sample_values: bool = True,
     backend: Backend | None = None,
     progress: Progress | None = None,
-    play: Callable[..., Any] | None = None,
-    make: Callable[[str], Any] | None = None,
-    run: Callable[..., list[np.ndarray]] | None = None,
+    engine: Engine | None = None,
+    recorder: Recorder | None = None,
 ) -> Comparison:
     """Every row strategy against every column strategy on one scenario.
 
@@ -183,7 +189,7 @@ def compare(
     parties : (row party, column party), optional
         Default: the scenario's first two parties. Any other party must be given a
         strategy in ``fixed``.
-    runs, seed, settings, sample_values, backend, progress, play, make, run
+    runs, seed, settings, sample_values, backend, progress, engine, recorder
         As for :func:`~detente.simulate.montecarlo.simulate`; every cell uses the same seed.
 
     Examples
@@ -196,7 +202,7 @@ def compare(
     ...     return SimpleNamespace(agreement=ok, first_step=0 if ok else None, target_share=float(ok),
     ...         utilities={"A": float(ok), "B": float(ok)}, breakdowns=0, breaches_detected=0,
     ...         breaches_missed=0, periods=1)
-    >>> c = compare(s, ["yes", "no"], runs=5, play=play, make=str)
+    >>> c = compare(s, ["yes", "no"], runs=5, engine=Engine(play, str))
     >>> c.matrix("agreement_rate")
     [[1.0, 0.0], [0.0, 0.0]]
     """
@@ -208,14 +214,16 @@ def compare(
         parties = (scenario.party_ids[0], scenario.party_ids[1])
     row_party, column_party = parties
     if row_party == column_party:
-        raise ScenarioError.single("--parties", f"expected two different parties, found {row_party} twice")
+        raise ScenarioError.single("parties", f"expected two different parties, found {row_party} twice")
     for p in parties:
         if p in fixed:
             raise ScenarioError.single(
-                "--strategy", f"{p} is a matrix party; it cannot also have a fixed strategy"
+                "fixed", f"{p} is a matrix party; it cannot also have a fixed strategy"
             )
-    _check_specs(list(strategies), make, "--strategies")
-    _check_specs(cols, make, "--column-strategies")
+    engine = engine if engine is not None else Engine()
+    make = engine.make
+    _check_specs(list(strategies), make, "strategies")
+    _check_specs(cols, make, "column_strategies")
     # Checks the parties (and the fixed strategies) once, with the first pair.
     validate_strategies(scenario, {row_party: strategies[0], column_party: cols[0], **fixed}, make)
 
@@ -224,8 +232,10 @@ def compare(
         for b in cols:
             assignment = {row_party: a, column_party: b, **fixed}
             order = tuple((p, assignment[p]) for p in scenario.party_ids)
-            jobs.append((MonteCarloJob(scenario, order, seed, settings, sample_values, play, make), runs))
-    arrays = (run or run_jobs)(jobs, backend, progress)
+            jobs.append(
+                (MonteCarloJob(scenario, order, seed, settings, sample_values, engine.play, make), runs)
+            )
+    run_id, arrays = run_sweep(Sweep("compare", tuple(jobs)), backend, progress, recorder)
     dists = [distribution(a, scenario.party_ids) for a in arrays]
     n = len(cols)
     return Comparison(
@@ -239,6 +249,7 @@ def compare(
         seed=seed,
         backend=backend.name if backend is not None else "inprocess",
         outcomes=tuple(tuple(dists[i * n : (i + 1) * n]) for i in range(len(strategies))),
+        run_id=run_id,
     )
 
 
@@ -271,6 +282,8 @@ class Tournament(Tabular):
     """One entry per match: scenario, strategies by party, and a compact outcome summary."""
     ranking: tuple[dict[str, Any], ...]
     """One entry per strategy, best first: rank, strategy, score, agreement rate, target share."""
+    run_id: str | None = None
+    """The run in the results database, when a recorder recorded it."""
 
     def _table(self) -> Table:
         """The ranking, best first: rank, strategy, score, agreement rate, target share, matches."""
@@ -301,9 +314,8 @@ def tournament(
     sample_values: bool = True,
     backend: Backend | None = None,
     progress: Progress | None = None,
-    play: Callable[..., Any] | None = None,
-    make: Callable[[str], Any] | None = None,
-    run: Callable[..., list[np.ndarray]] | None = None,
+    engine: Engine | None = None,
+    recorder: Recorder | None = None,
 ) -> Tournament:
     """Round robin of strategies across two-party scenarios, ranked by rescaled utility.
 
@@ -322,7 +334,7 @@ def tournament(
     ...     u["B"] += 2 * (b == "greedy") - 2 * (a == "greedy")
     ...     return SimpleNamespace(agreement=True, first_step=0, target_share=1.0, utilities=u,
     ...         breakdowns=0, breaches_detected=0, breaches_missed=0, periods=1)
-    >>> t = tournament([s], ["fair", "greedy"], runs=3, play=play, make=str)
+    >>> t = tournament([s], ["fair", "greedy"], runs=3, engine=Engine(play, str))
     >>> [(r["strategy"], r["rank"], r["score"]) for r in t.ranking]
     [('greedy', 1, 0.75), ('fair', 2, 0.25)]
     """
@@ -341,7 +353,9 @@ def tournament(
     ]
     if problems:
         raise ScenarioError(problems)
-    _check_specs(list(strategies), make, "--strategies")
+    engine = engine if engine is not None else Engine()
+    make = engine.make
+    _check_specs(list(strategies), make, "strategies")
     strategies = list(dict.fromkeys(strategies))
 
     jobs, keys = [], []
@@ -350,9 +364,9 @@ def tournament(
         for a in strategies:
             for b in strategies:
                 order = ((p1, a), (p2, b))
-                jobs.append((MonteCarloJob(s, order, seed, settings, sample_values, play, make), runs))
+                jobs.append((MonteCarloJob(s, order, seed, settings, sample_values, engine.play, make), runs))
                 keys.append((k, a, b))
-    arrays = (run or run_jobs)(jobs, backend, progress)
+    run_id, arrays = run_sweep(Sweep("tournament", tuple(jobs)), backend, progress, recorder)
 
     matches = []
     seat_scores: dict[str, list[float]] = {x: [] for x in strategies}
@@ -397,4 +411,5 @@ def tournament(
         backend=backend.name if backend is not None else "inprocess",
         matches=tuple(matches),
         ranking=ranking,
+        run_id=run_id,
     )

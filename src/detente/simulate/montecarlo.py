@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import difflib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from scipy import stats
@@ -33,6 +34,10 @@ from scipy import stats
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular, frame
+from detente.simulate.backends import InProcessBackend
+from detente.simulate.engine import SimulationSettings, play
+from detente.simulate.sampling import sampled
+from detente.simulate.strategies import make_strategy
 
 from .tables import Tables
 
@@ -43,9 +48,12 @@ if TYPE_CHECKING:
     from detente.simulate.engine import SimulationSettings
 
 __all__ = [
+    "Engine",
     "GroupTask",
     "MonteCarloJob",
     "MonteCarloResult",
+    "Recorder",
+    "Sweep",
     "distribution",
     "group_tasks",
     "outcome_columns",
@@ -53,6 +61,7 @@ __all__ = [
     "run_chunk",
     "run_group",
     "run_jobs",
+    "run_sweep",
     "settings_for",
     "settings_json",
     "simulate",
@@ -104,6 +113,55 @@ def replicate_seed(seed: int | np.random.SeedSequence, index: int) -> np.random.
     if isinstance(seed, np.random.SeedSequence):
         return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index))
     return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+# ------------------------------------------------------------- engine, sweep, recorder
+@dataclass(frozen=True)
+class Engine:
+    """What replicates are played on: ``play(scenario, strategies, *, seed, ...)`` and ``make(spec)``.
+
+    ``None`` is detente's own: :func:`detente.simulate.engine.play` and
+    :func:`detente.simulate.strategies.make_strategy`. Another engine is plugged in with
+    module-level functions (picklable, for the process and Dask backends); its ``play``
+    is called with ``seed`` (a :class:`numpy.random.Generator`) and, when given, ``settings``.
+    """
+
+    play: Callable[..., Any] | None = None
+    make: Callable[[str], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The Monte Carlo work of one call, run (and recorded) as one: ``runs`` replicates of each job.
+
+    ``kind`` says what made it (``simulate``, ``compare``, ``tournament``, ``sensitivity``);
+    a job is any picklable object with ``columns`` and ``replicate(index) -> row``.
+    """
+
+    kind: str
+    jobs: tuple[tuple[Any, int], ...]
+
+
+class Recorder(Protocol):
+    """Runs a sweep and records it somewhere (:class:`detente.store.StoreRecorder`: the results database)."""
+
+    def record(
+        self, sweep: Sweep, backend: Backend | None = None, progress: Progress | None = None
+    ) -> tuple[str, list[np.ndarray]]:
+        """Run ``sweep``; its run id and one outcome array per job (as :func:`run_jobs` returns)."""
+        ...
+
+
+def run_sweep(
+    sweep: Sweep,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    recorder: Recorder | None = None,
+) -> tuple[str | None, list[np.ndarray]]:
+    """Run ``sweep`` with ``recorder`` (then its run id), or unrecorded with :func:`run_jobs` (``None``)."""
+    if recorder is not None:
+        return recorder.record(sweep, backend, progress)
+    return None, run_jobs(sweep.jobs, backend, progress)
 
 
 # --------------------------------------------------------------------------- jobs
@@ -185,19 +243,16 @@ class MonteCarloJob:
 
 
 def _sampled(scenario: Scenario, rng: np.random.Generator) -> Scenario:
-    from detente.simulate.sampling import sampled
 
     return sampled(scenario, rng)
 
 
 def _default_play() -> Callable[..., Any]:
-    from detente.simulate.engine import play
 
     return play
 
 
 def _default_make() -> Callable[[str], Any]:
-    from detente.simulate.strategies import make_strategy
 
     return make_strategy
 
@@ -368,10 +423,9 @@ def validate_strategies(
     ...     validate_strategies(s, {"US": "grit", "DPRK": "grit"}, make=str)
     ... except ScenarioError as e:
     ...     print(e)
-    --strategy: US: no party 'US' in scenario x; did you mean 'USA'? (parties: USA, DPRK)
-    --strategy: USA: no strategy for party USA; give --strategy USA=NAME
+    strategies: US: no party 'US' in scenario x; did you mean 'USA'? (parties: USA, DPRK)
+    strategies: USA: no strategy for party USA; give it one
     """
-    import difflib
 
     make = make if make is not None else _default_make()
     known = scenario.party_ids
@@ -381,17 +435,17 @@ def validate_strategies(
             close = difflib.get_close_matches(party, list(known), n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             message = f"no party {party!r} in scenario {scenario.id}{hint} (parties: {', '.join(known)})"
-            problems.append(Problem("--strategy", None, None, party, message))
+            problems.append(Problem("strategies", None, None, party, message))
             continue
         try:
             make(spec)
         except ScenarioError as exc:
             for p in exc.problems:
-                problems.append(Problem("--strategy", None, None, party, f"{spec!r}: {p.message}"))
+                problems.append(Problem("strategies", None, None, party, f"{spec!r}: {p.message}"))
     for party in known:
         if party not in strategies:
-            message = f"no strategy for party {party}; give --strategy {party}=NAME"
-            problems.append(Problem("--strategy", None, None, party, message))
+            message = f"no strategy for party {party}; give it one"
+            problems.append(Problem("strategies", None, None, party, message))
     if problems:
         raise ScenarioError(problems)
     return tuple((p, strategies[p]) for p in known)
@@ -415,10 +469,9 @@ def settings_for(
     ...     settings_for(s, cooling_off=-1, target=["freez"])
     ... except ScenarioError as e:
     ...     print(e)
-    --cooling-off: expected >= 0, found -1
-    --target: no move 'freez' (did you mean 'freeze'?)
+    cooling_off: expected >= 0, found -1
+    target: no move 'freez' (did you mean 'freeze'?)
     """
-    from detente.simulate.engine import SimulationSettings
 
     settings = SimulationSettings(
         horizon=horizon,
@@ -429,7 +482,7 @@ def settings_for(
     problems = []
     for text in settings.problems(scenario):
         name, _, message = text.partition(": ")
-        problems.append(Problem("--" + name.replace("_", "-"), None, None, "", message))
+        problems.append(Problem(name, None, None, "", message))
     if problems:
         raise ScenarioError(problems)
     return settings
@@ -443,6 +496,8 @@ class MonteCarloResult(Tabular):
     job: MonteCarloJob
     outcomes: np.ndarray
     backend: str = "inprocess"
+    run_id: str | None = None
+    """The run in the results database, when a recorder recorded it."""
 
     @property
     def runs(self) -> int:
@@ -518,8 +573,6 @@ def settings_json(settings: SimulationSettings | None) -> dict[str, Any]:
     3
     """
     if settings is None:
-        from detente.simulate.engine import SimulationSettings
-
         settings = SimulationSettings()
     out: dict[str, Any] = {}
     for f in dataclasses.fields(settings):
@@ -542,12 +595,11 @@ def run_jobs(
     of every group are handed to the backend at once, at most about ``backend.chunk_size(total)``
     runs each (:func:`group_tasks`; progress counts runs), so workers stay evenly loaded.
     """
-    from detente.simulate.backends import InProcessBackend
 
     backend = backend if backend is not None else InProcessBackend()
     for _, runs in jobs:
         if runs < 1:
-            raise ScenarioError.single("--runs", f"expected at least 1 run, found {runs}")
+            raise ScenarioError.single("runs", f"expected at least 1 run, found {runs}")
     size = backend.chunk_size(sum(runs for _, runs in jobs))
     tasks = group_tasks([(job, range(runs)) for job, runs in jobs], size)
     chunks = backend.map(run_group, [(t.jobs, t.indices) for t in tasks], [t.weight for t in tasks], progress)
@@ -569,9 +621,8 @@ def simulate(
     sample_values: bool = True,
     backend: Backend | None = None,
     progress: Progress | None = None,
-    play: Callable[..., Any] | None = None,
-    make: Callable[[str], Any] | None = None,
-    run: Callable[..., list[np.ndarray]] | None = None,
+    engine: Engine | None = None,
+    recorder: Recorder | None = None,
 ) -> MonteCarloResult:
     """Play ``runs`` seeded replicates of a scenario and gather their outcomes.
 
@@ -590,9 +641,11 @@ def simulate(
         Where replicates run (default: in this process). Every backend gives identical results.
     progress : callable, optional
         Called as ``progress(done, total)`` as replicates complete.
-    run : callable, optional
-        Runs the jobs: :func:`run_jobs` (the default) or a drop-in that also records them
-        (:func:`detente.store.recording_runner`).
+    engine : Engine, optional
+        The engine and strategy factory (default: detente's own).
+    recorder : Recorder, optional
+        Records the replicates (:class:`detente.store.StoreRecorder`); the result's
+        ``run_id`` is then the recorded run.
 
     Examples
     --------
@@ -603,18 +656,19 @@ def simulate(
     ...     return SimpleNamespace(agreement=heads, first_step=None, target_share=float(heads),
     ...         utilities={"A": float(heads)}, breakdowns=0, breaches_detected=0, breaches_missed=0,
     ...         periods=1)
-    >>> r = simulate(s, {"A": "any"}, runs=200, seed=1, play=coin, make=str)
+    >>> r = simulate(s, {"A": "any"}, runs=200, seed=1, engine=Engine(coin, str))
     >>> d = r.distribution()["agreement_rate"]
     >>> d["ci"][0] < 0.5 < d["ci"][1]
     True
     """
     if seed < 0:
-        raise ScenarioError.single("--seed", f"expected a non-negative integer, found {seed}")
-    order = validate_strategies(scenario, strategies, make)
-    job = MonteCarloJob(scenario, order, seed, settings, sample_values, play, make)
-    (outcomes,) = (run or run_jobs)([(job, runs)], backend, progress)
+        raise ScenarioError.single("seed", f"expected a non-negative integer, found {seed}")
+    engine = engine if engine is not None else Engine()
+    order = validate_strategies(scenario, strategies, engine.make)
+    job = MonteCarloJob(scenario, order, seed, settings, sample_values, engine.play, engine.make)
+    run_id, (outcomes,) = run_sweep(Sweep("simulate", ((job, runs),)), backend, progress, recorder)
     name = backend.name if backend is not None else "inprocess"
-    return MonteCarloResult(job, outcomes, name)
+    return MonteCarloResult(job, outcomes, name, run_id)
 
 
 # ---------------------------------------------------------------------- statistics

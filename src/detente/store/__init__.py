@@ -15,19 +15,18 @@ from .database import (
     default_store_path,
     scenario_hash,
 )
-from .sweep import describe_job, record_sweep, recording_runner, run_jobs_recorded, run_recorded, sweep_key
+from .sweep import StoreRecorder, describe_job, record_sweep, run_recorded, sweep_key
 
 __all__ = [
     "JobRecord",
     "RunInfo",
     "RunStore",
     "StoreBusyError",
+    "StoreRecorder",
     "canonical_json",
     "default_store_path",
     "describe_job",
     "record_sweep",
-    "recording_runner",
-    "run_jobs_recorded",
     "run_recorded",
     "scenario_hash",
     "sweep_key",

@@ -45,8 +45,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
+import pandas as pd
+import platformdirs
 
+from detente import __version__
 from detente.model.errors import DetenteError, ScenarioError
 from detente.model.scenario import Scenario
 
@@ -139,7 +143,6 @@ def default_store_path() -> Path:
     env = os.environ.get("DETENTE_STORE")
     if env:
         return Path(env).expanduser()
-    import platformdirs
 
     return Path(platformdirs.user_data_dir("detente", appauthor=False)) / "runs.duckdb"
 
@@ -221,7 +224,6 @@ class RunStore:
     def __init__(self, path: str | Path | None = None, *, lock_timeout: float = 60.0) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.lock_timeout = float(lock_timeout)
-        self.last_run_id: str | None = None
         self._checked = False
 
     def __repr__(self) -> str:
@@ -235,7 +237,6 @@ class RunStore:
 
     @contextmanager
     def _raw(self, read_only: bool) -> Iterator[Any]:
-        import duckdb
 
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.01
@@ -264,7 +265,6 @@ class RunStore:
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[Any]:
-        import duckdb
 
         if not self._checked:
             try:
@@ -319,7 +319,6 @@ class RunStore:
 
     def _create(self) -> None:
         """Build the empty store in a temporary file, then link it into place unless one appeared."""
-        import duckdb
 
         path = self.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -368,7 +367,6 @@ class RunStore:
         seed: int | None = None,
     ) -> str:
         """Record a new run with its jobs (status ``running``); return its id."""
-        from detente import __version__
 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         run_id = f"{now:%Y%m%d-%H%M%S}{now.microsecond // 1000:03d}-{uuid.uuid4().hex[:4]}"
@@ -407,7 +405,6 @@ class RunStore:
                         list(job.columns),
                     ],
                 )
-        self.last_run_id = run_id
         return run_id
 
     def write_replicates(self, run_id: str, chunks: Sequence[tuple[int, Sequence[int], np.ndarray]]) -> None:
@@ -416,7 +413,6 @@ class RunStore:
         A replicate already stored is left as it is (replicates are deterministic, so a
         second writer of the same replicate has the same numbers).
         """
-        import pandas as pd
 
         # One statement per number of outcome columns (usually one): the rows are handed to
         # DuckDB as numpy columns of a data frame, with no Python float per value (a statement
@@ -593,7 +589,7 @@ class RunStore:
         path = Path(path)
         fmt = (fmt or path.suffix.lstrip(".") or "parquet").lower()
         if fmt not in ("parquet", "csv"):
-            raise ScenarioError.single("--format", f"expected parquet or csv, found {fmt!r}")
+            raise ScenarioError.single("fmt", f"expected parquet or csv, found {fmt!r}")
         full = self.resolve(run_id)
         jobs = self.jobs(full)
         names: list[str] = []

@@ -21,10 +21,10 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> store = RunStore(pathlib.Path(tempfile.mkdtemp()) / "runs.duckdb")
->>> (squares,) = run_jobs_recorded([(Squares(), 5)], store, kind="demo")
+>>> run_id, (squares,) = StoreRecorder(store).record(Sweep("demo", ((Squares(), 5),)))
 >>> squares[:, 0].tolist()
 [0.0, 1.0, 4.0, 9.0, 16.0]
->>> store.run(store.last_run_id).status
+>>> store.run(run_id).status
 'complete'
 """
 
@@ -34,27 +34,29 @@ import dataclasses
 import hashlib
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from detente.model.errors import DetenteError
+from detente.simulate.backends import InProcessBackend
+from detente.simulate.montecarlo import MonteCarloResult, Sweep, group_tasks, run_group
 
 from .database import JobRecord, RunStore, canonical_json, scenario_hash
 
 if TYPE_CHECKING:
     from detente.simulate.backends import Backend, Progress
-    from detente.simulate.montecarlo import MonteCarloJob, MonteCarloResult
+    from detente.simulate.montecarlo import MonteCarloJob
 
 __all__ = [
     "NOT_IN_KEY",
     "Job",
     "Squares",
+    "StoreRecorder",
     "describe_job",
     "record_sweep",
-    "recording_runner",
-    "run_jobs_recorded",
     "run_recorded",
     "sweep_key",
 ]
@@ -164,8 +166,6 @@ def sweep_key(kind: str, parameters: Mapping[str, Any], records: Sequence[JobRec
 
 def _chunk(jobs: tuple[Any, ...], indices: tuple[Sequence[int], ...]) -> list[np.ndarray]:
     """Outcome rows of replicates ``indices[k]`` of ``jobs[k]`` (a task of ``group_tasks``; picklable)."""
-    from detente.simulate.montecarlo import run_group
-
     return run_group(jobs, indices)
 
 
@@ -223,9 +223,6 @@ def record_sweep(
     >>> again == run_id, bool((a == b).all())
     (True, True)
     """
-    from detente.simulate.backends import InProcessBackend
-    from detente.simulate.montecarlo import group_tasks
-
     parameters = dict(parameters or {})
     backend = backend if backend is not None else InProcessBackend()
     records = [describe_job(job, runs) for job, runs in jobs]
@@ -242,7 +239,6 @@ def record_sweep(
         seed = seeds.pop() if len(seeds) == 1 else None
         run_id = store.begin_run(kind, key, parameters, records, seed=seed)
         stored = {}
-    store.last_run_id = run_id
 
     if found is None or found.status != "complete":
         total = sum(r.runs for r in records)
@@ -299,50 +295,39 @@ def record_sweep(
     return run_id, outcomes
 
 
-def run_jobs_recorded(
-    jobs: Sequence[tuple[Any, int]],
-    store: RunStore,
-    *,
-    kind: str,
-    parameters: Mapping[str, Any] | None = None,
-    resume: bool = False,
-    backend: Backend | None = None,
-    progress: Progress | None = None,
-) -> list[np.ndarray]:
-    """:func:`record_sweep` with the return value of :func:`~detente.simulate.montecarlo.run_jobs`.
+@dataclass(frozen=True)
+class StoreRecorder:
+    """The :class:`~detente.simulate.montecarlo.Recorder` that records sweeps in a results database.
 
-    Bind the store with :func:`functools.partial` to use it where ``run_jobs`` is called
-    (a comparison matrix, a tournament). The run id is ``store.last_run_id``.
-    """
-    _, outcomes = record_sweep(
-        jobs, store, kind=kind, parameters=parameters, resume=resume, backend=backend, progress=progress
-    )
-    return outcomes
-
-
-def recording_runner(
-    store: RunStore, *, kind: str, parameters: Mapping[str, Any] | None = None, resume: bool = False
-) -> Callable[..., list[np.ndarray]]:
-    """A drop-in for :func:`~detente.simulate.montecarlo.run_jobs` that records into ``store``.
-
-    Same call as ``run_jobs(jobs, backend=None, progress=None)``; hand it to the code that
-    runs many jobs at once (a comparison matrix, a tournament) to record them as one run.
+    ``parameters`` are the command's parameters (JSON-able, they enter the sweep key);
+    ``resume`` continues an unfinished run with the same sweep key. Hand it as ``recorder=``
+    to :func:`~detente.simulate.montecarlo.simulate`, :func:`~detente.simulate.compare.compare`
+    or :func:`~detente.simulate.compare.tournament`; the result's ``run_id`` is the run.
 
     >>> import tempfile, pathlib
     >>> store = RunStore(pathlib.Path(tempfile.mkdtemp()) / "runs.duckdb")
-    >>> runner = recording_runner(store, kind="demo")
-    >>> [a.shape for a in runner([(Squares(), 2), (Squares(), 3)], None, None)]
-    [(2, 2), (3, 2)]
+    >>> run_id, arrays = StoreRecorder(store).record(Sweep("demo", ((Squares(), 2), (Squares(), 3))))
+    >>> [a.shape for a in arrays], store.run(run_id).expected
+    ([(2, 2), (3, 2)], 5)
     """
 
-    def run(
-        jobs: Sequence[tuple[Any, int]], backend: Backend | None = None, progress: Progress | None = None
-    ) -> list[np.ndarray]:
-        return run_jobs_recorded(
-            jobs, store, kind=kind, parameters=parameters, resume=resume, backend=backend, progress=progress
-        )
+    store: RunStore
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    resume: bool = False
 
-    return run
+    def record(
+        self, sweep: Sweep, backend: Backend | None = None, progress: Progress | None = None
+    ) -> tuple[str, list[np.ndarray]]:
+        """Run ``sweep``, committing its replicates as they complete; its run id and outcomes."""
+        return record_sweep(
+            sweep.jobs,
+            self.store,
+            kind=sweep.kind,
+            parameters=self.parameters,
+            resume=self.resume,
+            backend=backend,
+            progress=progress,
+        )
 
 
 def run_recorded(
@@ -358,18 +343,9 @@ def run_recorded(
 ) -> MonteCarloResult:
     """Run and record ``runs`` replicates of one Monte Carlo job (``detente simulate --store``).
 
-    Same numbers as :func:`detente.simulate.montecarlo.simulate` with the same job; the run
-    id is ``store.last_run_id``.
+    Same numbers as :func:`detente.simulate.montecarlo.simulate` with the same job; the
+    result's ``run_id`` is the recorded run.
     """
-    from detente.simulate.montecarlo import MonteCarloResult
-
-    (outcomes,) = run_jobs_recorded(
-        [(job, runs)],
-        store,
-        kind=kind,
-        parameters=parameters,
-        resume=resume,
-        backend=backend,
-        progress=progress,
-    )
-    return MonteCarloResult(job, outcomes, backend.name if backend is not None else "inprocess")
+    recorder = StoreRecorder(store, dict(parameters or {}), resume)
+    run_id, (outcomes,) = recorder.record(Sweep(kind, ((job, runs),)), backend, progress)
+    return MonteCarloResult(job, outcomes, backend.name if backend is not None else "inprocess", run_id)

@@ -52,15 +52,23 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente.analysis.deals import analyse_deals
+from detente.analysis.roadmap import plan, target_all
+from detente.analysis.stability import analyse
+from detente.analysis.stability_scenario import conflict_from_scenario
+from detente.model.conflict import load_conflict
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular
+from detente.scenarios import builtin_names, builtin_path, load_builtin
+from detente.simulate.compare import compare
 
 from .history import HISTORY, Check, Verdict, compare_with_history, overall
 
@@ -113,7 +121,6 @@ def case_names() -> list[str]:
     >>> case_names()[:2]
     ['agreed-framework-1994', 'libya-2003']
     """
-    from detente.scenarios import builtin_names
 
     shipped = set(builtin_names("scenario"))
     return [c for c in HISTORY if c in shipped]
@@ -155,7 +162,6 @@ def choose_target(scenario: Scenario, ds: DealSpace) -> tuple[frozenset[str] | N
 
     Moves already in force are not part of a target. ``None`` means there is nothing to plan.
     """
-    from detente.analysis.roadmap import target_all
 
     sq = scenario.status_quo
     for name in ("nash", "kalai_smorodinsky"):
@@ -271,7 +277,6 @@ def strategy_matrix(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The backtest's comparison document for one scenario (see the module docstring)."""
-    from detente.simulate.compare import compare
 
     row, column = main_pair(scenario)
     fixed = {p: OTHERS_STRATEGY for p in scenario.party_ids if p not in (row, column)}
@@ -296,10 +301,6 @@ def _equilibrium(result: Any, state: int) -> dict[str, bool]:
 
 def summarise_stability(scenario: Scenario, ds: DealSpace | None = None) -> dict[str, Any]:
     """GMCR answers: the scenario-derived conflict (status quo, Nash package) and the conflict file."""
-    from detente.analysis.stability import analyse
-    from detente.analysis.stability_scenario import conflict_from_scenario
-    from detente.model.conflict import load_conflict
-    from detente.scenarios import builtin_names, builtin_path
 
     sc = conflict_from_scenario(scenario)
     c = sc.conflict
@@ -439,11 +440,9 @@ def backtest_case(
     ``progress`` counts one unit for each of deals, roadmap and stability and one per
     simulated replicate (``len(rows) * len(columns) * runs``).
     """
-    from detente.analysis.deals import analyse_deals
-    from detente.analysis.roadmap import plan
 
     if runs < 1:
-        raise ScenarioError.single("--runs", f"expected at least 1 run, found {runs}")
+        raise ScenarioError.single("runs", f"expected at least 1 run, found {runs}")
     main_pair(scenario)  # fails early, with a clear message, for a one-party scenario
     sims = len(rows) * len(columns) * runs
     total = 3 + sims
@@ -559,27 +558,24 @@ def backtest(
     >>> case.deals["has_agreement"], case.roadmap["target_source"], case.history.implemented
     (True, 'nash', 'no')
     """
-    from detente.scenarios import builtin_names, load_builtin
 
     names = list(cases) if cases is not None else case_names()
     known = builtin_names("scenario")
     bad = [n for n in names if n not in known]
     if bad:
-        import difflib
-
         hints = []
         for n in bad:
             close = difflib.get_close_matches(n, known, n=1)
             hints.append(f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise ScenarioError.single(
-            "--cases", f"unknown case {', '.join(hints)}; built-in cases: {', '.join(case_names())}"
+            "cases", f"unknown case {', '.join(hints)}; built-in cases: {', '.join(case_names())}"
         )
     if not names:
-        raise ScenarioError.single("--cases", "expected at least one case")
+        raise ScenarioError.single("cases", "expected at least one case")
     if runs < 1:
-        raise ScenarioError.single("--runs", f"expected at least 1 run, found {runs}")
+        raise ScenarioError.single("runs", f"expected at least 1 run, found {runs}")
     if seed < 0:
-        raise ScenarioError.single("--seed", f"expected a non-negative integer, found {seed}")
+        raise ScenarioError.single("seed", f"expected a non-negative integer, found {seed}")
     scenarios = [load_builtin(n) for n in names]
     per_case = [3 + len(ROW_STRATEGIES) * len(COLUMN_STRATEGIES) * runs for _ in scenarios]
     total = int(np.sum(per_case))

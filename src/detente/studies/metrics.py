@@ -49,8 +49,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from detente.analysis.deals import analyse_deals
+from detente.analysis.roadmap import plan
 from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
+from detente.simulate.compare import compare
+from detente.simulate.montecarlo import simulate
+from detente.simulate.strategies import make_strategy
 
 __all__ = [
     "METRICS",
@@ -125,14 +130,14 @@ def _party(scenario: Scenario, party: str, spec: str) -> str:
     close = difflib.get_close_matches(party, list(scenario.party_ids), n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ScenarioError.single(
-        "--metric",
+        "metric",
         f"{spec}: no party {party!r} in {scenario.id}{hint} (parties: {', '.join(scenario.party_ids)})",
     )
 
 
 def _runs(text: str, spec: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise ScenarioError.single("--metric", f"{spec}: expected a number of runs after '@', found {text!r}")
+        raise ScenarioError.single("metric", f"{spec}: expected a number of runs after '@', found {text!r}")
     return int(text)
 
 
@@ -142,7 +147,6 @@ class Zopa(Metric):
     description: str = "a package gives every party more than its disagreement value"
 
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        from detente.analysis.deals import analyse_deals
 
         return 1.0 if analyse_deals(scenario).has_agreement else 0.0
 
@@ -153,7 +157,6 @@ class NashUtility(Metric):
     description: str = "utility at the Nash bargaining package"
 
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        from detente.analysis.deals import analyse_deals
 
         return float(analyse_deals(scenario).solutions["nash"].utility[self.party])
 
@@ -167,7 +170,6 @@ class NashPackage(Metric):
     description: str = "the package the Nash bargaining solution picks"
 
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        from detente.analysis.deals import analyse_deals
 
         chosen = analyse_deals(scenario).solutions["nash"].moves
         return float(sum(1 << k for k, m in enumerate(self.moves) if m in chosen))
@@ -210,7 +212,6 @@ class RoadmapExists(Metric):
     description: str = "the planner finds a step-by-step roadmap to the default target"
 
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        from detente.analysis.roadmap import plan
 
         return 1.0 if plan(scenario, time_limit=self.time_limit).feasible else 0.0
 
@@ -223,7 +224,6 @@ class AgreementRate(Metric):
     description: str = "share of simulated talks that reach agreement"
 
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        from detente.simulate.montecarlo import simulate
 
         result = simulate(scenario, dict(self.strategies), runs=self.runs, seed=seed, sample_values=False)
         return float(result.distribution()["agreement_rate"]["mean"])
@@ -237,7 +237,6 @@ class BestPair(Metric):
     description: str = "the strategy pair with the highest agreement rate"
 
     def evaluate(self, scenario: Scenario, seed: int) -> float:
-        from detente.simulate.compare import compare
 
         c = compare(scenario, list(self.strategies), runs=self.runs, seed=seed, sample_values=False)
         rates, shares = c.matrix("agreement_rate"), c.matrix("target_share")
@@ -270,7 +269,7 @@ def _nash(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
 def _nash_package(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
     if len(scenario.moves) > 52:
         raise ScenarioError.single(
-            "--metric", f"{spec}: at most 52 moves (this scenario has {len(scenario.moves)})"
+            "metric", f"{spec}: at most 52 moves (this scenario has {len(scenario.moves)})"
         )
     return NashPackage(spec, moves=scenario.move_ids)
 
@@ -279,12 +278,12 @@ def _package(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
     party, _, moves = arg.partition("=")
     ids = tuple(m for m in moves.split("+") if m)
     if not ids:
-        raise ScenarioError.single("--metric", f"{spec}: expected package-utility:PARTY=MOVE+MOVE")
+        raise ScenarioError.single("metric", f"{spec}: expected package-utility:PARTY=MOVE+MOVE")
     for m in ids:
         if m not in scenario.move_ids:
             close = difflib.get_close_matches(m, list(scenario.move_ids), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ScenarioError.single("--metric", f"{spec}: no move {m!r} in {scenario.id}{hint}")
+            raise ScenarioError.single("metric", f"{spec}: no move {m!r} in {scenario.id}{hint}")
     return PackageUtility(spec, party=_party(scenario, party, spec), moves=ids)
 
 
@@ -294,18 +293,17 @@ def _roadmap(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
     except ValueError:
         limit = -1.0
     if not (limit > 0 and math.isfinite(limit)):
-        raise ScenarioError.single("--metric", f"{spec}: expected roadmap-exists:SECONDS, found {arg!r}")
+        raise ScenarioError.single("metric", f"{spec}: expected roadmap-exists:SECONDS, found {arg!r}")
     return RoadmapExists(spec, time_limit=limit)
 
 
 def _strategies_ok(specs: list[str], spec: str) -> None:
-    from detente.simulate.strategies import make_strategy
 
     for s in specs:
         try:
             make_strategy(s)
         except ScenarioError as exc:
-            raise ScenarioError.single("--metric", f"{spec}: {s!r}: {exc.problems[0].message}") from None
+            raise ScenarioError.single("metric", f"{spec}: {s!r}: {exc.problems[0].message}") from None
 
 
 def _agreement(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
@@ -314,12 +312,12 @@ def _agreement(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
         party, eq, strategy = item.partition("=")
         if not eq or not strategy:
             raise ScenarioError.single(
-                "--metric", f"{spec}: expected agreement-rate:PARTY=STRATEGY,PARTY=STRATEGY, found {item!r}"
+                "metric", f"{spec}: expected agreement-rate:PARTY=STRATEGY,PARTY=STRATEGY, found {item!r}"
             )
         pairs[_party(scenario, party.strip(), spec)] = strategy.strip()
     missing = [p for p in scenario.party_ids if p not in pairs]
     if missing:
-        raise ScenarioError.single("--metric", f"{spec}: no strategy for {', '.join(missing)}")
+        raise ScenarioError.single("metric", f"{spec}: no strategy for {', '.join(missing)}")
     _strategies_ok(list(pairs.values()), spec)
     order = tuple((p, pairs[p]) for p in scenario.party_ids)
     return AgreementRate(spec, strategies=order, runs=_runs(runs, spec) if runs else 100)
@@ -328,7 +326,7 @@ def _agreement(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
 def _best_pair(arg: str, runs: str, scenario: Scenario, spec: str) -> Metric:
     names = tuple(dict.fromkeys(s.strip() for s in arg.split(",") if s.strip())) or DEFAULT_PAIR_STRATEGIES
     if len(scenario.party_ids) != 2:
-        raise ScenarioError.single("--metric", f"{spec}: best-pair needs a two-party scenario")
+        raise ScenarioError.single("metric", f"{spec}: best-pair needs a two-party scenario")
     _strategies_ok(list(names), spec)
     p, q = scenario.party_ids
     categories = tuple(f"{p}={a},{q}={b}" for a in names for b in names)
@@ -355,7 +353,7 @@ def parse_metric(spec: str, scenario: Scenario) -> Metric:
     >>> parse_metric("nash-utility:US", s)
     Traceback (most recent call last):
     ...
-    detente.model.errors.ScenarioError: --metric: nash-utility:US: no party 'US' in x; did you mean 'USA'? (parties: USA)
+    detente.model.errors.ScenarioError: metric: nash-utility:US: no party 'US' in x; did you mean 'USA'? (parties: USA)
     """
     spec = spec.strip()
     head, _, runs = spec.partition("@")
@@ -364,10 +362,10 @@ def parse_metric(spec: str, scenario: Scenario) -> Metric:
         close = difflib.get_close_matches(name, list(METRICS), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         forms = ", ".join(form for form, _ in METRICS.values())
-        raise ScenarioError.single("--metric", f"unknown metric {name!r}; {hint}expected one of: {forms}")
+        raise ScenarioError.single("metric", f"unknown metric {name!r}; {hint}expected one of: {forms}")
     needs_arg = name in ("nash-utility", "package-utility", "agreement-rate")
     if needs_arg and not arg:
-        raise ScenarioError.single("--metric", f"{spec}: expected {METRICS[name][0]}")
+        raise ScenarioError.single("metric", f"{spec}: expected {METRICS[name][0]}")
     if runs and name not in ("agreement-rate", "best-pair"):
-        raise ScenarioError.single("--metric", f"{spec}: only simulation metrics take @RUNS")
+        raise ScenarioError.single("metric", f"{spec}: only simulation metrics take @RUNS")
     return METRICS[name][1](arg, runs, scenario, spec)

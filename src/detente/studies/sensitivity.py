@@ -42,6 +42,7 @@ True
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import math
 import time
 import warnings
@@ -55,12 +56,13 @@ from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular
 from detente.model.values import Value
+from detente.simulate.montecarlo import Sweep, run_sweep
+from detente.store import RunStore, StoreRecorder
 
 from .metrics import Metric
 
 if TYPE_CHECKING:
     from detente.simulate.backends import Backend, Progress
-    from detente.store import RunStore
 
 __all__ = [
     "EvaluationJob",
@@ -125,7 +127,7 @@ def ranged_inputs(scenario: Scenario, pattern: str | None = None) -> list[Input]
     if pattern is not None:
         out = [i for i in out if fnmatch.fnmatchcase(i.name, pattern)]
         if not out:
-            raise ScenarioError.single("--inputs", f"no ranged value of {scenario.id} matches {pattern!r}")
+            raise ScenarioError.single("inputs", f"no ranged value of {scenario.id} matches {pattern!r}")
     return out
 
 
@@ -158,7 +160,7 @@ def set_inputs(scenario: Scenario, assignment: Mapping[str, float]) -> Scenario:
     )
     unknown = set(assignment) - used
     if unknown:
-        raise ScenarioError.single("--inputs", f"no value named {sorted(unknown)[0]!r} in {scenario.id}")
+        raise ScenarioError.single("inputs", f"no value named {sorted(unknown)[0]!r} in {scenario.id}")
     return scenario.replace(moves=moves, interactions=inters)
 
 
@@ -182,7 +184,6 @@ class EvaluationJob:
         return (*self.names, self.metric.spec)
 
     def describe(self) -> tuple[Scenario, dict[str, Any]]:
-        import hashlib
 
         digest = hashlib.sha256(np.asarray(self.points, dtype=float).tobytes()).hexdigest()
         return self.scenario, {
@@ -231,14 +232,14 @@ def sobol_design(
     >>> x.shape, bool((x[:, 0] >= 0).all() and (x[:, 0] <= 2).all())
     ((32, 2), True)
     """
-    from SALib.sample import sobol as salib_sample
+    from SALib.sample import (
+        sobol as salib_sample,  # keep: SALib takes 0.67 s to import, only the Sobol method needs it
+    )
 
     if n < 2 or n & (n - 1):
-        raise ScenarioError.single("--samples", f"expected a power of two (at least 2), found {n}")
+        raise ScenarioError.single("samples", f"expected a power of two (at least 2), found {n}")
     if distribution not in ("triangular", "uniform"):
-        raise ScenarioError.single(
-            "--distribution", f"expected triangular or uniform, found {distribution!r}"
-        )
+        raise ScenarioError.single("distribution", f"expected triangular or uniform, found {distribution!r}")
     k = len(inputs)
     problem = {"num_vars": k, "names": [i.name for i in inputs], "bounds": [[0.0, 1.0]] * k}
     u = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=_salib_seed(seed, 0))
@@ -253,12 +254,12 @@ def sobol_design(
 
 def sobol_analyse(y: np.ndarray, names: Sequence[str], seed: int = 0) -> dict[str, Any]:
     """First-order and total indices (with 95% bootstrap half-widths) from outputs on :func:`sobol_design`."""
-    from SALib.analyze import sobol as salib_analyze
+    from SALib.analyze import sobol as salib_analyze  # keep: SALib takes 0.67 s to import (see above)
 
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
         raise ScenarioError.single(
-            "--metric", "the metric returned a non-finite value; Sobol indices need numbers"
+            "metric", "the metric returned a non-finite value; Sobol indices need numbers"
         )
     k = len(names)
     rows: list[dict[str, Any]]
@@ -538,7 +539,7 @@ def sensitivity(
         points = tuple(tuple(float(v) for v in row) for row in design)
         jobs.append((EvaluationJob(scenario, metric, names, points, seed, indicator), len(points)))
     if method not in ("oat", "sobol", "both"):
-        raise ScenarioError.single("--method", f"expected oat, sobol or both, found {method!r}")
+        raise ScenarioError.single("method", f"expected oat, sobol or both, found {method!r}")
     if not chosen:
         raise ScenarioError.single(
             scenario.id, "no ranged values: nothing to vary (write values as [low, likely, high])"
@@ -556,23 +557,9 @@ def sensitivity(
         "grid": grid,
         "iterations": iterations,
     }
-    run_id = None
-    if store is not None:
-        from detente.store import record_sweep
-
-        run_id, arrays = record_sweep(
-            jobs,
-            store,
-            kind="sensitivity",
-            parameters=parameters,
-            resume=resume,
-            backend=backend,
-            progress=progress,
-        )
-    else:
-        from detente.simulate.montecarlo import run_jobs
-
-        arrays = run_jobs(jobs, backend, progress)  # any job with replicate(i) runs
+    recorder = StoreRecorder(store, parameters, resume) if store is not None else None
+    # any job with replicate(i) runs
+    run_id, arrays = run_sweep(Sweep("sensitivity", tuple(jobs)), backend, progress, recorder)
     oat: list[dict[str, Any]] = []
     sobol = None
     k = 0

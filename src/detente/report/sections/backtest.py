@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from detente.analysis.roadmap import PlanResult, plan
+from detente.studies import backtest as bt
+from detente.studies.backtest import CaseResult
+from detente.studies.history import HISTORY
+
 from ..html import Raw, esc, table
+from ..section import Body, Skip
+from .deals import deal_space
+from .simulate import comparison_doc
 
 if TYPE_CHECKING:
     from detente.analysis.roadmap import PlanResult
     from detente.studies.backtest import CaseResult
 
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "case_result", "render"]
 
@@ -33,7 +41,6 @@ MARK = {"agree": "✓ agree", "disagree": "✗ disagree", "n/a": "– n/a"}
 
 def _stored_plan(inputs: ReportInputs, target: frozenset[str]) -> PlanResult | None:
     """A roadmap another section already planned for this exact target at tolerance 0, if any."""
-    from detente.analysis.roadmap import PlanResult
 
     def candidates(value: Any, depth: int = 0) -> list[Any]:
         if isinstance(value, PlanResult):
@@ -50,13 +57,6 @@ def _stored_plan(inputs: ReportInputs, target: frozenset[str]) -> PlanResult | N
 
 def case_result(inputs: ReportInputs) -> CaseResult:
     """The backtest of the report's scenario, built from the report's own results where possible."""
-    from detente.analysis.roadmap import plan
-    from detente.studies import backtest as bt
-    from detente.studies.history import HISTORY
-
-    from ..core import Skip
-    from .deals import deal_space
-    from .simulate import comparison_doc
 
     s = inputs.scenario
     if s.id not in HISTORY:
@@ -86,8 +86,6 @@ def case_result(inputs: ReportInputs) -> CaseResult:
             bt.summarise_stability(s, ds),
         )
 
-    from detente.studies.backtest import CaseResult
-
     return inputs.result(KEY, compute, accept=lambda v: isinstance(v, CaseResult))
 
 
@@ -103,7 +101,6 @@ def _pair(entry: dict[str, Any] | None) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
 
     r = case_result(inputs)
     assert r.history is not None  # case_result skips scenarios without a record

@@ -7,15 +7,21 @@ with more than two parties a second chart gives each solution's gain for every p
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from detente.analysis.deals import DealSpace, analyse_deals
 
 from ..figures import Figure, new_figure
 from ..html import Raw, esc, table
+from ..section import Body
 
 if TYPE_CHECKING:
     from detente.analysis.deals import DealSpace
 
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "deal_figures", "render"]
 
@@ -32,7 +38,6 @@ LABELS = {
 
 
 def deal_space(inputs: ReportInputs) -> DealSpace:
-    from detente.analysis.deals import DealSpace, analyse_deals
 
     return inputs.result(
         KEY, lambda: analyse_deals(inputs.scenario), accept=lambda v: isinstance(v, DealSpace)
@@ -46,7 +51,6 @@ def deal_figures(ds: DealSpace) -> list[Figure]:
     The deal plot is used as a matplotlib figure when that module offers one
     (``deal_figure(ds)``), else as its PNG.
     """
-    import importlib
 
     title = "Deal space: every package, the frontier, the lotteries and the solutions"
     figs: list[Figure] = []
@@ -63,7 +67,6 @@ def deal_figures(ds: DealSpace) -> list[Figure]:
 
 
 def _gains(ds: DealSpace) -> Figure:
-    import numpy as np
 
     names = [n for n, s in ds.solutions.items() if s.agreement]
     fig, ax = new_figure(1.8 + 1.1 * len(ds.parties), 4.5)
@@ -93,7 +96,6 @@ def _moves_beyond(ds: DealSpace, moves: frozenset[str]) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
 
     ds = deal_space(inputs)
     figs = deal_figures(ds)

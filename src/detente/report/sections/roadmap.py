@@ -9,15 +9,21 @@ The stage chart is :mod:`detente.report.stage_chart`'s.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
+
+from detente.analysis import roadmap
+from detente.analysis.roadmap import PlanResult as Plan
 
 from ..figures import Figure
 from ..html import Raw, esc, table
+from ..section import Body
+from .deals import deal_space
 
 if TYPE_CHECKING:
     from detente.analysis.roadmap import PlanResult
 
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "plan_data", "render"]
 
@@ -34,7 +40,6 @@ def plan_data(inputs: ReportInputs) -> dict[str, Any]:
     A dict: ``roadmap`` (the :class:`PlanResult`), ``source`` (where the target comes from)
     and ``alternatives`` (name -> the same target sequenced up front, checked).
     """
-    from detente.analysis import roadmap
 
     given = inputs.options.get(KEY, {})
 
@@ -82,7 +87,6 @@ def plan_data(inputs: ReportInputs) -> dict[str, Any]:
 
 
 def _nash_target(inputs: ReportInputs) -> tuple[frozenset[str], str]:
-    from .deals import deal_space
 
     nash = deal_space(inputs).solutions.get("nash")
     if nash is None or not nash.agreement:
@@ -92,7 +96,6 @@ def _nash_target(inputs: ReportInputs) -> tuple[frozenset[str], str]:
 
 def _chart(result: PlanResult, inputs: ReportInputs) -> list[Figure]:
     """The roadmap's own stage chart (a matplotlib figure if it offers one, else its PNG)."""
-    import importlib
 
     try:
         chart = importlib.import_module("detente.report.stage_chart")
@@ -113,7 +116,6 @@ def _sentence(text: str) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
 
     s = inputs.scenario
     data = plan_data(inputs)
@@ -143,7 +145,6 @@ def render(inputs: ReportInputs) -> Body:
             f'<p class="note"><span class="bad">No roadmap found</span> (solver status: {esc(r.status)}).</p>'
         )
     parts.append(f"<p><b>Target</b> ({esc(data.get('source', ''))}): <small>{esc(target)}</small></p>")
-    from detente.analysis.roadmap import PlanResult as Plan
 
     nash_try = (data.get("tried") or {}).get("nash")
     if isinstance(nash_try, Plan) and nash_try is not r and not nash_try.feasible:

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from detente.model.values import Value
 
 from ..html import Raw, esc, linkify, table
+from ..section import Body
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "fmt_value", "render"]
 
@@ -41,7 +42,6 @@ def fmt_value(v: Value) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
 
     s = inputs.scenario
     parts: list[str] = []

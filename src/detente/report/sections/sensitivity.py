@@ -11,13 +11,18 @@ the study is estimated to take longer).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
+
+from detente.studies import parse_metric, ranged_inputs, set_inputs
+from detente.studies import sensitivity as study
 
 from ..figures import Figure, new_figure
 from ..html import Raw, esc, table
+from ..section import Body, Skip
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "render"]
 
@@ -32,7 +37,6 @@ BUDGET = 20.0
 
 def study_docs(inputs: ReportInputs) -> dict[str, Any]:
     """The stored study documents, or freshly computed ones."""
-    from ..core import Skip
 
     s = inputs.scenario
     if not s.has_ranges:
@@ -42,10 +46,6 @@ def study_docs(inputs: ReportInputs) -> dict[str, Any]:
     budget = float(inputs.option(KEY, "budget", BUDGET))
 
     def compute() -> dict[str, Any]:
-        import time
-
-        from detente.studies import parse_metric, ranged_inputs, set_inputs
-        from detente.studies import sensitivity as study
 
         zopa_metric = parse_metric("zopa", s)
         base = set_inputs(s, {})
@@ -93,7 +93,6 @@ def _figure(changes: list[dict[str, Any]], ranges: dict[str, dict[str, float]]) 
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body, Skip
 
     docs = study_docs(inputs)
     if "error" in docs and "zopa" not in docs:

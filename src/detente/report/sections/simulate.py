@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from detente.simulate.compare import compare
+from detente.simulate.strategies import REGISTRY
+
 from ..figures import Figure, new_figure
 from ..html import esc, table
+from ..section import Body, Skip
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "STRATEGIES", "TITLE", "comparison_doc", "render"]
 
@@ -28,15 +34,12 @@ RUNS, RUNS_QUICK = 60, 20
 
 def comparison_doc(inputs: ReportInputs) -> dict[str, Any]:
     """The comparison document: the stored one, or a fresh seeded comparison."""
-    from ..core import Skip
 
     s = inputs.scenario
     if len(s.parties) < 2:
         raise Skip("not included: a strategy comparison needs at least two parties")
 
     def compute() -> dict[str, Any]:
-        from detente.simulate.compare import compare
-        from detente.simulate.strategies import REGISTRY
 
         names = list(inputs.option(KEY, "strategies", [x for x in STRATEGIES if x in REGISTRY]))
         row, col, *others = s.party_ids
@@ -51,7 +54,6 @@ def comparison_doc(inputs: ReportInputs) -> dict[str, Any]:
 
 
 def _heatmap(doc: dict[str, Any]) -> Figure:
-    import numpy as np
 
     rows, cols = doc["rows"], doc["columns"]
     m = np.array([[np.nan if v is None else v for v in r] for r in doc["matrix"]["agreement_rate"]], float)
@@ -120,7 +122,6 @@ def _num(entry: dict[str, Any] | None) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
 
     doc = comparison_doc(inputs)
     rp, cp = doc["row_party"], doc["column_party"]

@@ -11,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from detente.analysis.stability import analyse
+from detente.analysis.stability_paths import status_quo_tree
+from detente.analysis.stability_scenario import conflict_from_scenario
+
 from ..html import Raw, esc, table
+from ..section import Body
 
 if TYPE_CHECKING:
-    from ..core import Body, ReportInputs
+    from ..section import Body, ReportInputs
 
 __all__ = ["KEY", "ORDER", "TITLE", "StabilityData", "render"]
 
@@ -40,9 +45,6 @@ class StabilityData:
 def stability_data(inputs: ReportInputs) -> StabilityData:
     """The conflict and its stability as ``detente run`` stored them (``results["stability"]``),
     or computed; the status-quo tree to the Nash equilibria is always made here."""
-    from detente.analysis.stability import analyse
-    from detente.analysis.stability_paths import status_quo_tree
-    from detente.analysis.stability_scenario import conflict_from_scenario
 
     def compute() -> StabilityData:
         stored = inputs.results.get(KEY)
@@ -96,7 +98,6 @@ def _verb(c: Any, option: str, pattern: str) -> str:
 
 
 def render(inputs: ReportInputs) -> Body:
-    from ..core import Body
 
     data = stability_data(inputs)
     sc, res, tree = data.scenario_conflict, data.result, data.tree
