@@ -8,8 +8,7 @@ weight. The models, one module each, listed in :data:`REGISTRY`:
 - ``median``: the weighted median (the median voter), :mod:`.compromise`;
 - ``nash``: the asymmetric Nash bargaining solution on the scale, :mod:`.nash`;
 - ``procedural``: the agenda setter under the decision rule, :mod:`.procedural`;
-- ``expected-utility``: Bueno de Mesquita's model, :mod:`.expected_utility`;
-- ``compromise-fit``: the weighted mean with exponents fitted by cross-validation.
+- ``expected-utility``: Bueno de Mesquita's model, :mod:`.expected_utility`.
 
 :func:`forecast` runs them over every issue on shared sampled judgements.
 

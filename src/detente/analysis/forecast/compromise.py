@@ -68,23 +68,6 @@ class WeightedMedian(Model):
         return weighted_median(dr.position, _weights(d, dr, 1.0, 1.0))
 
 
-class CalibratedMean(WeightedMean):
-    """The weighted mean with the exponents on capability and salience fitted out of sample.
-
-    The defaults were chosen by leave-proposals-out cross-validation on the DEU III
-    development file (``benchmarks/bench_forecast.py`` refits and reports them):
-    on a grid of ``capability`` and ``salience`` exponents, each fold's pair was
-    fitted on the other folds' proposals and scored on its own.
-    """
-
-    name = "compromise-fit"
-    title = "Weighted mean, fitted exponents"
-    fitted = True
-
-    def __init__(self, capability: float = 0.5, salience: float = 0.5) -> None:
-        super().__init__(capability, salience)
-
-
 def _toy(weight: np.ndarray) -> IssueData:
     """A three-actor issue on 0-100 (for the examples)."""
     n = len(weight)

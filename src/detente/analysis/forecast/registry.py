@@ -9,7 +9,7 @@ Examples
 from __future__ import annotations
 
 from .base import Model
-from .compromise import CalibratedMean, WeightedMean, WeightedMedian
+from .compromise import WeightedMean, WeightedMedian
 from .expected_utility import ExpectedUtility
 from .nash import NashBargaining
 from .procedural import ProceduralModel
@@ -24,7 +24,6 @@ REGISTRY: dict[str, type[Model]] = {
         NashBargaining,
         ProceduralModel,
         ExpectedUtility,
-        CalibratedMean,
     )
 }
 """Model classes by name, in the order commands list them."""
