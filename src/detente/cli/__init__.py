@@ -31,7 +31,7 @@ app = typer.Typer(
 
 # Order matters: it is the order of `detente --help` and of the sections of `detente run`.
 # Kept on one line (fmt: skip) so that each command adds its name with a one-line edit.
-COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "backtest", "runs", "report", "webapp")  # fmt: skip
+COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "backtest", "forecast", "runs", "report", "webapp")  # fmt: skip
 
 
 def command_modules() -> list[ModuleType]:

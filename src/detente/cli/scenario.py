@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from detente.model.errors import ScenarioError
+from detente.model.positions import positions_from_document
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_kind, builtin_names, builtin_text, resolve
 
@@ -91,6 +92,8 @@ def _validate_one(name: str) -> None:
         from detente.model.roadmap_file import roadmap_from_document  # type: ignore[import-not-found,unused-ignore]
 
         roadmap_from_document(doc)
+    elif kind == "positions":
+        positions_from_document(doc)
     else:
         load_scenario_arg(name)
 

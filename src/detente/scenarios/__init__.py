@@ -13,10 +13,19 @@ from pathlib import Path
 
 from detente.model.errors import ScenarioError
 from detente.model.load import load_scenario
+from detente.model.positions import PositionsScenario, load_positions
 from detente.model.scenario import Scenario
 from detente.model.source import read_document
 
-__all__ = ["builtin_kind", "builtin_names", "builtin_path", "builtin_text", "load_builtin", "resolve"]
+__all__ = [
+    "builtin_kind",
+    "builtin_names",
+    "builtin_path",
+    "builtin_text",
+    "load_builtin",
+    "load_positions_builtin",
+    "resolve",
+]
 
 
 def _data_dir() -> Path:
@@ -51,6 +60,11 @@ def builtin_kind(name: str) -> str:
 
 def load_builtin(name: str) -> Scenario:
     return load_scenario(builtin_path(name))
+
+
+def load_positions_builtin(name: str) -> PositionsScenario:
+    """A built-in positions scenario (``kind: positions``), e.g. ``korea-six-party``."""
+    return load_positions(builtin_path(name))
 
 
 def resolve(name_or_path: str) -> Path:
