@@ -308,10 +308,10 @@ def test_run_group_equals_each_replicate_on_its_own() -> None:
 
 
 def test_run_group_draws_each_replicate_once_for_the_group(monkeypatch: pytest.MonkeyPatch) -> None:
-    from detente.simulate import montecarlo
+    from detente.simulate import jobs as jobs_module
 
     draws: list[int] = []
-    real = montecarlo._sampled
+    real = jobs_module._sampled
 
     def counting(scenario: Scenario, rng: np.random.Generator) -> Scenario:
         draws.append(1)
@@ -324,7 +324,7 @@ def test_run_group_draws_each_replicate_once_for_the_group(monkeypatch: pytest.M
         seen.setdefault(round(out.utilities["A"] * 1e12), set()).add(id(scenario))
         return out
 
-    monkeypatch.setattr(montecarlo, "_sampled", counting)
+    monkeypatch.setattr(jobs_module, "_sampled", counting)
     jobs = [MonteCarloJob(RANGED, (("A", s), ("B", "y")), 3, play=play, make=str) for s in "pqrs"]
     rows = run_group(jobs, [range(10)] * 4)
     assert len(draws) == 10  # not 40

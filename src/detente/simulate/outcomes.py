@@ -1,0 +1,120 @@
+"""Summaries of Monte Carlo outcomes: rates with Wilson score intervals, means with Student-t intervals, quantiles.
+
+Examples
+--------
+>>> [round(x, 4) for x in wilson_interval(8, 10)]
+[0.4902, 0.9433]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import stats
+
+if TYPE_CHECKING:
+    pass
+
+from .jobs import outcome_columns
+
+__all__ = ["QUANTILES", "distribution", "summarise", "wilson_interval"]
+
+QUANTILES: tuple[tuple[str, float], ...] = (
+    ("p5", 0.05),
+    ("p25", 0.25),
+    ("p50", 0.5),
+    ("p75", 0.75),
+    ("p95", 0.95),
+)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927).
+
+    Better behaved than the normal interval near 0 and 1 and for small ``n``.
+
+    >>> lo, hi = wilson_interval(0, 20)
+    >>> lo, round(hi, 4)
+    (0.0, 0.1611)
+    """
+    if n <= 0:
+        raise ValueError("n must be positive")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends, not 1e-17 off
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
+
+
+def summarise(x: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
+    """Mean with a Student-t interval, standard deviation, count and quantiles of a sample.
+
+    NaN entries (an outcome that did not occur in a replicate) are left out; ``n`` says
+    how many remain. With fewer than two values the interval is ``[null, null]``.
+
+    >>> s = summarise(np.array([1.0, 2.0, 3.0, np.nan]))
+    >>> s["mean"], s["n"], s["quantiles"]["p50"]
+    (2.0, 3, 2.0)
+    >>> [round(v, 3) for v in s["ci"]]
+    [-0.484, 4.484]
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return {"mean": None, "ci": [None, None], "std": None, "n": 0, "quantiles": None}
+    mean = float(x.mean())
+    std = float(x.std(ddof=1)) if n > 1 else 0.0
+    ci: list[float | None] = [None, None]
+    if n > 1:
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+        ci = [mean - half, mean + half]
+    qs = np.quantile(x, [q for _, q in QUANTILES])
+    return {
+        "mean": mean,
+        "ci": ci,
+        "std": std,
+        "n": n,
+        "quantiles": {name: float(v) for (name, _), v in zip(QUANTILES, qs, strict=True)},
+    }
+
+
+def distribution(outcomes: np.ndarray, parties: Sequence[str], confidence: float = 0.95) -> dict[str, Any]:
+    """Summarise outcome rows (columns :func:`outcome_columns`) into an outcome distribution.
+
+    ``agreement_rate`` is a proportion with a Wilson interval (plus ``count`` and ``n``);
+    ``first_step`` is summarised over the replicates where a first step happened (its
+    ``n`` says how many); every other entry over all replicates.
+
+    >>> rows = np.array([[1, 2, 1.0, 0, 0, 0, 10, 5.0], [0, np.nan, 0.0, 1, 1, 1, 10, -1.0]])
+    >>> d = distribution(rows, ["A"])
+    >>> d["agreement_rate"]["mean"], d["first_step"]["n"], d["utility"]["A"]["mean"]
+    (0.5, 1, 2.0)
+    """
+    outcomes = np.asarray(outcomes, dtype=float)
+    columns = outcome_columns(parties)
+    if outcomes.ndim != 2 or outcomes.shape[1] != len(columns):
+        raise ValueError(f"expected an array with {len(columns)} columns")
+    n = int(outcomes.shape[0])
+    col = {name: outcomes[:, k] for k, name in enumerate(columns)}
+    successes = int(np.count_nonzero(col["agreement"]))
+    lo, hi = wilson_interval(successes, n, confidence)
+    detected = float(col["breaches_detected"].sum())
+    missed = float(col["breaches_missed"].sum())
+    return {
+        "agreement_rate": {"mean": successes / n, "ci": [lo, hi], "count": successes, "n": n},
+        "first_step": summarise(col["first_step"], confidence),
+        "target_share": summarise(col["target_share"], confidence),
+        "utility": {p: summarise(col[f"utility:{p}"], confidence) for p in parties},
+        "breakdowns": summarise(col["breakdowns"], confidence),
+        "breaches_detected": summarise(col["breaches_detected"], confidence),
+        "breaches_missed": summarise(col["breaches_missed"], confidence),
+        "detection_rate": None if detected + missed == 0 else detected / (detected + missed),
+        "periods": summarise(col["periods"], confidence),
+    }
