@@ -62,22 +62,25 @@ class Structure:
     )
 
     def __init__(self, scenario: Scenario) -> None:
-        self.key = self.key_of(scenario)
-        self.makers = {m.id: m.by for m in scenario.moves}
+        self.key = key = self.key_of(scenario)  # (id, by, reversible, requires, excludes) per move
+        self.makers = {mid: by for mid, by, _, _, _ in key}
         self.all_moves = frozenset(self.makers)
         # party -> its moves (for the parties that make moves)
-        self.own = {
-            p: frozenset(m.id for m in scenario.moves if m.by == p) for p in set(self.makers.values())
-        }
-        self.reversible = {m.id: m.reversible for m in scenario.moves}
-        self.requires = {m.id: m.requires for m in scenario.moves}
+        own: dict[str, list[str]] = {}
+        for mid, by, _, _, _ in key:
+            own.setdefault(by, []).append(mid)
+        self.own = {p: frozenset(ms) for p, ms in own.items()}
+        self.reversible = {mid: rev for mid, _, rev, _, _ in key}
+        self.requires = {mid: req for mid, _, _, req, _ in key}
         # the other moves that require each move directly
-        self.required_by = {
-            m.id: frozenset(x.id for x in scenario.moves if m.id in x.requires and x.id != m.id)
-            for m in scenario.moves
-        }
+        required_by: dict[str, set[str]] = {mid: set() for mid in self.makers}
+        for mid, _, _, req, _ in key:
+            for r in req:
+                if r != mid and r in required_by:
+                    required_by[r].add(mid)
+        self.required_by = {mid: frozenset(xs) for mid, xs in required_by.items()}
         self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
-        self.rules = tuple((m.id, m.requires, m.excludes) for m in scenario.moves if m.requires or m.excludes)
+        self.rules = tuple((mid, req, exc) for mid, _, _, req, exc in key if req or exc)
         self._availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
         self._closed: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
