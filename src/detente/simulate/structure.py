@@ -23,6 +23,7 @@ from detente.model.scenario import Scenario
 __all__ = ["Structure", "concessions"]
 
 _T = TypeVar("_T")
+MoveKey = tuple[str, str, bool, tuple[str, ...], tuple[str, ...]]  # id, by, reversible, requires, excludes
 
 _AVAILABILITY_LIMIT = 50_000  # entries of Structure.available's answers
 _CLOSED_LIMIT = 50_000  # tuples of seeds of Structure.closed_sorted
@@ -87,7 +88,7 @@ class Structure:
         self._of_prior: list[tuple[Scenario, tuple[object, ...], object]] = []
 
     @staticmethod
-    def key_of(scenario: Scenario) -> tuple[object, ...]:
+    def key_of(scenario: Scenario) -> tuple[MoveKey, ...]:
         """What a structure is made of: scenarios with equal keys have equal structures."""
         return tuple((m.id, m.by, m.reversible, m.requires, m.excludes) for m in scenario.moves)
 
