@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from detente.model.errors import ScenarioError
+from detente.model.load import scenario_from_document
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_kind, builtin_names, builtin_text, resolve
 
@@ -91,7 +92,7 @@ def _validate_one(name: str) -> None:
 
         roadmap_from_document(doc)
     else:
-        load_scenario_arg(name)
+        scenario_from_document(doc)  # the document read above, not a second read of the file
 
 
 def show(

@@ -28,6 +28,7 @@ detente.model.errors.ScenarioError: t.yaml:2:4: b: YAML aliases (*x) are not sup
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
@@ -206,6 +207,7 @@ _BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\
 them: ESC starts an escape sequence, CR overwrites a line), and the bidirectional controls and
 zero-width marks that make text read differently from what it holds."""
 
+_DECIMAL = re.compile(r"-?[1-9][0-9]*\Z|0\Z")
 _EMPTY = object()
 _NEED_KEY = object()
 _DISCARD = object()
@@ -239,6 +241,7 @@ class _Builder:
         self.resolver = yaml.resolver.Resolver()
         self.constructor = yaml.constructor.SafeConstructor()
         self.nodes = 0
+        self.resolved_first = set(self.resolver.yaml_implicit_resolvers)
 
     def fail(self, mark: Any, path: Key, message: str) -> ScenarioError:
         shown = format_path(path) if len(path) <= 8 else format_path(path[:8]) + "..."
@@ -249,9 +252,13 @@ class _Builder:
 
     def run(self) -> Any:
         loader = _Loader(self.text)
+        collecting = gc.isenabled()
+        gc.disable()  # many small objects, no cycles: the collector would only rescan them
         try:
             return self._events(loader)
         finally:
+            if collecting:
+                gc.enable()
             loader.dispose()
 
     def _events(self, loader: Any) -> Any:
@@ -260,8 +267,36 @@ class _Builder:
         root: Any = _EMPTY
         skip = 0  # depth inside a subtree being skipped (a refused key or its value)
         documents = 0
+        scalar_event = yaml.ScalarEvent
         while True:
             ev: Any = loader.get_event()
+            if type(ev) is scalar_event and stack and not skip and self.nodes < MAX_NODES:
+                # the common case, kept short: a key, or a plain value of a key or an item
+                frame = stack[-1]
+                items = frame.data
+                if type(items) is list:
+                    self.nodes += 1
+                    at = (*frame.path, len(items))
+                    mark: Any = ev.start_mark
+                    places[at] = (mark.line + 1, mark.column + 1)
+                    items.append(self._scalar(ev, at))
+                    continue
+                key = frame.key
+                if key is _NEED_KEY:
+                    self.nodes += 1
+                    name = ev.value
+                    if name in items or name == "<<" or _BAD_CHARS.search(name) or ev.tag is not None:
+                        self._key(ev, frame, places)  # refused, with the reason
+                    else:
+                        frame.key = name
+                        mark = ev.start_mark
+                        places[(*frame.path, name)] = (mark.line + 1, mark.column + 1)
+                    continue
+                if key is not _DISCARD:
+                    self.nodes += 1
+                    items[key] = self._scalar(ev, (*frame.path, key))
+                    frame.key = _NEED_KEY
+                    continue
             if isinstance(ev, yaml.StreamEndEvent):
                 return root
             if isinstance(ev, yaml.DocumentStartEvent):
@@ -371,6 +406,11 @@ class _Builder:
 
     def _scalar(self, ev: Any, path: Key) -> Any:
         tag = ev.tag
+        text = ev.value
+        if tag is None and (not ev.implicit[0] or text[:1] not in self.resolved_first):
+            tag = _STR_TAG  # quoted, or plain text no implicit type starts with
+        elif tag is None and len(text) < 16 and _DECIMAL.match(text):
+            return int(text)
         if tag is None or tag == "!":
             tag = self.resolver.resolve(yaml.ScalarNode, ev.value, ev.implicit)
         if tag == _STR_TAG:

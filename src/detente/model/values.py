@@ -51,6 +51,18 @@ class Value(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_user(cls, data: Any) -> Any:
+        kind = type(data)
+        if kind is float or kind is int:  # the common case first
+            if not _finite(data):
+                raise ValueError(f"expected a finite number or [low, likely, high], found {data!r}")
+            return {"low": data, "likely": data, "high": data}
+        if kind is list and len(data) == 3 and all(type(x) is float or type(x) is int for x in data):
+            low, likely, high = data
+            if not (_finite(low) and _finite(likely) and _finite(high)):
+                raise ValueError(f"values must be finite numbers, found {data!r}")
+            if not low <= likely <= high:
+                raise ValueError(f"expected low <= likely <= high, found {data!r}")
+            return {"low": float(low), "likely": float(likely), "high": float(high)}
         if isinstance(data, bool):
             raise ValueError(f"expected a number or [low, likely, high], found {data!r}")
         if isinstance(data, int | float):
