@@ -22,6 +22,8 @@ from detente.model.scenario import Scenario
 from detente.model.source import Document, atomic_write, read_document
 from detente.scenarios import resolve
 
+from .text import term, visible
+
 __all__ = [
     "SCENARIO_HELP",
     "console",
@@ -44,9 +46,9 @@ def print_error(exc: DetenteError) -> None:
         n = len(exc.problems)
         err_console.print(f"[bold red]error:[/] {n} problem{'s' if n != 1 else ''} found", highlight=False)
         for p in exc.problems:
-            err_console.print(f"  {p}", markup=False, highlight=False)
+            err_console.print(f"  {visible(p)}", markup=False, highlight=False)
     else:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {term(exc)}", highlight=False)
 
 
 @contextmanager

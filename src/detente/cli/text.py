@@ -1,0 +1,42 @@
+"""Text from input files, made safe for the terminal: the one helper every command uses.
+
+Scenario text (titles, names, descriptions, notes, units), file paths and error
+messages are formatted into Rich markup. Without care, ``title: "[/]"`` crashes the
+printer, ``[link=file:///etc/passwd]`` writes a clickable link and ``[red]`` restyles
+the line; an ESC character starts a terminal escape sequence and U+202E turns the rest
+of the line around. :func:`term` escapes the markup and shows every control, bidi and
+zero-width character as a visible ``\\x1b`` or ``\\u202e``; :func:`visible` does only the
+latter, for text printed with ``markup=False``.
+
+Examples
+--------
+>>> term("[link=file:///etc/passwd]click[/link]")
+'\\\\[link=file:///etc/passwd]click\\\\[/link]'
+>>> visible("a\\x1b[31mb\\u202ec")
+'a\\\\x1b[31mb\\\\u202ec'
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.markup import escape
+
+__all__ = ["term", "visible"]
+
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _show(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(value: object) -> str:
+    """``str(value)`` with control, bidi and zero-width characters written out (``\\x1b``)."""
+    return _INVISIBLE.sub(_show, str(value))
+
+
+def term(value: object) -> str:
+    """``str(value)`` ready to go into Rich markup: shown as written, never interpreted."""
+    return escape(visible(value))
