@@ -18,23 +18,11 @@ Examples
 
 from __future__ import annotations
 
-import re
-
 from rich.markup import escape
 
+from detente.model.source import visible
+
 __all__ = ["term", "visible"]
-
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def _show(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def visible(value: object) -> str:
-    """``str(value)`` with control, bidi and zero-width characters written out (``\\x1b``)."""
-    return _INVISIBLE.sub(_show, str(value))
 
 
 def term(value: object) -> str:

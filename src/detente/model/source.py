@@ -53,6 +53,7 @@ __all__ = [
     "read_document",
     "read_text",
     "text_problem",
+    "visible",
 ]
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -184,6 +185,20 @@ def read_text(text: str, name: str = "<input>") -> Document:
         )
     locator.data = data
     return Document(data, locator)
+
+
+def visible(value: object) -> str:
+    """``str(value)`` with every character :func:`text_problem` refuses written out (``\\x1b``).
+
+    >>> visible("a\\x1bb\\u202ec")
+    'a\\\\x1bb\\\\u202ec'
+    """
+    return _BAD_CHARS.sub(_show_char, str(value))
+
+
+def _show_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def text_problem(text: str) -> str | None:
