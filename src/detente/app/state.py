@@ -103,7 +103,7 @@ def _parse(text: str, name: str) -> Loaded:
         return Loaded(scenario_from_text(text, name), text, name)
     except ScenarioError as exc:
         return Loaded(None, text, name, exc.problems)
-    except Exception as exc:
+    except Exception as exc:  # the app's boundary: never a traceback or a server path
         _log.exception("unexpected error reading %s", name)
         message = f"could not read this file ({type(exc).__name__}); please report it with the file"
         return Loaded(None, text, name, [Problem(name, None, None, "", message)])
