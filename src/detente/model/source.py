@@ -31,7 +31,10 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
 import re
+import stat
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +160,9 @@ def read_text(text: str, name: str = "<input>") -> Document:
         line = mark.line + 1 if mark else 1
         col = mark.column + 1 if mark else None
         what = exc.problem or exc.context or "invalid syntax"
-        if name.endswith(".json"):
+        if "nesting depth" in what:  # libyaml's own limit, met while it scans ahead
+            what = f"nested more than {MAX_DEPTH} levels deep; a scenario needs about 6"
+        elif name.endswith(".json"):
             return _read_json(text, name)
         raise ScenarioError.single(name, f"not valid YAML: {what}", line=line, column=col) from None
     except yaml.reader.ReaderError as exc:
@@ -511,15 +516,15 @@ def _read_json(text: str, name: str) -> Document:
 def atomic_write(path: str | Path, data: bytes | str) -> None:
     """Write a file all at once: a temporary file in the same folder, then a rename.
 
+    The file gets the mode a plain ``open(path, "w")`` would give it (0644 under umask 022),
+    or keeps the mode of the file it replaces.
+
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
     >>> atomic_write(os.path.join(d, "x.txt"), "hello")
     >>> open(os.path.join(d, "x.txt")).read()
     'hello'
     """
-    import os
-    import tempfile
-
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     parent = target.parent if str(target.parent) else Path(".")
@@ -527,9 +532,29 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
         raise ScenarioError.single(str(path), f"cannot write: folder {str(parent)!r} does not exist")
     fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)  # an existing file keeps its mode
+        except OSError:
+            mode = 0o666 & ~_umask()
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (briefly visible to other threads)
+    os.umask(mask)
+    return mask
