@@ -232,7 +232,10 @@ def test_processes_workers_die_with_their_parent_and_resume_gives_the_same_numbe
     children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     assert children, "no worker process found"
     os.kill(proc.pid, signal.SIGKILL)  # the parent only: its workers must notice
-    proc.communicate()
+    proc.wait(timeout=10)  # not communicate(): an orphan would hold the pipes open
     _no_orphans(children)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
     assert 0 < len(_replicate_rows(store)) < runs
     _resume_matches(store, runs, seed, tmp_path, "--backend", "processes")
