@@ -2,7 +2,7 @@
 
 Scenario text (titles, names, descriptions, notes, units), file paths and error
 messages are formatted into Rich markup. Without care, ``title: "[/]"`` crashes the
-printer, ``[link=file:///etc/passwd]`` writes a clickable link and ``[red]`` restyles
+printer, ``[link=https://example.org/x]`` writes a clickable link and ``[red]`` restyles
 the line; an ESC character starts a terminal escape sequence and U+202E turns the rest
 of the line around. :func:`term` escapes the markup and shows every control, bidi and
 zero-width character as a visible ``\\x1b`` or ``\\u202e``; :func:`visible` does only the
@@ -10,8 +10,8 @@ latter, for text printed with ``markup=False``.
 
 Examples
 --------
->>> term("[link=file:///etc/passwd]click[/link]")
-'\\\\[link=file:///etc/passwd]click\\\\[/link]'
+>>> term("[link=https://example.org/x]click[/link]")
+'\\\\[link=https://example.org/x]click\\\\[/link]'
 >>> visible("a\\x1b[31mb\\u202ec")
 'a\\\\x1b[31mb\\\\u202ec'
 """
