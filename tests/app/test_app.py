@@ -24,7 +24,8 @@ def _go(at: AppTest, page: str) -> AppTest:
 
 
 def _errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
+    """The error boxes as the reader sees them (markdown escapes removed)."""
+    return "\n".join(e.value for e in at.error).replace("\\", "")
 
 
 def test_starts_on_the_scenario_page_with_korea(at: AppTest) -> None:
@@ -49,7 +50,7 @@ def test_bad_upload_shows_located_problems_not_a_traceback(at: AppTest) -> None:
     assert not at.exception
     text = _errors(at)
     assert "mine.yaml is not a valid scenario" in text
-    assert "mine.yaml:" in text and "parties[0].discount" in text
+    assert "mine.yaml:" in text and "parties[0] (USA).discount" in text
     assert "Traceback" not in text
 
 
@@ -74,7 +75,10 @@ def test_apply_edits_changes_the_scenario_and_validates() -> None:
     moves[0]["USA low"] = 9.0  # low above likely: a located problem, no exception
     broken = state.apply_edits(s, parties, moves)
     assert not broken.ok
-    assert any("moves[0].value.USA" in str(p) and "low <= likely <= high" in str(p) for p in broken.problems)
+    assert any(
+        "moves[0] (dprk-test-moratorium).value.USA" in str(p) and "low <= likely <= high" in str(p)
+        for p in broken.problems
+    )
 
 
 def test_deals_page_draws_the_chart(at: AppTest) -> None:

@@ -47,8 +47,8 @@ def test_validate_good_and_bad_files(tiny: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["validate", str(tiny), str(bad)])
     assert result.exit_code == 2
-    assert f"{bad}:4:" in result.output and "parties[0].discount" in result.output
-    assert f"{bad}:7:" in result.output and "moves[1].in_force" in result.output
+    assert f"{bad}:4:" in result.output and "parties[0] (A).discount" in result.output
+    assert f"{bad}:7:" in result.output and "moves[1] (b1).in_force" in result.output
     assert "Traceback" not in result.output
 
 

@@ -90,7 +90,7 @@ def test_objects_are_frozen() -> None:
 def test_unknown_field_gets_did_you_mean_with_line_and_column() -> None:
     text = GOOD.replace("    discount: 0.9", "    discont: 0.9")
     (msg,) = problems(text)
-    assert msg == "s.yaml:7:5: parties[0].discont: unknown field; did you mean 'discount'?"
+    assert msg == "s.yaml:7:5: parties[0] (A).discont: unknown field; did you mean 'discount'?"
 
 
 def test_several_errors_reported_at_once_in_file_order() -> None:
@@ -98,27 +98,31 @@ def test_several_errors_reported_at_once_in_file_order() -> None:
     text = text.replace("value: {A: 3, B: -2}", "value: {A: 3, B: [3, 1, 2]}")
     msgs = problems(text)
     assert len(msgs) == 3
-    assert msgs[0].startswith("s.yaml:7:5: parties[0].discount:")
+    assert msgs[0].startswith("s.yaml:7:5: parties[0] (A).discount:")
     assert "less than or equal to 1" in msgs[0] and "1.5" in msgs[0]
-    assert "moves[1].value.B" in msgs[1] and "low <= likely <= high" in msgs[1]
-    assert "events[0].rate" in msgs[2] and "2" in msgs[2]
+    assert "moves[1] (b-relief).value.B" in msgs[1] and "low <= likely <= high" in msgs[1]
+    assert "events[0] (test).rate" in msgs[2] and "2" in msgs[2]
 
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("by: A", "by: C", "moves[0].by: unknown party 'C'"),
+        ("by: A", "by: C", "moves[0] (a-freeze).by: unknown party 'C'"),
         ("requires: [a-freeze]", "requires: [a-frieze]", "unknown move 'a-frieze'; did you mean 'a-freeze'?"),
         ("stopped_by: [a-freeze]", "stopped_by: [nope]", "pressures[0].stopped_by[0]: unknown move 'nope'"),
-        ("{trust: {A: -0.2}}", "{trust: {Z: -0.2}}", "events[0].effect.trust.Z: unknown party 'Z'"),
+        ("{trust: {A: -0.2}}", "{trust: {Z: -0.2}}", "events[0] (test).effect.trust.Z: unknown party 'Z'"),
         ("moves: [a-freeze, b-relief]", "moves: [a-freeze, b-x]", "interactions[0].moves[1]: unknown move"),
-        ("  - id: B\n", "  - id: A\n", "parties[1].id: duplicate id 'A'"),
-        ("reversal_lag: 2", "reversal_lag: -1", "moves[0].reversal_lag: expected greater than or equal to 0"),
+        ("  - id: B\n", "  - id: A\n", "parties[1] (A).id: duplicate id 'A'"),
+        (
+            "reversal_lag: 2",
+            "reversal_lag: -1",
+            "moves[0] (a-freeze).reversal_lag: expected greater than or equal to 0",
+        ),
         ("horizon: 12", "horizon: 0", "time.horizon"),
         ("detente: 1", "detente: 2", "detente: expected 1, found 2"),
         ("id: tiny", "id: Tiny Scenario", "id: found 'Tiny Scenario'; expected an id matching"),
-        ("rate: 0.1", "rate: -0.1", "events[0].rate: expected greater than or equal to 0"),
-        ("exposure_limit: 2", "exposure_limit: -1", "parties[0].exposure_limit"),
+        ("rate: 0.1", "rate: -0.1", "events[0] (test).rate: expected greater than or equal to 0"),
+        ("exposure_limit: 2", "exposure_limit: -1", "parties[0] (A).exposure_limit"),
         (
             "value: {A: -1, B: [1, 2, 3]}",
             "value: {A: -1, B: [1, 2]}",
@@ -136,7 +140,7 @@ def test_each_kind_of_error_is_named(old: str, new: str, expected: str) -> None:
 
 def test_missing_required_field() -> None:
     msgs = problems(GOOD.replace("    title: A freezes\n", ""))
-    assert msgs == ["s.yaml:11:5: moves[0].title: required field is missing"]
+    assert msgs == ["s.yaml:11:5: moves[0] (a-freeze).title: required field is missing"]
 
 
 def test_requires_cycle_is_reported() -> None:
@@ -270,7 +274,7 @@ def test_field_names_with_brackets_are_reported_not_crashed(text: str) -> None:
 
 def test_missing_nested_field_keeps_its_path() -> None:
     msgs = problems("detente: 1\nid: x\ntitle: T\nparties: [{id: A}]\nmoves: [{id: m, by: A}]\n")
-    assert msgs == ["s.yaml:5:9: moves[0].title: required field is missing"]
+    assert msgs == ["s.yaml:5:9: moves[0] (m).title: required field is missing"]
 
 
 def test_type_errors_and_unknown_ids_are_reported_together() -> None:
@@ -280,8 +284,8 @@ def test_type_errors_and_unknown_ids_are_reported_together() -> None:
         .replace("stopped_by: [a-freeze]", "stopped_by: [a-freze]")
     )
     msgs = problems(text)
-    assert any("parties[0].discount" in m for m in msgs), msgs
-    assert any("moves[0].by: unknown party 'C'" in m for m in msgs), msgs
+    assert any("parties[0] (A).discount" in m for m in msgs), msgs
+    assert any("moves[0] (a-freeze).by: unknown party 'C'" in m for m in msgs), msgs
     assert any(
         "pressures[0].stopped_by[0]: unknown move 'a-freze'; did you mean 'a-freeze'?" in m for m in msgs
     )

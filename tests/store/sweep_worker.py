@@ -1,6 +1,10 @@
 """A sweep run in a subprocess by the kill-and-resume and concurrency tests.
 
 Usage: python sweep_worker.py STORE RUNS SEED DELAY [--resume] [--backend NAME] [--out FILE.npy]
+[--address tcp://...] [--lost-seconds S]
+
+Errors are reported the way the command line reports them (``guarded``: a message, exit 1
+or 2, no traceback), so the fault tests see what a user would.
 
 The job is a real :class:`~detente.simulate.montecarlo.MonteCarloJob` on a small scenario
 with ranged values; the engine is replaced by :func:`noisy_play`, which draws from the
@@ -61,7 +65,19 @@ def make_job(seed: int) -> MonteCarloJob:
 
 
 def main(argv: list[str]) -> int:
-    from detente.simulate.backends import make_backend
+    import typer
+
+    from detente.cli.common import guarded
+
+    try:
+        with guarded():
+            return _sweep(argv)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+
+
+def _sweep(argv: list[str]) -> int:
+    from detente.simulate.backends import DaskBackend, make_backend
     from detente.store import RunStore, run_recorded
 
     store_path, runs, seed, delay = argv[0], int(argv[1]), int(argv[2]), argv[3]
@@ -69,11 +85,15 @@ def main(argv: list[str]) -> int:
     resume = "--resume" in argv
     backend_name = argv[argv.index("--backend") + 1] if "--backend" in argv else "inprocess"
     out = argv[argv.index("--out") + 1] if "--out" in argv else None
+    address = argv[argv.index("--address") + 1] if "--address" in argv else None
+    if "--lost-seconds" in argv:
+        DaskBackend.lost_seconds = float(argv[argv.index("--lost-seconds") + 1])
 
     def progress(done: int, total: int) -> None:
         print(f"progress {done} {total}", flush=True)
 
-    with make_backend(backend_name, workers=2 if backend_name != "inprocess" else None) as backend:
+    workers = 2 if backend_name != "inprocess" and address is None else None
+    with make_backend(backend_name, workers=workers, address=address) as backend:
         store = RunStore(store_path, lock_timeout=120)
         result = run_recorded(
             make_job(seed),

@@ -16,7 +16,9 @@ True
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,7 @@ import yaml
 from detente.model.errors import Problem, ScenarioError
 from detente.model.load import scenario_from_text
 from detente.model.scenario import Scenario
+from detente.model.source import visible
 from detente.report.reproduce import scenario_data, scenario_yaml
 from detente.scenarios import builtin_names, builtin_text
 
@@ -34,6 +37,7 @@ __all__ = [
     "apply_edits",
     "load_builtin_text",
     "load_upload",
+    "md",
     "move_rows",
     "party_rows",
     "scenario_names",
@@ -75,8 +79,10 @@ def load_upload(data: bytes, name: str) -> Loaded:
     >>> bad.ok, bad.problems[0].path
     (False, 'parties')
     """
+    name = _display_name(name)
     if len(data) > MAX_UPLOAD_BYTES:
-        return Loaded(None, "", name, [Problem(name, None, None, "", f"file too large ({len(data)} bytes)")])
+        message = f"file too large ({len(data):,} bytes); expected at most {MAX_UPLOAD_BYTES:,}"
+        return Loaded(None, "", name, [Problem(name, None, None, "", message)])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -87,11 +93,34 @@ def load_upload(data: bytes, name: str) -> Loaded:
     return _parse(text, name)
 
 
+def _display_name(name: str) -> str:
+    """An uploaded file's name as shown: its last part, printable, at most 80 characters."""
+    base = visible(name.replace("\\", "/").rsplit("/", 1)[-1]) or "upload"
+    return base if len(base) <= 80 else base[:77] + "..."
+
+
 def _parse(text: str, name: str) -> Loaded:
     try:
         return Loaded(scenario_from_text(text, name), text, name)
     except ScenarioError as exc:
         return Loaded(None, text, name, exc.problems)
+    except Exception as exc:  # the app's boundary: never a traceback or a server path
+        _log.exception("unexpected error reading %s", name)
+        message = f"could not read this file ({type(exc).__name__}); please report it with the file"
+        return Loaded(None, text, name, [Problem(name, None, None, "", message)])
+
+
+def md(text: object) -> str:
+    """Text from a file made safe for Streamlit markdown: shown as written, no link, image or HTML.
+
+    >>> print(md("![x](http://example.org/t.png) *hi* <b>"))
+    !\\[x\\](http://example.org/t.png) \\*hi\\* \\<b\\>
+    """
+    return _MARKDOWN.sub(r"\\\g<0>", visible(text))
+
+
+_MARKDOWN = re.compile(r"[\\`*_\[\]#|~$<>]")
+_log = logging.getLogger(__name__)
 
 
 def party_rows(s: Scenario) -> list[dict[str, Any]]:

@@ -37,8 +37,10 @@ def _set_scenario(loaded: state.Loaded) -> None:
 
 
 def _show_problems(problems: list[Any], heading: str) -> None:
-    lines = "\n".join(f"- `{p}`" for p in problems)
-    st.error(f"**{heading}** ({len(problems)} problem{'s' if len(problems) != 1 else ''})\n\n{lines}")
+    lines = "\n".join(f"- {state.md(p)}" for p in problems)
+    st.error(
+        f"**{state.md(heading)}** ({len(problems)} problem{'s' if len(problems) != 1 else ''})\n\n{lines}"
+    )
 
 
 # ------------------------------------------------------------------ scenario page
@@ -68,9 +70,9 @@ def page_scenario() -> None:
     if s is None:
         st.info("Pick a built-in scenario or upload a file.")
         return
-    st.subheader(s.title)
+    st.subheader(state.md(s.title))
     if s.description:
-        st.caption(s.description.strip())
+        st.caption(state.md(s.description.strip()))
     v = st.session_state.get("edit_version", 0)
     st.markdown("**Parties** (edit discount, exposure limit, reservation)")
     parties = st.data_editor(state.party_rows(s), key=f"parties-{v}", disabled=["id"], hide_index=True)
@@ -130,14 +132,14 @@ def _show(key: str) -> None:
     if section is None:
         return
     if section.skipped:
-        st.warning(section.note)
+        st.warning(state.md(section.note))
         return
     for f in section.figures:
         if hasattr(f.figure, "savefig"):
             st.pyplot(f.figure, clear_figure=False)
         else:  # a chart another module drew as PNG only
             st.image(f.png())
-        st.caption(f.title)
+        st.caption(state.md(f.title))
     st.markdown(_strip_figures(section.html), unsafe_allow_html=True)
 
 
@@ -248,7 +250,7 @@ def page_report() -> None:
     html = st.session_state.get("report_html")
     if html:
         for note in st.session_state.get("report_notes", []):
-            st.warning(note)
+            st.warning(state.md(note))
         st.success("The report is ready.")
         st.download_button(
             "Download the report (HTML)", html, file_name=f"detente-report-{s.id}.html", mime="text/html",

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .common import console, emit_json, err_console, guarded
+from .text import term, visible
 
 __all__ = ["backtest_table", "matrix_table", "register"]
 
@@ -179,21 +180,21 @@ def _print(doc: dict[str, Any], matrices: bool = False) -> None:
     )
     console.print(f"[dim]{LEGEND}[/]", highlight=False)
     for note in doc["notes"]:
-        console.print(f"[dim]· {note}[/]", highlight=False)
+        console.print(f"[dim]· {term(note)}[/]", highlight=False)
     if matrices:
         for c in doc["cases"]:
             console.print(matrix_table(c))
     console.rule("[bold]What happened (outcome blocks) and where the model disagrees")
     for c in doc["cases"]:
-        console.print(f"[bold]{c['case']}[/] — {c['title']}", highlight=False)
+        console.print(f"[bold]{term(c['case'])}[/] — {term(c['title'])}", highlight=False)
         if c["outcome"] is not None:
-            console.print(f"  {c['outcome']['summary']}", markup=False, highlight=False)
+            console.print(visible(f"  {c['outcome']['summary']}"), markup=False, highlight=False)
         if c["history"] is not None:
-            console.print(f"  [dim]read as:[/] {c['history']['label']}", highlight=False)
+            console.print(f"  [dim]read as:[/] {term(c['history']['label'])}", highlight=False)
         for chk in c["checks"]:
             if chk["mark"] == "disagree":
                 console.print(
-                    f"  [red]disagree[/] ({chk['name']}): model: {chk['model']}; history: {chk['history']}",
+                    f"  [red]disagree[/] ({term(chk['name'])}): model: {term(chk['model'])}; history: {term(chk['history'])}",
                     highlight=False,
                 )
         others = c["strategies"]["others"]

@@ -24,6 +24,8 @@ from detente.model.scenario import Scenario
 from detente.model.source import Document, atomic_write, read_document
 from detente.scenarios import resolve
 
+from .text import term, visible
+
 __all__ = [
     "FLAGS",
     "SCENARIO_HELP",
@@ -85,9 +87,9 @@ def print_error(exc: DetenteError) -> None:
         n = len(exc.problems)
         err_console.print(f"[bold red]error:[/] {n} problem{'s' if n != 1 else ''} found", highlight=False)
         for p in exc.problems:
-            err_console.print(f"  {as_flags(p)}", markup=False, highlight=False)
+            err_console.print(f"  {visible(as_flags(p))}", markup=False, highlight=False)
     else:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {term(exc)}", highlight=False)
 
 
 @contextmanager
@@ -119,8 +121,43 @@ def load_scenario_arg(name_or_path: str) -> Scenario:
 
 
 def emit_json(obj: Any) -> None:
-    """Print JSON on stdout, and nothing else."""
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+    """Print strict JSON on stdout, and nothing else: never ``NaN`` or ``Infinity``.
+
+    Inputs are finite (the loader refuses anything else), so a non-finite number here is
+    the result of an analysis (an unbounded value, an empty mean): it is written as
+    ``null``, and the fields are named on stderr.
+    """
+    try:
+        text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    except ValueError:
+        found: list[str] = []
+        clean = _finite_or_none(obj, "", found)
+        err_console.print(
+            f"note: {len(found)} value(s) not finite, written as null: {term(', '.join(found[:5]))}"
+            + (", ..." if len(found) > 5 else ""),
+            highlight=False,
+        )
+        text = json.dumps(clean, indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    sys.stdout.write(text + "\n")
+
+
+def _finite_or_none(obj: Any, path: str, found: list[str]) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, np.generic | np.ndarray):
+        obj = obj.tolist()
+    if isinstance(obj, float):
+        if math.isfinite(obj):
+            return obj
+        found.append(path or "(top)")
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite_or_none(v, f"{path}.{k}" if path else str(k), found) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite_or_none(v, f"{path}[{i}]", found) for i, v in enumerate(obj)]
+    return obj
 
 
 def _json_default(o: Any) -> Any:

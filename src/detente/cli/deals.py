@@ -12,6 +12,7 @@ from detente.model.errors import ScenarioError
 from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
+from .text import term
 
 __all__ = ["deal_tables", "register", "run_section"]
 
@@ -73,7 +74,7 @@ def deals(
         if sampling is not None:
             console.print(sampling_table(sampling, s.status_quo, top=top))
         if plot is not None:
-            console.print(f"wrote {plot}")
+            console.print(f"wrote {term(plot)}")
 
 
 def _pkg(moves: frozenset[str], sq: frozenset[str]) -> str:
@@ -97,7 +98,7 @@ def deal_tables(ds: Any, top: int = 15) -> list[object]:
     )
     out.append(head)
     colour = "green" if ds.has_agreement else "bold red"
-    out.append(f"[{colour}]{ds.message}[/]")
+    out.append(f"[{colour}]{term(ds.message)}[/]")
     number = {pk.moves: i + 1 for i, pk in enumerate(ds.frontier)}
 
     def lottery(pairs: Any) -> str:
@@ -135,7 +136,7 @@ def deal_tables(ds: Any, top: int = 15) -> list[object]:
             + f" = {lot}"
         )
     elif ds.rubinstein_note:
-        out.append(f"Rubinstein: {ds.rubinstein_note}")
+        out.append(f"Rubinstein: {term(ds.rubinstein_note)}")
     f = Table(
         title=f"Pareto frontier ({'ZOPA and ' if ds.zopa else ''}solutions; all with --top {len(ds.frontier)})"
     )

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from detente.analysis.roadmap_instance import OBJECTIVES, PlanResult
@@ -21,6 +20,7 @@ from detente.model.scenario import Scenario
 from detente.model.source import read_document
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
+from .text import term
 
 __all__ = ["plan_tables", "register", "run_section"]
 
@@ -89,7 +89,7 @@ def plan(
             for item in plan_tables(s, result, source):
                 console.print(item)
             if chart is not None:
-                console.print(f"wrote {chart}")
+                console.print(f"wrote {term(chart)}")
         if not result.feasible:
             raise typer.Exit(1)
 
@@ -111,7 +111,7 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
     if r.objective == "check":
         status = "[green]keeps every constraint[/]" if r.feasible else "[red]breaks constraints[/]"
     head = f"target: {source}, {len(r.target)} move(s)" if source else f"target: {len(r.target)} move(s)"
-    out.append(f"{head}; objective {r.objective}, tolerance {r.tolerance:g}: {status}")
+    out.append(f"{term(head)}; objective {r.objective}, tolerance {r.tolerance:g}: {status}")
     if r.stages:
         t = Table(title=title or ("Roadmap" if r.objective != "check" else "Your sequence"), show_lines=True)
         t.add_column("stage", justify="right")
@@ -138,20 +138,18 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
                 )
         out.append(t)
         out.append(
-            f"total time {r.duration} {s.time.unit}s (time: start+duration; exposure: after stage / limit)"
+            f"total time {r.duration} {term(s.time.unit)}s (time: start+duration; exposure: after stage / limit)"
         )
     if r.conflicts:
         lines = ["[bold]Why not:[/]" if r.objective != "check" else "[bold]Where it breaks:[/]"]
         for c in r.conflicts:
             tag = f"(conflict {c.group}) " if c.group else ""
-            lines.append(escape(f"  - {tag}[{c.kind}] {c.text}"))
+            lines.append(term(f"  - {tag}[{c.kind}] {c.text}"))
         out.append("\n".join(lines))
     if r.suggestions:
-        out.append(
-            "\n".join(["[bold]What would unblock it:[/]", *[escape(f"  - {x}") for x in r.suggestions]])
-        )
+        out.append("\n".join(["[bold]What would unblock it:[/]", *[term(f"  - {x}") for x in r.suggestions]]))
     if r.notes:
-        out.append("[dim]" + "; ".join(r.notes) + "[/]")
+        out.append("[dim]" + term("; ".join(r.notes)) + "[/]")
     return out
 
 
@@ -191,7 +189,7 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     if planned.feasible:
         t.add_row("planned roadmap", str(len(planned.stages)), "[green]keeps every constraint[/]", "")
     for name, res in rows:
-        first = escape("; ".join(f"[{c.kind}] {c.text}" for c in res.conflicts[:2]))
+        first = term("; ".join(f"[{c.kind}] {c.text}" for c in res.conflicts[:2]))
         verdict = (
             "[green]keeps every constraint[/]" if res.feasible else f"[red]{len(res.conflicts)} broken[/]"
         )

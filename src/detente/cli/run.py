@@ -14,6 +14,7 @@ from detente.model.scenario import Scenario
 from detente.model.source import Document
 
 from .common import SCENARIO_HELP, RunContext, console, guarded, load_document
+from .text import term, visible
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -83,7 +84,7 @@ def run(
             console.print(f"  {'total':<28} {total:7.2f} s")
         if path is not None:
             console.rule("[bold]Report")
-            console.print(f"report written: {path}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"report written: {visible(path)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _write_report(
@@ -132,5 +133,5 @@ def _write_report(
     )
     for sec in rep.sections:
         if sec.skipped:
-            ctx.console.print(f"[yellow]report:[/] {sec.title}: {sec.note}", highlight=False)
+            ctx.console.print(f"[yellow]report:[/] {term(sec.title)}: {term(sec.note)}", highlight=False)
     return out.resolve()

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from .common import console, emit_json, guarded
+from .text import term, visible
 
 __all__ = ["RESUME_OPT", "STORE_OPT", "open_store", "register"]
 
@@ -76,9 +77,9 @@ def list_runs(
             emit_json([i.as_json() for i in infos])
             return
         if not infos:
-            console.print(f"no runs recorded in {st.path}")
+            console.print(f"no runs recorded in {term(st.path)}")
             return
-        table = Table(title=f"Runs in {st.path}")
+        table = Table(title=f"Runs in {term(st.path)}")
         table.add_column("run", no_wrap=True, min_width=22)
         table.add_column("kind", no_wrap=True, min_width=11)
         table.add_column("status", no_wrap=True, min_width=8)
@@ -90,7 +91,7 @@ def list_runs(
             )
             status = i.status if i.status == "complete" else f"[yellow]{i.status}[/]"
             short = about if len(about) <= 40 else about[:39] + "…"
-            table.add_row(i.run_id, i.kind, status, f"{i.stored}/{i.expected}", short)
+            table.add_row(term(i.run_id), term(i.kind), status, f"{i.stored}/{i.expected}", term(short))
         console.print(table)
 
 
@@ -115,19 +116,19 @@ def show(
         reps = doc["replicates"]
         console.print(f"replicates {reps['stored']}/{reps['expected']}  seed {_num(doc['seed'])}")
         for k, v in doc["parameters"].items():
-            console.print(f"  {k}: {v}", markup=False)
+            console.print(visible(f"  {k}: {v}"), markup=False)
         for job in doc["jobs"]:
             desc = {k: v for k, v in job["description"].items() if k not in ("type", "points")}
             scen = f"{job['scenario']} ({(job['scenario_hash'] or '')[:12]})" if job["scenario"] else "-"
-            table = Table(title=f"job {job['job']}: {scen}  {job['stored']}/{job['runs']} replicates")
+            table = Table(title=f"job {job['job']}: {term(scen)}  {job['stored']}/{job['runs']} replicates")
             for col in ("outcome", "n", "mean", "std", "min", "max"):
                 table.add_column(col, justify="left" if col == "outcome" else "right")
             for name, s in list(job["outcomes"].items())[:40]:
                 table.add_row(
-                    name, str(s["n"]), _num(s["mean"]), _num(s["std"]), _num(s["min"]), _num(s["max"])
+                    term(name), str(s["n"]), _num(s["mean"]), _num(s["std"]), _num(s["min"]), _num(s["max"])
                 )
             console.print(table)
-            console.print("  " + ", ".join(f"{k}={v}" for k, v in desc.items())[:300], markup=False)
+            console.print(visible("  " + ", ".join(f"{k}={v}" for k, v in desc.items())[:300]), markup=False)
         if doc["summary"] is not None:
             console.print("a summary document is stored: see --json", style="dim")
 
@@ -144,7 +145,7 @@ def export(
         st = open_store(store)
         full = st.resolve(run)
         n = st.export(full, output, fmt)
-        console.print(f"wrote {n} replicates of {full} to {output}")
+        console.print(f"wrote {n} replicates of {term(full)} to {term(output)}")
 
 
 @runs_app.command("diff")
@@ -162,7 +163,7 @@ def diff(
         if json_out:
             emit_json(doc)
             return
-        console.print(f"A = {doc['A']}   B = {doc['B']}")
+        console.print(f"A = {term(doc['A'])}   B = {term(doc['B'])}")
         verdict = "[green]identical numbers[/]" if doc["same_numbers"] else "[yellow]different numbers[/]"
         console.print(f"{verdict}; {'same' if doc['same_sweep'] else 'different'} inputs")
         if doc["kind"][0] != doc["kind"][1]:
@@ -170,21 +171,21 @@ def diff(
         if doc["detente_version"][0] != doc["detente_version"][1]:
             console.print(f"detente: {doc['detente_version'][0]} vs {doc['detente_version'][1]}")
         for k, (va, vb) in doc["parameters"].items():
-            console.print(f"  {k}: {va} -> {vb}", markup=False)
+            console.print(visible(f"  {k}: {va} -> {vb}"), markup=False)
         for job in doc["jobs"]:
             if "only_in" in job:
-                console.print(f"job {job['job']}: only in {job['only_in']}")
+                console.print(f"job {job['job']}: only in {term(job['only_in'])}")
                 continue
             title = (
                 f"job {job['job']}: {job['scenario'][0]}"
                 + ("" if job["same_scenario"] else f" vs {job['scenario'][1]} (different scenario content)")
                 + f"  identical replicates {job['identical_replicates']}/{job['replicates'][0]}"
             )
-            table = Table(title=title)
+            table = Table(title=term(title))
             for col in ("outcome", "mean A", "mean B", "B - A"):
                 table.add_column(col, justify="left" if col == "outcome" else "right")
             for name, c in list(job["columns"].items())[:40]:
-                table.add_row(name, _num(c["A"]), _num(c["B"]), _num(c["delta"]))
+                table.add_row(term(name), _num(c["A"]), _num(c["B"]), _num(c["delta"]))
             console.print(table)
             for k, (va, vb) in job["description"].items():
-                console.print(f"  {k}: {va} -> {vb}", markup=False)
+                console.print(visible(f"  {k}: {va} -> {vb}"), markup=False)

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from detente.model.errors import ScenarioError
+from detente.model.load import scenario_from_document
 from detente.model.positions import positions_from_document
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_kind, builtin_names, builtin_text, resolve
@@ -24,6 +25,7 @@ from .common import (
     print_error,
     write_output,
 )
+from .text import term
 
 __all__ = ["register", "run_section", "summary_tables"]
 
@@ -53,7 +55,7 @@ def scenarios(json_out: bool = typer.Option(False, "--json", help="Print JSON on
         table.add_column("kind")
         table.add_column("title")
         for r in rows:
-            table.add_row(r["name"], r["kind"], r["title"])
+            table.add_row(r["name"], r["kind"], term(r["title"]))
         console.print(table)
 
 
@@ -95,7 +97,7 @@ def _validate_one(name: str) -> None:
     elif kind == "positions":
         positions_from_document(doc)
     else:
-        load_scenario_arg(name)
+        scenario_from_document(doc)  # the document read above, not a second read of the file
 
 
 def show(
@@ -123,17 +125,17 @@ def export(
             raise ScenarioError.single(str(output), "file exists; use --force to overwrite it")
         text = builtin_text(name) if not Path(name).exists() else resolve(name).read_text(encoding="utf-8")
         write_output(output, text)
-        console.print(f"wrote {output} ({builtin_kind(name) if name in builtin_names() else 'file'})")
+        console.print(f"wrote {term(output)} ({builtin_kind(name) if name in builtin_names() else 'file'})")
 
 
 def summary_tables(s: Scenario) -> list[object]:
     """Rich renderables summarising a scenario (used by show and run)."""
 
     out: list[object] = []
-    head = f"[bold]{s.title}[/]  ({s.id}"
+    head = f"[bold]{term(s.title)}[/]  ({s.id}"
     head += f", as of {s.as_of})" if s.as_of else ")"
     if s.description:
-        head += f"\n{s.description.strip()}"
+        head += f"\n{term(s.description.strip())}"
     out.append(Panel(head, expand=False))
 
     sq = s.status_quo
@@ -144,12 +146,12 @@ def summary_tables(s: Scenario) -> list[object]:
     for p in s.parties:
         limit = "none" if p.exposure_limit is None else f"{p.exposure_limit:g}"
         parties.add_row(
-            p.id, p.label, f"{p.discount:g}", limit, f"{s.utility(p.id, sq):.2f}", f"{d[p.id]:.2f}"
+            p.id, term(p.label), f"{p.discount:g}", limit, f"{s.utility(p.id, sq):.2f}", f"{d[p.id]:.2f}"
         )
     out.append(parties)
 
     for p in s.parties:
-        t = Table(title=f"Moves by {p.label}")
+        t = Table(title=f"Moves by {term(p.label)}")
         t.add_column("id", style="bold", no_wrap=True)
         t.add_column("title")
         for q in s.parties:
@@ -159,7 +161,7 @@ def summary_tables(s: Scenario) -> list[object]:
         for m in s.moves_by(p.id):
             status = "[green]in force[/]" if m.in_force else "on the table"
             rev = f"yes ({m.reversal_lag})" if m.reversible else "no"
-            t.add_row(m.id, m.title, *[str(m.value_for(q.id)) for q in s.parties], status, rev)
+            t.add_row(m.id, term(m.title), *[str(m.value_for(q.id)) for q in s.parties], status, rev)
         if t.row_count:
             out.append(t)
     extras = []
@@ -168,8 +170,8 @@ def summary_tables(s: Scenario) -> list[object]:
     if s.pressures:
         extras.append(f"{len(s.pressures)} pressure(s)")
     if s.events:
-        extras.append("events: " + ", ".join(f"{e.id} ({e.rate:g}/{s.time.unit})" for e in s.events))
-    extras.append(f"horizon {s.time.horizon} {s.time.unit}s")
+        extras.append("events: " + ", ".join(f"{e.id} ({e.rate:g}/{term(s.time.unit)})" for e in s.events))
+    extras.append(f"horizon {s.time.horizon} {term(s.time.unit)}s")
     out.append("  ".join(extras))
     return out
 

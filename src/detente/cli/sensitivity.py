@@ -15,6 +15,7 @@ from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
 from .runs import RESUME_OPT, STORE_OPT, open_store
+from .text import term
 
 __all__ = ["register", "run_section"]
 
@@ -100,13 +101,15 @@ def sensitivity(
             return
         _print(doc, top)
         if result.run_id is not None and st is not None:
-            err_console.print(f"recorded as run {result.run_id} in {st.path}", style="dim")
+            err_console.print(f"recorded as run {result.run_id} in {term(st.path)}", style="dim")
 
 
 def _print(doc: dict[str, Any], top: int) -> None:
     base = doc["base"]
     verdict = f" (verdict: {base['verdict']})" if base["verdict"] is not None else ""
-    console.print(f"[bold]{doc['metric']['spec']}[/] on {doc['scenario']}: {_num(base['value'])}{verdict}")
+    console.print(
+        f"[bold]{term(doc['metric']['spec'])}[/] on {doc['scenario']}: {_num(base['value'])}{verdict}"
+    )
     if doc["oat"]:
         table = Table(title="Tornado: each input at its low and high, others at likely")
         table.add_column("input", no_wrap=True)
@@ -116,7 +119,7 @@ def _print(doc: dict[str, Any], top: int) -> None:
         for r in doc["oat"][:top]:
             bar = "█" * round(12 * r["swing"] / widest)
             table.add_row(
-                r["name"],
+                term(r["name"]),
                 f"{r['low']:g} / {r['likely']:g} / {r['high']:g}",
                 _mark(r["at_low"]),
                 _mark(r["at_high"]),
@@ -136,11 +139,11 @@ def _print(doc: dict[str, Any], top: int) -> None:
             table.add_column(col, justify="right")
         for r in sob["indices"][:top]:
             table.add_row(
-                r["name"], f"{r['S1']:.3f} ± {r['S1_conf']:.3f}", f"{r['ST']:.3f} ± {r['ST_conf']:.3f}"
+                term(r["name"]), f"{r['S1']:.3f} ± {r['S1_conf']:.3f}", f"{r['ST']:.3f} ± {r['ST_conf']:.3f}"
             )
         console.print(table)
         if sob["note"]:
-            console.print(sob["note"], style="dim")
+            console.print(term(sob["note"]), style="dim")
     _print_changes(doc, top)
 
 
@@ -214,7 +217,7 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
             names = ", ".join(
                 f"{r['name']} at its {'low' if r['at_low']['flips'] else 'high'}" for r in flips[:5]
             )
-            out.print(f"{head}; that changes with {names}.")
+            out.print(f"{head}; that changes with {term(names)}.")
         else:
             out.print(f"{head}, whichever single value is moved to the end of its range.")
         nash = study(
@@ -244,6 +247,6 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
             style="dim",
         )
     except DetenteError as exc:
-        out.print(f"sensitivity skipped: {exc}")
+        out.print(f"sensitivity skipped: {term(exc)}")
         results["error"] = str(exc)
     ctx.results["sensitivity"] = results

@@ -19,6 +19,7 @@ from detente.model.scenario import Scenario
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
 from .runs import RESUME_OPT, STORE_OPT, open_store
+from .text import term
 
 if TYPE_CHECKING:
     from detente.simulate.montecarlo import Recorder  # lazy: scipy, +0.8 s on `detente --help`
@@ -270,7 +271,7 @@ def simulate(
 
 def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     profile = ", ".join(f"{p}={spec}" for p, spec in doc["strategies"].items())
-    t = Table(title=f"{s.id}: {profile} ({doc['runs']} runs, seed {doc['seed']})")
+    t = Table(title=f"{s.id}: {term(profile)} ({doc['runs']} runs, seed {doc['seed']})")
     for col in ("outcome", "mean", "95% interval", "median", "5%..95%"):
         t.add_column(col, justify="right" if col != "outcome" else "left")
     o = doc["outcomes"]
@@ -370,9 +371,9 @@ def comparison_table(doc: dict[str, Any]) -> Table:
     t = Table(
         title=f"{doc['scenario']}: {rp} (rows) vs {cp} (columns), {doc['runs']} runs per cell, seed {doc['seed']}"
     )
-    t.add_column(f"{rp} \\ {cp}", style="bold")
+    t.add_column(term(f"{rp} \\ {cp}"), style="bold")
     for c in doc["columns"]:
-        t.add_column(c, justify="center")
+        t.add_column(term(c), justify="center")
     m = doc["matrix"]
     for i, r in enumerate(doc["rows"]):
         cells = []
@@ -382,7 +383,7 @@ def comparison_table(doc: dict[str, Any]) -> Table:
             colour = "green" if rate >= 0.5 else ("yellow" if rate >= 0.2 else "red")
             share = m["target_share"][i][j]
             cells.append(f"[{colour}]{100 * rate:.0f}%[/] · {100 * share:.0f}%\n{ur:.1f} / {uc:.1f}")
-        t.add_row(r, *cells)
+        t.add_row(term(r), *cells)
     t.caption = (
         f"cell: agreement rate · share of the target package in force at the horizon;\n"
         f"mean utility {rp} / {cp} (each on its own scale)"
@@ -438,7 +439,7 @@ def tournament(
         for r in doc["ranking"]:
             t.add_row(
                 str(r["rank"]),
-                r["strategy"],
+                term(r["strategy"]),
                 f"{r['score']:.3f}",
                 f"{100 * r['agreement_rate']:.0f}%",
                 f"{r['target_share']:.2f}",
@@ -486,8 +487,8 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
         for i, r in enumerate(doc["rows"])
     }
     top, bottom = max(score.values()), min(score.values())
-    best = " / ".join(f"[bold]{k}[/]" for k, v in score.items() if v == top)
-    worst = " / ".join(f"[bold]{k}[/]" for k, v in score.items() if v == bottom)
+    best = " / ".join(f"[bold]{term(k)}[/]" for k, v in score.items() if v == top)
+    worst = " / ".join(f"[bold]{term(k)}[/]" for k, v in score.items() if v == bottom)
     ctx.console.print(
         f"Averaged over {col}'s responses, {row} gets furthest with {best} "
         f"(agreement {100 * top[0]:.0f}%, target package {100 * top[1]:.0f}% in force at the horizon) "

@@ -21,6 +21,7 @@ from detente.model.load import scenario_from_document
 from detente.model.scenario import Scenario
 
 from .common import RunContext, console, emit_json, guarded, load_document
+from .text import term
 
 __all__ = ["register", "run_section"]
 
@@ -111,7 +112,7 @@ def _flags(result: Any, dm_index: int, state: int) -> str:
 def _names(c: Any, state: int) -> str:
     """Readable option names: what is taken, or, for many options, what differs from the status quo."""
     if c.status_quo is None or c.n_options <= 6:
-        return c.describe(state)
+        return term(c.describe(state))
     taken, base = set(c.taken(state)), set(c.taken(c.status_quo))
     label = {o.id: o.id for o in c.options}
     parts = [f"+{label[x]}" for x in c.option_ids if x in taken - base]
@@ -127,7 +128,7 @@ def _table(result: Any, rows: list[int], title: str) -> Table:
         "options" if c.status_quo is None or c.n_options <= 6 else "vs the status quo", overflow="fold"
     )
     for i in range(len(c.dms)):
-        t.add_column(f"stable for {c.dms[i]}")
+        t.add_column(f"stable for {term(c.dms[i])}")
     t.add_column("equilibrium")
     for s in rows:
         eq = [SHORT[k] for k in result.concepts if result.equilibrium(k)[s]]
@@ -151,18 +152,18 @@ def _print(
     max_rows: int = MAX_ROWS,
 ) -> None:
     c = result.conflict
-    head = f"[bold]{c.title}[/]  ({c.id}): {len(c.dms)} decision makers, {c.n_options} options, "
+    head = f"[bold]{term(c.title)}[/]  ({c.id}): {len(c.dms)} decision makers, {c.n_options} options, "
     head += f"{int(c.feasible.sum()):,} feasible states of {c.n_states:,}"
     for i, dm in enumerate(c.dms):
         opts = ", ".join(
             f"{o.id}{'' if o.direction == 'both' else f' ({o.direction})'}" for o in c.options if o.dm == dm
         )
-        head += f"\n  {c.dm_label(i)}: {opts}"
-    head += "\nPattern positions: " + ", ".join(f"{k + 1} {o.id}" for k, o in enumerate(c.options))
+        head += f"\n  {term(c.dm_label(i))}: {term(opts)}"
+    head += "\nPattern positions: " + term(", ".join(f"{k + 1} {o.id}" for k, o in enumerate(c.options)))
     if derived is not None:
-        head += f"\nOptions: {derived.reason}."
+        head += f"\nOptions: {term(derived.reason)}."
         if derived.left_out:
-            head += "\nHeld as in the status quo: " + ", ".join(derived.left_out)
+            head += "\nHeld as in the status quo: " + term(", ".join(derived.left_out))
     out.print(Panel(head, expand=False))
     out.print("Y = the option is taken (the move is in force), N = not; SQ = the status quo.")
     if c.status_quo is not None:
@@ -171,7 +172,7 @@ def _print(
         verdict = f"an equilibrium under {', '.join(eq)}" if eq else "not an equilibrium under any concept"
         out.print(f"[bold]Status quo {c.pattern(sq)}[/] is {verdict}.")
         for i, dm in enumerate(c.dms):
-            out.print(f"  stable for {dm}: {_flags(result, i, sq)}")
+            out.print(f"  stable for {term(dm)}: {_flags(result, i, sq)}")
     feasible = [int(s) for s in c.feasible_states()]
     if len(feasible) <= ALL_STATES_UP_TO:
         out.print(_table(result, feasible, "Stability of every feasible state"))
@@ -204,7 +205,8 @@ def _tree(tree: Any, max_targets: int) -> Any:
                 for x in child["changed"]
             )
             sub = branch.add(
-                f"[bold]{child['pattern']}[/]  {child['by']} {verbs}" + _eq_label(child["equilibrium"])
+                f"[bold]{child['pattern']}[/]  {term(child['by'])} {term(verbs)}"
+                + _eq_label(child["equilibrium"])
             )
             add(sub, child, path_states)
 
@@ -232,7 +234,7 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     try:
         derived = conflict_from_scenario(scenario)
     except AnalysisError as exc:
-        ctx.console.print(f"no stability analysis: {exc}")
+        ctx.console.print(f"no stability analysis: {term(exc)}")
         return
     result = analyse(derived.conflict)
     c = derived.conflict

@@ -15,7 +15,10 @@ import typer
 
 from .common import err_console
 
-__all__ = ["app_command", "register", "streamlit_command"]
+__all__ = ["UPLOAD_MEGABYTES", "app_command", "register", "streamlit_command"]
+
+UPLOAD_MEGABYTES = 2
+"""Streamlit refuses larger uploads before the app reads them (the app's own limit is 2,000,000 bytes)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +43,8 @@ def streamlit_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]
         "--browser.gatherUsageStats", "false",
         "--global.developmentMode", "false",
         "--client.toolbarMode", "minimal",
+        "--client.showErrorDetails", "none",
+        "--server.maxUploadSize", str(UPLOAD_MEGABYTES),
     ]  # fmt: skip
 
 

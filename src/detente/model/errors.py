@@ -9,13 +9,25 @@ Examples
 >>> p = Problem("s.yaml", 3, 5, "parties[0].discount", "expected 0 < d <= 1, found 1.5")
 >>> print(p)
 s.yaml:3:5: parties[0].discount: expected 0 < d <= 1, found 1.5
+>>> print(Problem("s.yaml", 3, 5, "parties[0].discount", "expected 0 < d <= 1", "parties[0] (USA).discount"))
+s.yaml:3:5: parties[0] (USA).discount: expected 0 < d <= 1
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["AnalysisError", "DetenteError", "Problem", "ScenarioError", "format_path"]
+__all__ = [
+    "AnalysisError",
+    "DetenteError",
+    "Problem",
+    "RunError",
+    "ScenarioError",
+    "format_path",
+    "path_label",
+]
 
 
 class DetenteError(Exception):
@@ -24,6 +36,13 @@ class DetenteError(Exception):
 
 class AnalysisError(DetenteError):
     """An analysis cannot run on this input (too large, degenerate, ...)."""
+
+
+class RunError(DetenteError):
+    """A run could not finish for a reason outside its input: its workers or scheduler were lost.
+
+    What was done is kept where the run records it (a results store resumes from there).
+    """
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,8 @@ class Problem:
     column: int | None
     path: str
     message: str
+    label: str = ""
+    """The path as shown to a reader: list items named by id too (``moves[0] (n-open-border).value``)."""
 
     def __str__(self) -> str:
         where = self.file
@@ -42,7 +63,8 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        field = f" {self.path}:" if self.path else ""
+        shown = self.label or self.path
+        field = f" {shown}:" if shown else ""
         return f"{where}:{field} {self.message}"
 
     def as_dict(self) -> dict[str, object]:
@@ -51,6 +73,7 @@ class Problem:
             "line": self.line,
             "column": self.column,
             "path": self.path,
+            "label": self.label or self.path,
             "message": self.message,
         }
 
@@ -89,4 +112,34 @@ def format_path(path: tuple[str | int, ...]) -> str:
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)
+    return out
+
+
+_SHOWN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def path_label(path: tuple[str | int, ...], data: Any) -> str:
+    """:func:`format_path`, with each list item that has an ``id`` named by it as well.
+
+    Only ids that look like ids are shown (a malformed one may be what is wrong).
+
+    >>> data = {"moves": [{"id": "n-open-border", "value": {"South": "x"}}]}
+    >>> path_label(("moves", 0, "value", "South"), data)
+    'moves[0] (n-open-border).value.South'
+    >>> path_label(("moves", 3), data)
+    'moves[3]'
+    """
+    out = ""
+    current = data
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            item = current[part] if isinstance(current, list) and 0 <= part < len(current) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, str) and _SHOWN_ID.match(ident):
+                out += f" ({ident})"
+            current = item
+        else:
+            out += ("." if out else "") + str(part)
+            current = current.get(part) if isinstance(current, dict) else None
     return out

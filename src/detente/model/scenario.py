@@ -30,9 +30,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .tabular import Table, Tabular
-from .values import Value, sample_triangular
+from .values import Number, Value, sample_triangular
 
 __all__ = [
+    "MAX_ITEMS",
+    "MAX_PARTIES",
     "AnalysisSettings",
     "Event",
     "EventEffect",
@@ -48,6 +50,13 @@ __all__ = [
 
 PARTY_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
 ITEM_ID = r"^[a-z0-9][a-z0-9-]*$"
+
+MAX_PARTIES = 100
+"""Most parties in one scenario."""
+MAX_ITEMS = 10_000
+"""Most moves (and most interactions, pressures or events) in one scenario. The analyses
+that enumerate packages need far fewer; the cap keeps validation and every per-move table
+bounded (see docs/security.md)."""
 
 
 class _Frozen(BaseModel):
@@ -73,9 +82,9 @@ class Party(_Frozen):
 
     id: str = Field(pattern=PARTY_ID)
     name: str = ""
-    discount: float = Field(default=1.0, gt=0, le=1)
-    exposure_limit: float | None = Field(default=None, ge=0)
-    reservation: float | None = None
+    discount: Number = Field(default=1.0, gt=0, le=1)
+    exposure_limit: Number | None = Field(default=None, ge=0)
+    reservation: Number | None = None
     description: str = ""
 
     @property
@@ -94,7 +103,7 @@ class Move(_Frozen):
     reversible: bool = False
     reversal_lag: int = Field(default=0, ge=0)
     duration: int = Field(default=0, ge=0)
-    verification: float = Field(default=1.0, ge=0, le=1)
+    verification: Number = Field(default=1.0, ge=0, le=1)
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     source: str = ""
@@ -119,8 +128,8 @@ class Pressure(_Frozen):
     """A per-period cost of delay, growing while active, stopped by named moves."""
 
     party: str
-    per_period: float
-    growth: float = 0.0
+    per_period: Number
+    growth: Number = 0.0
     stopped_by: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
@@ -129,8 +138,8 @@ class Pressure(_Frozen):
 class EventEffect(_Frozen):
     """What an event does when it fires (see docs/simulate.md)."""
 
-    trust: dict[str, float] = Field(default_factory=dict)
-    utility: dict[str, float] = Field(default_factory=dict)
+    trust: dict[str, Number] = Field(default_factory=dict)
+    utility: dict[str, Number] = Field(default_factory=dict)
     pause: int = Field(default=0, ge=0)
 
 
@@ -138,7 +147,7 @@ class Event(_Frozen):
     """An exogenous shock with a chance per period."""
 
     id: str = Field(pattern=ITEM_ID)
-    rate: float = Field(ge=0, le=1)
+    rate: Number = Field(ge=0, le=1)
     effect: EventEffect = Field(default_factory=EventEffect)
     description: str = ""
     source: str = ""
@@ -168,11 +177,11 @@ class Scenario(Tabular, _Frozen):
     description: str = ""
     notes: str = ""
     time: TimeSettings = Field(default_factory=TimeSettings)
-    parties: tuple[Party, ...] = Field(min_length=1)
-    moves: tuple[Move, ...] = ()
-    interactions: tuple[Interaction, ...] = ()
-    pressures: tuple[Pressure, ...] = ()
-    events: tuple[Event, ...] = ()
+    parties: tuple[Party, ...] = Field(min_length=1, max_length=MAX_PARTIES)
+    moves: tuple[Move, ...] = Field(default=(), max_length=MAX_ITEMS)
+    interactions: tuple[Interaction, ...] = Field(default=(), max_length=MAX_ITEMS)
+    pressures: tuple[Pressure, ...] = Field(default=(), max_length=MAX_ITEMS)
+    events: tuple[Event, ...] = Field(default=(), max_length=MAX_ITEMS)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     outcome: Outcome | None = None
 

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import html
 import io
 import textwrap
 from pathlib import Path
@@ -105,9 +106,14 @@ def stage_chart_png(scenario: Scenario, result: PlanResult, title: str | None = 
 
 
 def stage_chart_html(
-    scenario: Scenario, result: PlanResult, title: str | None = None, cdn: bool = True
+    scenario: Scenario, result: PlanResult, title: str | None = None, cdn: bool = False
 ) -> str:
-    """A self-describing HTML page (plotly): the moves table and the exposure plot."""
+    """A self-describing HTML page (plotly): the moves table and the exposure plot.
+
+    Self-contained by default (plotly.js inline, about 4 MB): it opens offline and loads no
+    third-party script. ``cdn=True`` links plotly.js from its CDN instead. The scenario's
+    title is HTML-escaped (plotly renders tags such as ``<a href>`` in titles).
+    """
 
     parties, cells = _layout(scenario, result)
     fig = make_subplots(
@@ -147,7 +153,7 @@ def stage_chart_html(
             )
     fig.update_xaxes(title_text="after stage", row=2, col=1)
     fig.update_yaxes(title_text="exposure (own scale)", row=2, col=1)
-    fig.update_layout(title=_title(scenario, result, title) + " (■ irreversible)", height=750)
+    fig.update_layout(title=html.escape(_title(scenario, result, title)) + " (■ irreversible)", height=750)
     return str(fig.to_html(include_plotlyjs="cdn" if cdn else True, full_html=True))
 
 

@@ -13,6 +13,13 @@ bit-identical results.
 - ``dask``: a :class:`dask.distributed.LocalCluster` started for the run, or an existing
   cluster given by its scheduler address (``tcp://host:8786``).
 
+Failures outside the work end a run loudly and keep what is done (each result is handed to
+``on_result`` as it arrives, so a recorded sweep has stored it and resumes from there): a Dask
+run whose cluster has had no worker, or whose scheduler has been unreachable, for
+:attr:`DaskBackend.lost_seconds` raises :class:`~detente.model.errors.RunError`, as does a task
+whose workers kept dying (``KilledWorker``); a worker process of ``processes`` exits within a
+second of its parent's death, however the parent died (see docs/security.md).
+
 Examples
 --------
 >>> with make_backend("inprocess") as b:
@@ -22,16 +29,18 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from types import TracebackType
 from typing import Any
 
-from detente.model.errors import ScenarioError
+from detente.model.errors import RunError, ScenarioError
 
 __all__ = [
     "BACKENDS",
@@ -41,6 +50,7 @@ __all__ = [
     "ProcessBackend",
     "Progress",
     "make_backend",
+    "watch_parent",
 ]
 
 BACKENDS: tuple[str, ...] = ("auto", "inprocess", "processes", "dask")
@@ -180,7 +190,12 @@ class ProcessBackend(Backend):
         if self._pool is None:
             import multiprocessing
 
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def _map(
@@ -211,6 +226,25 @@ class ProcessBackend(Backend):
             self._pool = None
 
 
+def watch_parent(parent: int, every: float = 0.5) -> None:
+    """Run in each worker process as it starts: exit as soon as ``parent`` is gone.
+
+    A worker blocks reading its task queue, whose other end it shares with its siblings, so
+    it would outlive a parent killed with SIGKILL (and keep the resource tracker alive, some
+    200 MB each on korea-2019). A daemon thread compares the parent process id every
+    ``every`` seconds (a process whose parent died is re-parented).
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="detente-parent-watch", daemon=True).start()
+
+
 class DaskBackend(Backend):
     """Run tasks on a Dask cluster: a new :class:`LocalCluster`, or an existing one at ``address``.
 
@@ -239,12 +273,23 @@ class DaskBackend(Backend):
     """At most this many tasks per worker (and at least two)."""
     task_seconds = 0.25
     """Aim for tasks of at least this long, once :meth:`map` has timed some work."""
+    lost_seconds = 20.0
+    """A run ends with :class:`RunError` once the cluster has had no worker, or its scheduler
+    has not answered, for this long (a LocalCluster's nanny restarts a dead worker in about
+    two seconds)."""
+    poll_seconds = 1.0
+    """How often a waiting :meth:`map` checks that the cluster is still there."""
 
     def __init__(
         self, workers: int | None = None, address: str | None = None, connect_timeout: float = 10.0
     ) -> None:
         from dask.distributed import Client, LocalCluster
 
+        # distributed logs each failed reconnection with a traceback; the RunError a lost
+        # cluster raises says what happened, once, so its connection loggers are quiet meanwhile
+        self._log_levels = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
+        for name in _QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         self.address = address
         self._cluster: Any = None
         self._client: Any = None
@@ -304,8 +349,6 @@ class DaskBackend(Backend):
         progress: Progress | None,
         on_result: OnResult | None = None,
     ) -> list[Any]:
-        from dask.distributed import as_completed
-
         client = self._client
         heads: dict[int, Any] = {}
         for t in tasks:
@@ -319,31 +362,112 @@ class DaskBackend(Backend):
         index = {f.key: k for k, f in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
         total, done = sum(weights), 0
+        pending = set(futures)
         try:
-            for future, result in as_completed(futures, with_results=True):
-                k = index[future.key]
-                results[k] = result
-                if on_result is not None:
-                    on_result(k, result)
-                done += weights[k]
-                if progress is not None:
+            while pending:
+                finished = self._next_done(pending, len(futures))
+                for future in finished:
+                    k = index[future.key]
+                    results[k] = self._result(future, len(futures) - len(pending))
+                    if on_result is not None:
+                        on_result(k, results[k])
+                    done += weights[k]
+                pending -= finished
+                if finished and progress is not None:
                     progress(done, total)
             if total > 0:
                 busy = min(self.workers, len(tasks))
                 self._unit_seconds = (time.perf_counter() - start) * busy / total
             return results
         finally:
-            client.cancel(futures)
-            client.cancel(scattered)
+            self._release([*futures, *scattered])
+
+    def _next_done(self, pending: set[Any], n: int) -> set[Any]:
+        """The futures that finish next; :class:`RunError` once the cluster is gone for good."""
+        from dask.distributed import TimeoutError as DaskTimeout
+        from dask.distributed import wait as dask_wait
+
+        lost_since: float | None = None
+        while True:
+            try:
+                finished, _ = dask_wait(
+                    list(pending), timeout=self.poll_seconds, return_when="FIRST_COMPLETED"
+                )
+                return set(finished)
+            except (DaskTimeout, TimeoutError):
+                pass
+            except CancelledError as exc:  # the scheduler dropped them: their data or cluster is gone
+                reason = _cancel_reason(exc)
+                cause = self._trouble() or "the Dask scheduler cancelled the tasks"
+                raise RunError(self._lost_message(f"{cause} ({reason})", n, pending)) from None
+            why = self._trouble()
+            if why is None:
+                lost_since = None
+                continue
+            lost_since = lost_since if lost_since is not None else time.monotonic()
+            if time.monotonic() - lost_since >= self.lost_seconds:
+                raise RunError(self._lost_message(f"{why} (for {self.lost_seconds:g} s)", n, pending))
+
+    def _trouble(self) -> str | None:
+        """What is wrong with the cluster (no worker, no scheduler), or None."""
+        client = self._client
+        if client.status not in ("running", "newly-created"):
+            return "the Dask scheduler has been unreachable"
+        try:
+            info = client.sync(
+                client.scheduler.identity, n_workers=-1, callback_timeout=self.poll_seconds * 5
+            )
+        except Exception:  # any failure to answer means the same thing here
+            return "the Dask scheduler has been unreachable"
+        if not info.get("workers"):
+            return "the Dask cluster has no worker left"
+        return None
+
+    def _result(self, future: Any, finished: int) -> Any:
+        from dask.distributed import KilledWorker
+
+        if future.status == "finished":
+            return future.result()
+        if future.cancelled():
+            raise RunError(self._lost_message("the Dask scheduler cancelled a task", finished, set()))
+        try:
+            return future.result()  # raises the task's own error
+        except KilledWorker as exc:
+            raise RunError(
+                f"a task kept killing its Dask workers ({exc}); {finished} tasks had finished, and a "
+                "recorded run keeps their results"
+            ) from None
+
+    def _lost_message(self, why: str, n: int, pending: set[Any]) -> str:
+        left = len(pending)
+        return (
+            f"{why}: the run stopped with {n - left} of {n} tasks finished. A recorded run "
+            "(--store) keeps every finished replicate: run the same command with --resume "
+            "once the cluster is back."
+        )
+
+    def _release(self, futures: list[Any]) -> None:
+        """Cancel what is left on the cluster, without waiting on a scheduler that is gone."""
+        client = self._client
+        if client is None or client.status not in ("running", "newly-created"):
+            return
+        with contextlib.suppress(Exception):  # best effort: the run's outcome is decided already
+            client.sync(client._cancel, futures, callback_timeout=self.poll_seconds * 5)
 
     def close(self) -> None:
         client, self._client = getattr(self, "_client", None), None
         if client is not None:
-            client.close()
+            with contextlib.suppress(Exception):  # a scheduler that is gone cannot be told
+                client.close(timeout=self.poll_seconds * 5)
         if self._cluster is not None:
-            self._cluster.close()
+            with contextlib.suppress(Exception):
+                self._cluster.close(timeout=self.poll_seconds * 10)
             self._cluster = None
+        for name, level in getattr(self, "_log_levels", {}).items():
+            logging.getLogger(name).setLevel(level)
 
+
+_QUIET_LOGGERS = ("distributed.client", "distributed.comm", "distributed.core", "distributed.batched")
 
 LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
     "distributed.worker.profile.enabled": False,
@@ -356,6 +480,15 @@ workers). Its dashboard is off, so the statistical profiler (every thread sample
 and the system monitor feed nothing, and the event-loop health check and memory monitor need
 not wake every 20 ms and 100 ms: together they used about 4% of a core on the machine that
 the workers need (measured on the korea-2019 sweep; halved with these settings)."""
+
+
+def _cancel_reason(exc: BaseException) -> str:
+    """The scheduler's reason for cancelling futures (``lost dependencies``, ...), in words."""
+    groups = getattr(exc, "groups", None)
+    found = [g.reason for g in groups] if groups else [getattr(exc, "reason", "")]
+    reasons = sorted({str(r) for r in found})
+    reasons = [r for r in reasons if r and r != "unknown"]
+    return "cancelled: " + ", ".join(reasons) if reasons else "tasks cancelled"
 
 
 def _module_of(obj: Any) -> str:

@@ -42,6 +42,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,11 @@ _LOCKED = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
 
 def _tables(con: Any) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+STALE_SECONDS = 60.0
+"""A temporary store file older than this is a leftover of a killed creation."""
+_LEFTOVER = re.compile(r"[0-9a-f]{8}\.tmp(\.wal)?")
 
 
 def _create_schema(con: Any) -> None:
@@ -294,6 +300,7 @@ class RunStore:
     def _prepare(self) -> None:
         """Check an existing file read-only (refuse foreign ones); create a new store atomically."""
         path = self.path
+        self._clean_leftovers()
         if not path.exists():
             self._create()
         if path.is_dir():
@@ -316,6 +323,24 @@ class RunStore:
                     _create_schema(con)
                 self._check_meta(con)
         self._checked = True
+
+    def _clean_leftovers(self) -> None:
+        """Remove temporary files a creation killed part way left behind (``.NAME.<hex>.tmp``).
+
+        Only files older than :data:`STALE_SECONDS` go: a creation in progress takes milliseconds.
+        """
+        folder = self.path.parent
+        if not folder.is_dir():
+            return
+        now = time.time()
+        for leftover in folder.glob(f".{glob_escape(self.path.name)}.*.tmp*"):
+            if not _LEFTOVER.fullmatch(leftover.name[len(self.path.name) + 2 :]):
+                continue
+            try:
+                if now - leftover.stat().st_mtime > STALE_SECONDS:
+                    leftover.unlink()
+            except OSError:  # gone already, or not ours to remove
+                continue
 
     def _create(self) -> None:
         """Build the empty store in a temporary file, then link it into place unless one appeared."""
