@@ -51,8 +51,8 @@ def test_bad_positions_file_gets_a_located_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["forecast", str(f)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    assert "bad.yaml:5:" in result.output and "actors[0].weight" in result.output
-    assert "bad.yaml:14:7: issues[0].positions.C: unknown actor 'C'" in result.output
+    assert "bad.yaml:5:" in result.output and "actors[0] (A).weight" in result.output
+    assert "bad.yaml:14:7: issues[0] (tax).positions.C: unknown actor 'C'" in result.output
 
 
 def test_position_off_the_scale_is_located(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_position_off_the_scale_is_located(tmp_path: Path) -> None:
     f.write_text(GOOD.replace("position: 80", "position: [70, 80, 120]"))
     result = runner.invoke(app, ["forecast", str(f)])
     assert result.exit_code == 2
-    assert "bad.yaml:14:" in result.output and "issues[0].positions.B.position" in result.output
+    assert "bad.yaml:14:" in result.output and "issues[0] (tax).positions.B.position" in result.output
     assert "[0, 100]" in result.output
 
 

@@ -46,6 +46,8 @@ SCENARIO_HELP = "A built-in scenario name (see `detente scenarios`) or a YAML/JS
 
 
 FLAGS: dict[str, str] = {
+    "address": "--address",
+    "backend": "--backend",
     "cases": "--cases",
     "column_strategies": "--column-strategies",
     "cooling_off": "--cooling-off",
@@ -58,6 +60,7 @@ FLAGS: dict[str, str] = {
     "method": "--method",
     "metric": "--metric",
     "misperception": "--misperception",
+    "models": "--model",
     "objective": "--objective",
     "options": "--options",
     "parties": "--parties",
@@ -68,6 +71,7 @@ FLAGS: dict[str, str] = {
     "target": "--target",
     "time_limit": "--time-limit",
     "tolerance": "--tolerance",
+    "workers": "--workers",
 }
 """The one table from the Python parameters that library errors name to the flags that set them.
 

@@ -30,7 +30,7 @@ Examples
 ...     positions_from_text(text.replace("B: {position", "C: {position"), "tiny.yaml")
 ... except ScenarioError as e:
 ...     print(e)
-tiny.yaml:14:7: issues[0].positions.C: unknown actor 'C'; expected one of: A, B
+tiny.yaml:14:7: issues[0] (tax).positions.C: unknown actor 'C'; expected one of: A, B
 """
 
 from __future__ import annotations

@@ -300,7 +300,7 @@ class DaskBackend(Backend):
                 self._client = Client(address, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ScenarioError.single(
-                    "--address", f"cannot reach a Dask scheduler at {address}: {exc}"
+                    "address", f"cannot reach a Dask scheduler at {address}: {exc}"
                 ) from None
             n = len(self._client.scheduler_info().get("workers", {}))
             super().__init__(workers or n or 1)
@@ -527,16 +527,18 @@ def make_backend(
     >>> make_backend("threads")
     Traceback (most recent call last):
     ...
-    detente.model.errors.ScenarioError: --backend: unknown backend 'threads'; expected one of auto, inprocess, processes, dask
+    detente.model.errors.ScenarioError: backend: unknown backend 'threads'; expected one of auto, inprocess, processes, dask
     """
     if workers is not None and workers < 1:
-        raise ScenarioError.single("--workers", f"expected at least 1 worker, found {workers}")
+        raise ScenarioError.single("workers", f"expected at least 1 worker, found {workers}")
     if address is not None:
         if name not in ("dask", "inprocess", "auto"):
-            raise ScenarioError.single("--address", f"--address needs --backend dask, found --backend {name}")
+            raise ScenarioError.single(
+                "address", f"a scheduler address needs the dask backend, found backend {name!r}"
+            )
         if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
             raise ScenarioError.single(
-                "--address", f"expected a scheduler address like tcp://host:8786, found {address!r}"
+                "address", f"expected a scheduler address like tcp://host:8786, found {address!r}"
             )
         return DaskBackend(workers, address)
     if name == "auto":
@@ -549,6 +551,4 @@ def make_backend(
         return ProcessBackend(workers)
     if name == "dask":
         return DaskBackend(workers)
-    raise ScenarioError.single(
-        "--backend", f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}"
-    )
+    raise ScenarioError.single("backend", f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}")

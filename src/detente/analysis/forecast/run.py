@@ -148,7 +148,7 @@ def resolve_models(names: Sequence[str] | None) -> list[Model]:
             close = difflib.get_close_matches(name, list(REGISTRY), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ScenarioError.single(
-                "--model", f"unknown model {name!r}{hint} (models: {', '.join(REGISTRY)})"
+                "models", f"unknown model {name!r}{hint} (models: {', '.join(REGISTRY)})"
             )
         out.append(REGISTRY[name]())
     return out
