@@ -4,7 +4,7 @@ The input of the forecast models (:mod:`detente.analysis.forecast`). A positions
 is YAML or JSON with ``kind: positions``; it is validated into frozen objects with the
 same located errors as move scenarios (file:line:col, field path with actor and issue
 ids, expected versus found). The format is documented field by field in
-``docs/forecast-format.md``.
+``docs/formats.md`` (Positions scenario).
 
 Examples
 --------
