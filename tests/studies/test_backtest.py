@@ -19,8 +19,10 @@ from detente.analysis.deals import analyse_deals
 from detente.analysis.stability import analyse
 from detente.analysis.stability_scenario import conflict_from_scenario
 from detente.model.errors import ScenarioError
+from detente.model.load import scenario_from_text
 from detente.model.scenario import Outcome, OutcomeEvent, Scenario
 from detente.scenarios import builtin_names, load_builtin
+from detente.scenarios import builtin_text as load_builtin_text
 from detente.simulate.montecarlo import simulate
 from detente.studies.backtest import (
     CaseResult,
@@ -117,6 +119,19 @@ def test_main_pair_of_every_case(shipped: dict[str, Scenario]) -> None:
     one = Scenario.model_validate({"detente": 1, "id": "one", "title": "One", "parties": [{"id": "A"}]})
     with pytest.raises(ScenarioError, match="at least two parties"):
         main_pair(one)
+
+
+def test_main_pair_comes_from_the_case_file_not_a_party_name() -> None:
+    """Renaming the parties keeps the row party (the declared field); no id is special in the code."""
+    text = load_builtin_text("libya-2003")
+    renamed = text.replace("USA", "US")
+    s = scenario_from_text(renamed, "renamed.yaml")
+    assert main_pair(s) == ("US", "LBY")
+    undeclared = s.replace(analysis=s.analysis.model_copy(update={"pressure_party": None}))
+    assert main_pair(undeclared) == ("LBY", "US")  # the first party listed
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_text(text.replace("pressure_party: USA", "pressure_party: USB"), "bad.yaml")
+    assert "analysis.pressure_party: unknown party 'USB'" in str(err.value)
 
 
 def test_strategy_summary_does_not_depend_on_which_side_is_the_row() -> None:

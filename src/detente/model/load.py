@@ -237,6 +237,9 @@ def raw_reference_problems(data: Any, locator: Locator) -> list[Problem]:
     for i, pr in items("pressures"):
         ref(("pressures", i, "party"), pr.get("party"), parties, "party")
         ids(("pressures", i, "stopped_by"), pr.get("stopped_by"))
+    analysis = data.get("analysis") if isinstance(data, dict) else None
+    if isinstance(analysis, dict):
+        ref(("analysis", "pressure_party"), analysis.get("pressure_party"), parties, "party")
     for i, ev in items("events"):
         effect = ev.get("effect")
         if isinstance(effect, dict):
@@ -301,6 +304,8 @@ def cross_check(s: Scenario, locator: Locator) -> list[Problem]:
         for field in ("trust", "utility"):
             for pid in getattr(ev.effect, field):
                 check_party(("events", i, "effect", field, pid), pid)
+    if s.analysis.pressure_party is not None:
+        check_party(("analysis", "pressure_party"), s.analysis.pressure_party)
     if problems:
         return problems  # the structural checks below need clean references
 

@@ -75,6 +75,9 @@ class AnalysisSettings(_Frozen):
 
     reverse_status_quo: bool = False
     """If true, reversible moves already in force may be left out of a package."""
+    pressure_party: str | None = None
+    """The party whose strategy the backtest varies as the row of its matrix (the party that
+    applies pressure); default: the first party listed."""
 
 
 class Party(_Frozen):

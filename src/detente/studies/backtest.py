@@ -127,17 +127,22 @@ def case_names() -> list[str]:
 
 
 def main_pair(scenario: Scenario) -> tuple[str, str]:
-    """(pressure party, counterpart): ``USA`` if present, else the first party; then the first other.
+    """(pressure party, counterpart): the case file's ``analysis.pressure_party``, else the first
+    party listed; then the first other party.
 
     >>> s = Scenario.model_validate({"detente": 1, "id": "x", "title": "X",
-    ...     "parties": [{"id": "LBY"}, {"id": "USA"}, {"id": "GBR"}]})
-    >>> main_pair(s)
-    ('USA', 'LBY')
+    ...     "parties": [{"id": "LBY"}, {"id": "USA"}, {"id": "GBR"}],
+    ...     "analysis": {"pressure_party": "USA"}})
+    >>> main_pair(s), main_pair(s.replace(analysis=s.analysis.model_copy(update={"pressure_party": None})))
+    (('USA', 'LBY'), ('LBY', 'USA'))
     """
     ids = scenario.party_ids
     if len(ids) < 2:
         raise ScenarioError.single(scenario.id, "a backtest needs a scenario with at least two parties")
-    row = "USA" if "USA" in ids else ids[0]
+    declared = scenario.analysis.pressure_party
+    if declared is not None and declared not in ids:
+        raise ScenarioError.single(scenario.id, f"analysis.pressure_party: no party {declared!r}")
+    row = declared if declared is not None else ids[0]
     column = next(p for p in ids if p != row)
     return row, column
 
