@@ -25,8 +25,9 @@ Issue 5's targets, measured in the same run:
   two-party negotiation (:func:`negmas_korea_domain`: korea-2019's 22 moves as 22 binary
   issues, 4,194,304 outcomes, each party's likely values as a linear utility, 36 steps),
   with the fastest of NegMAS's time-based concession negotiators (target: at least 50x).
-  Also reported: the same with one scenario object shared by the negotiations (the views
-  and their memo are then reused, as in a sweep of one scenario without sampling), and both
+  Also reported: the same with one ``Tables`` object shared by the negotiations
+  (``play(..., tables=t)``: the views and the remembered answers are then reused, as in a
+  sweep of one scenario without sampling), and both
   against NegMAS on its small domain above (1,000 outcomes, 100 steps): a harder yardstick
   than the target's, since NegMAS's cost per step grows with the outcome space (it
   enumerates outcomes up to a size and samples them beyond) and detente's search does not
@@ -309,8 +310,10 @@ def time_korea(runs_per_pair: int, repeats: int, *, shared: bool = False) -> dic
     from detente.scenarios import load_builtin
     from detente.simulate.engine import play
     from detente.simulate.strategies import REGISTRY, make_strategy
+    from detente.simulate.tables import Tables
 
     base = load_builtin("korea-2019")
+    tables = Tables(base) if shared else None
     pairs = [(a, b) for a in REGISTRY for b in REGISTRY]
     play(
         base, {"USA": make_strategy("step-by-step"), "DPRK": make_strategy("tit-for-tat")}, seed=0
@@ -318,14 +321,14 @@ def time_korea(runs_per_pair: int, repeats: int, *, shared: bool = False) -> dic
     per_pair: dict[str, float] = {}
 
     def batch() -> tuple[int, int]:
-        # fresh copies made before the clock starts: a copy shares no view, memo or cached look-up
+        # fresh copies made before the clock starts: without tables a run shares nothing with another
         copies = [base if shared else base.replace() for _ in range(len(pairs) * runs_per_pair)]
         rounds = agreed = k = 0
         for a, b in pairs:
             start = time.perf_counter()
             for i in range(runs_per_pair):
                 strategies = {"USA": make_strategy(a), "DPRK": make_strategy(b)}
-                r = play(copies[k], strategies, seed=i)
+                r = play(copies[k], strategies, seed=i, tables=tables)
                 k += 1
                 rounds += r.periods
                 agreed += bool(r.agreement)
