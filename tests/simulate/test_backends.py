@@ -161,7 +161,7 @@ def test_make_backend_errors() -> None:
         make_backend("processes", workers=0)
     with pytest.raises(ScenarioError, match="tcp://"):
         make_backend("dask", address="localhost:8786")
-    with pytest.raises(ScenarioError, match="needs --backend dask"):
+    with pytest.raises(ScenarioError, match="address: a scheduler address needs the dask backend"):
         make_backend("processes", address="tcp://127.0.0.1:8786")
     with pytest.raises(ScenarioError, match="cannot reach"):
         DaskBackend(address="tcp://127.0.0.1:9", connect_timeout=0.5)
