@@ -7,10 +7,12 @@ before an answer); 2 bad input.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -22,7 +24,7 @@ from detente.model.source import read_document
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
 
-__all__ = ["plan_tables", "register", "run_section"]
+__all__ = ["next_steps", "plan_tables", "register", "run_section"]
 
 RUN_TIME_LIMIT, RUN_TIME_LIMIT_QUICK = 20.0, 8.0
 
@@ -90,8 +92,70 @@ def plan(
                 console.print(item)
             if chart is not None:
                 console.print(f"wrote {chart}")
+            if not result.feasible and check_file is None:
+                options = {"tolerance": tolerance, "objective": objective, "max_stages": max_stages}
+                for line in next_steps(s, scenario, result, target, time_limit=time_limit, **options):
+                    console.print(line, markup=False, highlight=False, soft_wrap=True)
         if not result.feasible:
             raise typer.Exit(1)
+
+
+#: The packages tried when the target cannot be staged, in this order: (spec, name).
+ALTERNATIVES = (("nash", "the Nash package"), ("ks", "the Kalai-Smorodinsky package"), ("all", "every move"))
+
+
+def next_steps(
+    s: Scenario,
+    argument: str,
+    result: PlanResult,
+    spec: str,
+    *,
+    time_limit: float,
+    **options: Any,
+) -> list[str]:
+    """What to do when the target cannot be staged: the packages that can, and the command to run.
+
+    Each of :data:`ALTERNATIVES` other than the target is planned with the same options
+    (a shorter time limit); the first that can be staged is named with its command. When the
+    solver ran out of time, a longer ``--time-limit`` comes first.
+    """
+    from detente.analysis import roadmap  # lazy: ortools and scipy, +0.5 s on `detente --help`
+
+    base = f"detente plan {shlex.quote(argument)}"
+    extra = "".join(
+        f" --{k.replace('_', '-')} {v:g}" if isinstance(v, float) else f" --{k.replace('_', '-')} {v}"
+        for k, v in options.items()
+        if v is not None and v != {"tolerance": 0.0, "objective": "fewest-stages"}.get(k)
+    )
+    lines = ["", "What to do next:"]
+    if result.status == "unknown":
+        lines.append(
+            f"  - give the solver more time: {base} --target {spec}{extra} --time-limit {4 * time_limit:g}"
+        )
+    tried = {frozenset(result.target)}
+    found = False
+    for alt, name in ALTERNATIVES:
+        moves, _ = roadmap.target_from_spec(s, alt)
+        if not moves or moves in tried:
+            continue
+        tried.add(moves)
+        other = roadmap.plan(s, moves, time_limit=min(time_limit, 10.0), **options)
+        if other.feasible:
+            n = len(other.stages)
+            lines.append(
+                f"  - {name} ({len(moves)} moves) can be staged in {n} stage{'s' if n != 1 else ''}: "
+                f"{base} --target {alt}{extra}"
+            )
+            found = True
+            break
+        lines.append(f"  - {name} ({len(moves)} moves) cannot be staged either ({other.status})")
+    if not found:
+        lines.append(
+            "  - no package tried can be staged with these settings; see 'What would unblock it' above, "
+            f"or allow unbalanced stages: {base} --tolerance 0.2"
+        )
+    lines.append("  (exit code 1: the analysis ran, and its answer is that this target has no roadmap)")
+    return lines
 
 
 def _fmt(d: dict[str, float], parties: list[str]) -> str:
@@ -113,13 +177,21 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
     head = f"target: {source}, {len(r.target)} move(s)" if source else f"target: {len(r.target)} move(s)"
     out.append(f"{head}; objective {r.objective}, tolerance {r.tolerance:g}: {status}")
     if r.stages:
-        t = Table(title=title or ("Roadmap" if r.objective != "check" else "Your sequence"), show_lines=True)
+        # Move ids are never broken (no_wrap, as wide as the longest): at 80 columns the
+        # light box (no inner vertical rules) leaves room for them and the figures.
+        widest = max((len(m) for st in r.stages for m in st.moves), default=5)
+        t = Table(
+            title=title or ("Roadmap" if r.objective != "check" else "Your sequence"),
+            show_lines=True,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
         t.add_column("stage", justify="right")
         t.add_column("time", justify="right")
         t.add_column("party")
-        t.add_column("moves", overflow="fold")
+        t.add_column("moves", no_wrap=True, min_width=widest)
         t.add_column("gives", justify="right")
-        t.add_column("receives", justify="right")
+        t.add_column("gets", justify="right")
         t.add_column("exposure", justify="right")
         bad = {(c.stage, c.party) for c in r.conflicts if c.stage}
         for i, st in enumerate(r.stages, start=1):
@@ -138,7 +210,8 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
                 )
         out.append(t)
         out.append(
-            f"total time {r.duration} {s.time.unit}s (time: start+duration; exposure: after stage / limit)"
+            f"total time {r.duration} {s.time.unit}s (time: start+duration in {s.time.unit}s; gives, gets: "
+            "value given and received in the stage, on each party's own scale; exposure: after the stage / limit)"
         )
     if r.conflicts:
         lines = ["[bold]Why not:[/]" if r.objective != "check" else "[bold]Where it breaks:[/]"]

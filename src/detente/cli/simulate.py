@@ -6,19 +6,33 @@ print. See docs/simulate-cli.md.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 
-from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
+from .common import (
+    SCENARIO_HELP,
+    RunContext,
+    console,
+    emit_json,
+    err_console,
+    guarded,
+    load_scenario_arg,
+    write_output,
+)
 from .runs import RESUME_OPT, STORE_OPT, open_store
+from .tables import legend, short_codes
 
 if TYPE_CHECKING:
     from detente.simulate.montecarlo import Recorder  # lazy: scipy, +0.8 s on `detente --help`
@@ -107,10 +121,10 @@ def _sweep(
     runner: Recorder | None,
     json_out: bool,
     **kwargs: Any,
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """Run ``run(*args, **kwargs)`` on the chosen backend with a progress bar; its JSON document.
 
-    With ``--json`` the document is printed and ``None`` returned (nothing else to print).
+    With ``--json`` the document is also printed (the caller then prints nothing else).
     """
     from detente.simulate.backends import make_backend  # lazy: the simulator, +30 ms on `detente --help`
 
@@ -123,7 +137,6 @@ def _sweep(
     _recorded_note(runner, json_out)
     if json_out:
         emit_json(doc)
-        return None
     return doc
 
 
@@ -263,7 +276,7 @@ def simulate(
             runner=runner, json_out=json_out,
             runs=runs, seed=seed, settings=settings, sample_values=not likely_values,
         )  # fmt: skip
-        if doc is None:
+        if json_out:
             return
         _print_simulation(doc, s)
 
@@ -325,6 +338,12 @@ def compare(
     store: str | None = STORE_OPT,
     resume: bool = RESUME_OPT,
     no_store: bool = NO_STORE_OPT,
+    csv_path: Path | None = typer.Option(
+        None,
+        "--csv",
+        metavar="PATH",
+        help="Also write the matrix as CSV, one row per cell (see docs/formats.md).",
+    ),
 ) -> None:
     """Every strategy of one party against every strategy of another: a matrix of outcomes."""
     from detente.simulate.compare import compare as run  # lazy: scipy, +0.8 s on `detente --help`
@@ -350,7 +369,10 @@ def compare(
             column_strategies=cols, parties=pair, fixed=fixed, runs=runs, seed=seed, settings=settings,
             sample_values=not likely_values,
         )  # fmt: skip
-        if doc is None:
+        if csv_path is not None:
+            write_output(csv_path, comparison_csv(doc))
+            err_console.print(f"wrote {csv_path}", markup=False, highlight=False)
+        if json_out:
             return
         console.print(comparison_table(doc))
 
@@ -364,29 +386,107 @@ def _parse_parties(value: str | None) -> tuple[str, str] | None:
     return items[0], items[1]
 
 
-def comparison_table(doc: dict[str, Any]) -> Table:
-    """A rich table of a comparison JSON document: agreement rate and mean utilities per cell."""
+def comparison_csv(doc: dict[str, Any]) -> str:
+    """The matrix of a comparison JSON document as CSV: one row per cell, means over the runs.
+
+    Columns: ``row_strategy``, ``column_strategy``, ``agreement_rate`` and ``target_share``
+    (0-1), then ``utility_<PARTY>`` for the row and the column party.
+
+    >>> doc = {"row_party": "A", "column_party": "B", "rows": ["grit"], "columns": ["tit-for-tat"],
+    ...        "matrix": {"agreement_rate": [[1.0]], "target_share": [[0.5]],
+    ...                   "utility": {"A": [[2.25]], "B": [[-1.0]]}}}
+    >>> print(comparison_csv(doc), end="")
+    row_strategy,column_strategy,agreement_rate,target_share,utility_A,utility_B
+    grit,tit-for-tat,1.0,0.5,2.25,-1.0
+    """
     rp, cp = doc["row_party"], doc["column_party"]
-    t = Table(
-        title=f"{doc['scenario']}: {rp} (rows) vs {cp} (columns), {doc['runs']} runs per cell, seed {doc['seed']}"
-    )
-    t.add_column(f"{rp} \\ {cp}", style="bold")
-    for c in doc["columns"]:
-        t.add_column(c, justify="center")
     m = doc["matrix"]
-    for i, r in enumerate(doc["rows"]):
-        cells = []
-        for j in range(len(doc["columns"])):
-            rate = m["agreement_rate"][i][j]
-            ur, uc = m["utility"][rp][i][j], m["utility"][cp][i][j]
-            colour = "green" if rate >= 0.5 else ("yellow" if rate >= 0.2 else "red")
-            share = m["target_share"][i][j]
-            cells.append(f"[{colour}]{100 * rate:.0f}%[/] · {100 * share:.0f}%\n{ur:.1f} / {uc:.1f}")
-        t.add_row(r, *cells)
-    t.caption = (
-        f"cell: agreement rate · share of the target package in force at the horizon;\n"
-        f"mean utility {rp} / {cp} (each on its own scale)"
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(
+        [
+            "row_strategy",
+            "column_strategy",
+            "agreement_rate",
+            "target_share",
+            f"utility_{rp}",
+            f"utility_{cp}",
+        ]
     )
+    for i, r in enumerate(doc["rows"]):
+        for j, c in enumerate(doc["columns"]):
+            w.writerow(
+                [
+                    r,
+                    c,
+                    m["agreement_rate"][i][j],
+                    m["target_share"][i][j],
+                    m["utility"][rp][i][j],
+                    m["utility"][cp][i][j],
+                ]
+            )
+    return out.getvalue()
+
+
+def comparison_table(doc: dict[str, Any], width: int | None = None) -> Table:
+    """A rich table of a comparison JSON document: agreement rate and mean utilities per cell.
+
+    When the strategy names do not fit ``width`` (default: the terminal's), rows and
+    columns are labelled by short codes explained in the caption, and each figure of a
+    cell gets its own line, so nothing is cut at 80 columns.
+    """
+    rp, cp = doc["row_party"], doc["column_party"]
+    width = console.width if width is None else width
+    m = doc["matrix"]
+    cells = [
+        [
+            (
+                m["agreement_rate"][i][j],
+                m["target_share"][i][j],
+                m["utility"][rp][i][j],
+                m["utility"][cp][i][j],
+            )
+            for j in range(len(doc["columns"]))
+        ]
+        for i in range(len(doc["rows"]))
+    ]
+    label = f"{rp} \\ {cp}"
+    full = len(max(doc["rows"] + [label], key=len)) + 3 + sum(max(len(c), 13) + 3 for c in doc["columns"])
+    compact = full > width
+    codes = short_codes(list(dict.fromkeys([*doc["rows"], *doc["columns"]]))) if compact else {}
+    title = (
+        f"{doc['scenario']}: {rp} (rows) vs {cp} (columns), {doc['runs']} runs per cell, seed {doc['seed']}"
+    )
+    if compact:
+        t = Table(title=title, show_lines=True, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        t.add_column(rp, style="bold", no_wrap=True, min_width=max(len(c) for c in [rp, *codes.values()]))
+    else:
+        t = Table(title=title)
+        t.add_column(label, style="bold", no_wrap=True)
+    figures = [f"{x:.1f}" for row in cells for cell in row for x in cell[2:]] + ["100%"]
+    for c in doc["columns"]:
+        t.add_column(codes.get(c, c), justify="center", no_wrap=True, min_width=max(map(len, figures)))
+    for i, r in enumerate(doc["rows"]):
+        row = []
+        for rate, share, ur, uc in cells[i]:
+            colour = "green" if rate >= 0.5 else ("yellow" if rate >= 0.2 else "red")
+            if compact:
+                row.append(f"[{colour}]{100 * rate:.0f}%[/]\n{100 * share:.0f}%\n{ur:.1f}\n{uc:.1f}")
+            else:
+                row.append(f"[{colour}]{100 * rate:.0f}%[/] · {100 * share:.0f}%\n{ur:.1f} / {uc:.1f}")
+        t.add_row(codes.get(r, r), *row)
+    if compact:
+        t.caption = (
+            f"cell, top to bottom: agreement rate; share of the target package in force at the horizon; "
+            f"mean utility of {rp}, then of {cp} (discounted totals over the horizon, each on its own scale).\n"
+            + legend(codes)
+        )
+    else:
+        t.caption = (
+            f"cell: agreement rate · share of the target package in force at the horizon;\n"
+            f"mean utility {rp} / {cp} (discounted totals over the horizon, each on its own scale)"
+        )
+    t.caption_justify = "left"
     return t
 
 
@@ -428,7 +528,7 @@ def tournament(
             runner=runner, json_out=json_out,
             runs=runs, seed=seed, settings=settings, sample_values=not likely_values,
         )  # fmt: skip
-        if doc is None:
+        if json_out:
             return
         t = Table(
             title=f"Tournament: {', '.join(doc['scenarios'])} ({doc['runs']} runs per match, seed {doc['seed']})"
