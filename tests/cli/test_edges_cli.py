@@ -106,3 +106,17 @@ def test_a_small_compare_matrix_keeps_full_names() -> None:
     console.print(comparison_table(_matrix_doc(["grit", "step-by-step", "tit-for-tat"]), width=80))
     text = console.export_text()
     assert "step-by-step" in text and "…" not in text and "legend" not in text
+
+
+@pytest.mark.parametrize("args", [["show", "korea-2019"], ["deals", "korea-2019", "--samples", "20"]])
+def test_scenario_and_deal_tables_fit_80_columns_without_cutting(args: list[str]) -> None:
+    from detente.scenarios import load_builtin
+
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(x) for x in lines) <= 80 and not any("…" in x for x in lines)
+    words = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", out))
+    ids = {m.id for m in load_builtin("korea-2019").moves}
+    listed = ids & words  # the ids shown whole
+    assert listed == ids if args[0] == "show" else len(listed) >= 10
