@@ -256,11 +256,14 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
         seq = roadmap.demand_first(scenario, planned.target, p)
         if len(seq) > 1:
             rows.append((f"all of {p}'s moves first", roadmap.check(scenario, seq)))
-    t = Table(title="The same target, sequenced up front")
-    t.add_column("sequence")
+    t = Table(
+        title="The same target, sequenced up front", box=box.SIMPLE_HEAD, pad_edge=False, show_lines=True
+    )
+    t.add_column("sequence", max_width=16)
     t.add_column("stages", justify="right")
-    t.add_column("verdict")
-    t.add_column("where it breaks first")
+    t.add_column("verdict", max_width=12)
+    # at least as wide as the longest move id and its comma: an id is never broken
+    t.add_column("where it breaks first", min_width=1 + max((len(m) for m in scenario.move_ids), default=10))
     if planned.feasible:
         t.add_row("planned roadmap", str(len(planned.stages)), "[green]keeps every constraint[/]", "")
     for name, res in rows:
