@@ -134,9 +134,11 @@ def test_plan_defaults_as_the_cli_and_takes_names_or_ids(korea: detente.Scenario
         detente.plan(korea, "nsh")
 
 
-def test_report_writes_the_html_for_a_notebook(korea: detente.Scenario, tmp_path: Path) -> None:
+def test_write_report_writes_the_html_for_a_notebook(korea: detente.Scenario, tmp_path: Path) -> None:
     options = {"simulate": {"strategies": ["grit", "tit-for-tat"], "runs": 2}, "roadmap": {"time_limit": 5.0}}
-    out = detente.report(korea, tmp_path / "korea.html", quick=True, options=options)
+    import detente.report  # the subpackage of the same name must not hide the function
+
+    out = detente.write_report(korea, tmp_path / "korea.html", quick=True, options=options)
     assert out == tmp_path / "korea.html"
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and 'data-section="reproduce"' in html and korea.title in html

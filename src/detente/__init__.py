@@ -7,7 +7,8 @@ and a compact table when shown in Jupyter. Importing ``detente`` is light: each 
 imports what it needs when first used. See docs/python-api.md.
 
 The Monte Carlo simulator is ``detente.monte_carlo`` (``detente.simulate`` is the
-subpackage that holds it, and the name cannot mean both).
+subpackage that holds it, and the name cannot mean both); for the same reason the HTML
+report is written by ``detente.write_report`` (``detente.report`` is its subpackage).
 
 Examples
 --------
@@ -68,10 +69,10 @@ __all__ = [
     "monte_carlo",
     "parse_metric",
     "plan",
-    "report",
     "sensitivity",
     "stability",
     "tournament",
+    "write_report",
 ]
 
 _LAZY: dict[str, tuple[str, str]] = {
@@ -225,7 +226,7 @@ def plan(
     )
 
 
-def report(
+def write_report(
     scenario: Scenario,
     path: str | Path | None = None,
     *,
@@ -234,6 +235,9 @@ def report(
     options: dict[str, dict[str, Any]] | None = None,
 ) -> Path:
     """Write the self-contained HTML report of ``scenario`` (as ``detente report``); its path.
+
+    (Not ``detente.report``: that is the subpackage that builds the report, and, as with
+    ``monte_carlo``, the name cannot mean both.)
 
     ``path`` defaults to ``detente-report-<id>.html`` in the working directory; ``options``
     are per-section settings (``{"simulate": {"strategies": [...], "runs": 50}}``, see
@@ -244,7 +248,7 @@ def report(
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "korea.html"
     >>> opts = {"simulate": {"strategies": ["grit", "tit-for-tat"], "runs": 2}, "roadmap": {"time_limit": 5.0}}
-    >>> report(load("korea-2019"), out, quick=True, options=opts) == out  # doctest: +SKIP
+    >>> write_report(load("korea-2019"), out, quick=True, options=opts) == out  # doctest: +SKIP
     True
     """
     # lazy: matplotlib and scipy, 0.25-0.65 s (see load); pathlib here keeps `Path` out of dir(detente)

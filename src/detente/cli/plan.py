@@ -122,24 +122,25 @@ def next_steps(
     from detente.analysis import roadmap  # lazy: ortools and scipy, +0.5 s on `detente --help`
 
     base = f"detente plan {shlex.quote(argument)}"
-    extra = "".join(
-        f" --{k.replace('_', '-')} {v:g}" if isinstance(v, float) else f" --{k.replace('_', '-')} {v}"
-        for k, v in options.items()
-        if v is not None and v != {"tolerance": 0.0, "objective": "fewest-stages"}.get(k)
-    )
+    extra = _flags(options)
     lines = ["", "What to do next:"]
     if result.status == "unknown":
         lines.append(
-            f"  - give the solver more time: {base} --target {spec}{extra} --time-limit {4 * time_limit:g}"
+            f"  - give the solver more time: {base} --target {shlex.quote(spec)}{extra} "
+            f"--time-limit {4 * time_limit:g}"
         )
     tried = {frozenset(result.target)}
     found = False
     for alt, name in ALTERNATIVES:
-        moves, _ = roadmap.target_from_spec(s, alt)
+        try:
+            moves, _ = roadmap.target_from_spec(s, alt)
+        except ScenarioError:  # e.g. no single "all" when two moves exclude each other
+            continue
         if not moves or moves in tried:
             continue
         tried.add(moves)
-        other = roadmap.plan(s, moves, time_limit=min(time_limit, 10.0), **options)
+        limit = min(time_limit, 10.0)
+        other = roadmap.plan(s, moves, time_limit=limit, **options)
         if other.feasible:
             n = len(other.stages)
             lines.append(
@@ -148,14 +149,32 @@ def next_steps(
             )
             found = True
             break
-        lines.append(f"  - {name} ({len(moves)} moves) cannot be staged either ({other.status})")
+        if other.status == "unknown":
+            lines.append(f"  - {name} ({len(moves)} moves): no answer within {limit:g} s")
+        else:
+            lines.append(f"  - {name} ({len(moves)} moves) cannot be staged either (proven)")
     if not found:
         lines.append(
             "  - no package tried can be staged with these settings; see 'What would unblock it' above, "
-            f"or allow unbalanced stages: {base} --tolerance 0.2"
+            f"or let a stage give more than it receives, e.g. {base} --tolerance 0.2"
         )
-    lines.append("  (exit code 1: the analysis ran, and its answer is that this target has no roadmap)")
+    answer = "no answer within the time limit" if result.status == "unknown" else "this target has no roadmap"
+    lines.append(f"  (exit code 1: the analysis ran, and its answer is: {answer})")
     return lines
+
+
+def _flags(options: dict[str, Any]) -> str:
+    """The command-line flags that repeat ``options`` (those left at their default are omitted).
+
+    >>> _flags({"tolerance": 0.1, "objective": "fewest-stages", "max_stages": None})
+    ' --tolerance 0.1'
+    """
+    defaults = {"tolerance": 0.0, "objective": "fewest-stages", "max_stages": None}
+    out = ""
+    for key, value in options.items():
+        if value != defaults.get(key):
+            out += f" --{key.replace('_', '-')} " + (f"{value:g}" if isinstance(value, float) else str(value))
+    return out
 
 
 def _fmt(d: dict[str, float], parties: list[str]) -> str:
@@ -259,7 +278,7 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     t = Table(
         title="The same target, sequenced up front", box=box.SIMPLE_HEAD, pad_edge=False, show_lines=True
     )
-    t.add_column("sequence", max_width=16)
+    t.add_column("sequence")
     t.add_column("stages", justify="right")
     t.add_column("verdict", max_width=12)
     # at least as wide as the longest move id and its comma: an id is never broken
