@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.cli.simulate import comparison_table
+from detente.cli.tables import comparison_table
 from detente.simulate.strategies import REGISTRY
 
 runner = CliRunner()
