@@ -110,6 +110,40 @@ def test_top_level_names() -> None:
         _ = detente.no_such_function  # type: ignore[attr-defined]
 
 
+def test_the_namespace_is_clean() -> None:
+    names = dir(detente)
+    assert names == sorted(detente.__all__)
+    for helper in ("Any", "Path", "importlib", "annotations", "TYPE_CHECKING", "Sequence", "version"):
+        assert helper not in names, helper
+
+
+def test_plan_defaults_as_the_cli_and_takes_names_or_ids(korea: detente.Scenario) -> None:
+    from detente.analysis import roadmap
+
+    nash, _ = roadmap.target_from_spec(korea, "nash")
+    ks, _ = roadmap.target_from_spec(korea, "ks")
+    default = detente.plan(korea)  # as `detente plan korea-2019`: the Nash package
+    assert default.target == nash and default.status == "infeasible"
+    assert detente.plan(korea, "nash").target == nash  # a name, not the letters n, a, s, h
+    by_name = detente.plan(korea, "ks")
+    assert by_name.target == ks and by_name.feasible
+    assert detente.plan(korea, sorted(ks)).stages == by_name.stages  # the same as a list of ids
+    assert detente.plan(korea, ",".join(sorted(ks))).target == ks
+    assert detente.plan(korea, "all").target == roadmap.target_all(korea)
+    with pytest.raises(ScenarioError, match="unknown move 'nsh'"):
+        detente.plan(korea, "nsh")
+
+
+def test_write_report_writes_the_html_for_a_notebook(korea: detente.Scenario, tmp_path: Path) -> None:
+    options = {"simulate": {"strategies": ["grit", "tit-for-tat"], "runs": 2}, "roadmap": {"time_limit": 5.0}}
+    import detente.report  # the subpackage of the same name must not hide the function
+
+    out = detente.write_report(korea, tmp_path / "korea.html", quick=True, options=options)
+    assert out == tmp_path / "korea.html"
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'data-section="reproduce"' in html and korea.title in html
+
+
 # ---------------------------------------------------------------- the mixin
 def test_html_fallback_without_pandas(monkeypatch: pytest.MonkeyPatch, tiny: detente.Scenario) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
@@ -163,7 +197,7 @@ def test_deal_space(korea: detente.Scenario) -> None:
     assert list(f["zopa"]) == beats and int(f["zopa"].sum()) == len(ds.zopa)
     for name, sol in ds.solutions.items():
         picked = f.loc[f[name], "moves"].tolist()
-        assert picked == ([", ".join(sorted(sol.moves))] if sol.agreement else [])
+        assert picked == ([sorted(sol.moves)] if sol.agreement else [])  # a list of ids, not a joined string
     page = ds._repr_html_()
     assert f"... {len(ds.frontier) - HTML_ROWS} more rows" in page
     assert fmt(ds.frontier[0].utility["USA"]) in page
@@ -181,9 +215,11 @@ def test_plan_result(tiny: detente.Scenario, korea: detente.Scenario) -> None:
         for p in tiny.party_ids:
             assert rows.loc[p, "given"] == st.given[p] and rows.loc[p, "received"] == st.received[p]
             assert rows.loc[p, "exposure"] == st.exposure[p] and rows.loc[p, "margin"] == st.margin[p]
-            assert rows.loc[p, "moves"] == ", ".join(sorted(st.moves))
+            assert rows.loc[p, "moves"] == sorted(st.moves)
     assert strict_json(r)["stages"][0]["moves"] == sorted(r.stages[0].moves)
-    assert f"<td>{', '.join(sorted(r.stages[0].moves))}</td>" in r._repr_html_()
+    assert (
+        f"<td>{', '.join(sorted(r.stages[0].moves))}</td>" in r._repr_html_()
+    )  # a list reads "a, b" on screen
     # a checked roadmap keeps its stages (and their rows) even when it breaks constraints
     stages = [["dprk-test-pledge"], ["usa-end-of-war", "usa-liaison-offices"]]
     checked = detente.check_roadmap(korea, stages)
@@ -202,7 +238,7 @@ def test_stability(korea: detente.Scenario) -> None:
         for dm in c.dms:
             expected = [example.is_stable(concept, dm, int(s)) for s in f["state"]]
             assert f[f"{concept}:{dm}"].tolist() == expected
-    taken = [", ".join(c.taken(int(s))) for s in f["state"]]
+    taken = [list(c.taken(int(s))) for s in f["state"]]
     assert f["options"].tolist() == taken
     assert "<td>YY</td>" in example._repr_html_()
     assert strict_json(example)["equilibria"]["nash"] == ["YY"]

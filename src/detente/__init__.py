@@ -7,7 +7,8 @@ and a compact table when shown in Jupyter. Importing ``detente`` is light: each 
 imports what it needs when first used. See docs/python-api.md.
 
 The Monte Carlo simulator is ``detente.monte_carlo`` (``detente.simulate`` is the
-subpackage that holds it, and the name cannot mean both).
+subpackage that holds it, and the name cannot mean both); for the same reason the HTML
+report is written by ``detente.write_report`` (``detente.report`` is its subpackage).
 
 Examples
 --------
@@ -22,21 +23,24 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from importlib import import_module as _import_module
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
 
 try:
-    __version__ = version("detente")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _version("detente")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
+    from typing import Any
+
     from detente.analysis.deals import analyse_deals
     from detente.analysis.roadmap import check as check_roadmap
-    from detente.analysis.roadmap import plan
+    from detente.analysis.roadmap_instance import PlanResult
     from detente.analysis.stability import StabilityResult
     from detente.model.conflict import Conflict
     from detente.model.errors import AnalysisError, DetenteError, ScenarioError
@@ -68,6 +72,7 @@ __all__ = [
     "sensitivity",
     "stability",
     "tournament",
+    "write_report",
 ]
 
 _LAZY: dict[str, tuple[str, str]] = {
@@ -82,7 +87,6 @@ _LAZY: dict[str, tuple[str, str]] = {
     "check_roadmap": ("detente.analysis.roadmap", "check"),
     "compare": ("detente.simulate.compare", "compare"),
     "parse_metric": ("detente.studies.metrics", "parse_metric"),
-    "plan": ("detente.analysis.roadmap", "plan"),
     "sensitivity": ("detente.studies.sensitivity", "sensitivity"),
     "monte_carlo": ("detente.simulate.montecarlo", "simulate"),
     "tournament": ("detente.simulate.compare", "tournament"),
@@ -95,13 +99,14 @@ def __getattr__(name: str) -> Any:
         module, attr = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module 'detente' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attr)
+    value = getattr(_import_module(module), attr)
     globals()[name] = value  # later look-ups skip this function
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    """The public names only (``__all__``): no helper or imported module shows in ``dir(detente)``."""
+    return sorted(__all__)
 
 
 def load(name_or_path: str | Path) -> Scenario:
@@ -182,3 +187,86 @@ def stability(
     wanted = parse_concepts(list(concepts)) if concepts is not None else default_concepts(conflict)
     result = analyse(conflict, wanted)
     return StabilityResult(result.conflict, result.concepts, result.stable, extra)
+
+
+def plan(
+    scenario: Scenario,
+    target: str | Iterable[str] = "auto",
+    *,
+    tolerance: float = 0.0,
+    objective: str = "fewest-stages",
+    max_stages: int | None = None,
+    time_limit: float = 30.0,
+) -> PlanResult:
+    """A roadmap of balanced, self-enforcing stages for ``target``, or why there is none.
+
+    ``target`` is what ``detente plan --target`` takes, with the same default: ``"auto"``
+    (the Nash package; every move when the deal-space analysis is not available), a
+    solution name (``"nash"``, ``"ks"``), ``"all"``, or move ids as a list (``["a", "b"]``)
+    or one string (``"a,b"``). The rest is :func:`detente.analysis.roadmap.plan`.
+
+    Examples
+    --------
+    >>> s = load("korea-2019")
+    >>> plan(s).status, plan(s, "ks").status
+    ('infeasible', 'optimal')
+    >>> len(plan(s, "ks").stages), plan(s, ["usa-end-of-war"]).feasible  # USA gives, gets nothing
+    (2, False)
+    """
+    # lazy: ortools and scipy, 0.5 s (see load)
+    from detente.analysis.roadmap import plan as _plan
+
+    return _plan(
+        scenario,
+        target,
+        tolerance=tolerance,
+        objective=objective,
+        max_stages=max_stages,
+        time_limit=time_limit,
+    )
+
+
+def write_report(
+    scenario: Scenario,
+    path: str | Path | None = None,
+    *,
+    seed: int = 0,
+    quick: bool = False,
+    options: dict[str, dict[str, Any]] | None = None,
+) -> Path:
+    """Write the self-contained HTML report of ``scenario`` (as ``detente report``); its path.
+
+    (Not ``detente.report``: that is the subpackage that builds the report, and, as with
+    ``monte_carlo``, the name cannot mean both.)
+
+    ``path`` defaults to ``detente-report-<id>.html`` in the working directory; ``options``
+    are per-section settings (``{"simulate": {"strategies": [...], "runs": 50}}``, see
+    docs/report.md). In a notebook, ``IPython.display.IFrame(str(path), 900, 600)`` shows it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "korea.html"
+    >>> opts = {"simulate": {"strategies": ["grit", "tit-for-tat"], "runs": 2}, "roadmap": {"time_limit": 5.0}}
+    >>> write_report(load("korea-2019"), out, quick=True, options=opts) == out  # doctest: +SKIP
+    True
+    """
+    # lazy: matplotlib and scipy, 0.25-0.65 s (see load); pathlib here keeps `Path` out of dir(detente)
+    from pathlib import Path
+
+    from detente.report import ReportInputs, build_report
+    from detente.report.reproduce import scenario_yaml
+
+    out = Path(path) if path is not None else Path(f"detente-report-{scenario.id}.html")
+    inputs = ReportInputs(
+        scenario,
+        seed=seed,
+        quick=quick,
+        options=dict(options or {}),
+        source_text=scenario_yaml(scenario),
+        source_name=f"{scenario.id}.yaml",
+    )
+    return Path(build_report(inputs).write(out))
+
+
+del annotations, TYPE_CHECKING

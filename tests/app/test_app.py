@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,95 @@ def test_every_page_without_a_scenario_says_what_to_do(at: AppTest) -> None:
         _go(at, page)
         assert not at.exception
         assert any("Scenario page" in i.value for i in at.info), page
+
+
+def _editor_key(at: AppTest, prefix: str) -> str:
+    return next(e.key for e in at.data_editor if e.key and e.key.startswith(prefix))
+
+
+def _edit(at: AppTest, prefix: str, row: int, column: str, value: object) -> AppTest:
+    at.session_state[_editor_key(at, prefix)] = {
+        "edited_rows": {row: {column: value}}, "added_rows": [], "deleted_rows": [],
+    }  # fmt: skip
+    return at.run()
+
+
+def test_scenario_edits_and_results_survive_every_page(at: AppTest) -> None:
+    at.selectbox(key="builtin").set_value("libya-2003").run()
+    _edit(at, "parties-", 0, "exposure_limit", "3.5")
+    assert not at.exception and not at.error
+    assert at.session_state["scenario"].party("LBY").exposure_limit == 3.5
+    _go(at, "Deals")
+    at.button(key="run-deals").click().run()
+    assert at.session_state["rendered"]["deals"] is not None
+    for page in ("Roadmap", "Simulate", "Stability", "Report", "Scenario", "Deals"):
+        _go(at, page)
+        assert not at.exception, page
+        assert at.session_state["scenario"].id == "libya-2003", page
+        assert "libya-2003" in at.sidebar.caption[0].value, page  # the caption never lags
+    assert at.session_state["scenario"].party("LBY").exposure_limit == 3.5
+    assert any("Bargaining solutions" in m.value for m in at.markdown)  # the results are still shown
+    assert not any("Out of date" in w.value for w in at.warning)
+    _go(at, "Scenario")
+    assert at.selectbox(key="builtin").value == "libya-2003"
+    assert at.data_editor[0].value["exposure_limit"][0] == "3.5"
+
+
+def test_the_sidebar_caption_follows_a_new_scenario_at_once(at: AppTest) -> None:
+    at.selectbox(key="builtin").set_value("libya-2003").run()
+    assert "libya-2003" in at.sidebar.caption[0].value
+
+
+def test_an_uploaded_scenario_survives_every_page(at: AppTest) -> None:
+    at.radio(key="source").set_value("Upload").run()
+    text = builtin_text("korea-2019").replace("id: korea-2019", "id: korea-mine", 1)
+    at.file_uploader(key="upload").set_value(("mine.yaml", text.encode(), "application/x-yaml")).run()
+    for page in ("Deals", "Report", "Scenario"):
+        _go(at, page)
+        assert at.session_state["scenario"].id == "korea-mine", page
+    assert at.radio(key="source").value == "Upload"
+    assert "uploaded mine.yaml" in at.sidebar.caption[0].value
+
+
+def test_a_number_cell_that_is_not_a_number_is_refused(at: AppTest) -> None:
+    before = at.session_state["scenario"]
+    _edit(at, "parties-", 0, "exposure_limit", "four")
+    assert not at.exception
+    assert at.session_state["scenario"] == before  # the limit is kept
+    text = _errors(at)
+    assert "Exposure limit of USA: 'four' is not a number" in text and "the old value 2 is kept" in text
+    assert at.data_editor[0].value["exposure_limit"][0] == "2"  # the table shows the old value again
+    assert not any("Edits applied" in s.value for s in at.success)
+
+
+def test_no_limit_is_an_explicit_choice(at: AppTest) -> None:
+    _edit(at, "parties-", 0, "exposure_limit", "no limit")
+    assert not at.exception and not at.error
+    assert at.session_state["scenario"].party("USA").exposure_limit is None
+    _edit(at, "parties-", 0, "exposure_limit", "")
+    assert "the cell is empty (type a number or 'no limit'); the old value no limit is kept" in _errors(at)
+
+
+def test_an_edit_marks_results_out_of_date_with_a_rerun(at: AppTest) -> None:
+    _go(at, "Deals")
+    at.button(key="run-deals").click().run()
+    _go(at, "Scenario")
+    _edit(at, "moves-", 0, "USA likely", 2.0)
+    assert any("marked out of date" in s.value for s in at.success)
+    _go(at, "Deals")
+    assert any("Out of date" in w.value for w in at.warning)
+    assert any("Bargaining solutions" in m.value for m in at.markdown)  # still shown, not removed
+    at.button(key="rerun-deals").click().run()
+    assert not any("Out of date" in w.value for w in at.warning)
+    assert at.session_state["rendered_for"]["deals"]["scenario"] == at.session_state["scenario"]
+
+
+def test_edit_tables_pin_the_id_and_show_no_none(at: AppTest) -> None:
+    for table in at.data_editor:
+        cells = table.value.astype(str).to_numpy().ravel().tolist()
+        assert "None" not in cells and not table.value.isna().to_numpy().any()
+        config = {k: v for k, v in json.loads(table.proto.columns).items() if k != "_index"}
+        assert config["id"]["pinned"] is True
+        assert all(c.get("label") and c.get("help") for c in config.values())
+    labels = [c.get("label") for c in json.loads(at.data_editor[0].proto.columns).values()]
+    assert "Exposure limit" in labels and "No-deal value" in labels

@@ -202,7 +202,7 @@ class DealSpace(Tabular):
         """The frontier packages: moves, utility per party, in the ZOPA, which solutions pick them."""
         zopa = {p.moves for p in self.zopa}
         cols: dict[str, list[Any]] = {
-            "moves": [", ".join(sorted(p.moves)) for p in self.frontier],
+            "moves": [sorted(p.moves) for p in self.frontier],
             "n_moves": [len(p.moves) for p in self.frontier],
         }
         for party in self.parties:

@@ -210,7 +210,7 @@ def check(
 
 def plan(
     scenario: Scenario,
-    target: Iterable[str] | None = None,
+    target: str | Iterable[str] | None = None,
     *,
     tolerance: float = 0.0,
     objective: str = "fewest-stages",
@@ -220,7 +220,9 @@ def plan(
     """The best roadmap for ``objective``, or the minimal reasons why there is none.
 
     ``target`` is a set of move ids (``None`` or ``["all"]``: every move on the
-    table, see :func:`target_all`). ``status`` is ``optimal`` (proven),
+    table, see :func:`target_all`), or one string as ``--target`` takes it
+    (:func:`target_from_spec`: ``"nash"``, ``"ks"``, ``"auto"``, ``"all"`` or ``"id,id"``;
+    ``detente.plan`` defaults to ``"auto"``, as the command line). ``status`` is ``optimal`` (proven),
     ``feasible`` (found, optimality not proven within ``time_limit``),
     ``infeasible`` (proven: no roadmap) or ``unknown`` (time ran out).
 
@@ -235,6 +237,8 @@ def plan(
     >>> r = plan(s)
     >>> r.status, len(r.stages), sorted(r.stages[0].moves)[0]
     ('optimal', 2, 'a1')
+    >>> plan(s, "a1,b1").target == {"a1", "b1"}
+    True
     """
     if objective not in OBJECTIVES:
         raise ScenarioError.single(
@@ -244,6 +248,11 @@ def plan(
         raise ScenarioError.single("max_stages", f"expected a positive number, found {max_stages}")
     if not (time_limit > 0 and math.isfinite(time_limit)):
         raise ScenarioError.single("time_limit", f"expected a positive number of seconds, found {time_limit}")
+    if isinstance(target, str):  # a solution name or "id,id", never iterated letter by letter
+        moves, note = target_from_spec(scenario, target)
+        if not moves:
+            raise ScenarioError.single("target", note)
+        target = moves
     inst = Instance(scenario, resolve_target(scenario, target), tolerance)
     result = solve(inst, objective=objective, max_stages=max_stages, time_limit=time_limit)
     result.notes.extend(_limitations(inst))

@@ -132,7 +132,7 @@ class PlanResult(Tabular):
                     ("start", st.start),
                     ("duration", st.duration),
                     ("party", party),
-                    ("moves", ", ".join(sorted(st.moves))),
+                    ("moves", sorted(st.moves)),
                     ("given", st.given[party]),
                     ("received", st.received.get(party)),
                     ("exposure", st.exposure.get(party)),

@@ -405,7 +405,7 @@ class StabilityResult(Tabular):
         cols: dict[str, Any] = {
             "state": listed.tolist(),
             "pattern": ["".join(row) for row in np.where(bits, "Y", "N").tolist()],
-            "options": [", ".join(ids[k] for k, b in enumerate(row) if b) for row in bits.tolist()],
+            "options": [[ids[k] for k, b in enumerate(row) if b] for row in bits.tolist()],
         }
         for i, dm in enumerate(c.dms):
             for k in self.concepts:

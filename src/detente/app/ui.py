@@ -1,8 +1,14 @@
 """The pages of the web app: scenario, deals, roadmap, simulate, stability, report.
 
-The current scenario lives in ``st.session_state["scenario"]`` (with its text and
-name); every analysis page renders the matching report section with the options
-chosen on the page, so what the app shows is what the report shows.
+The user's work lives in ``st.session_state`` under the app's own keys, never only in
+widget keys (Streamlit drops the state of a widget it does not draw, so a page not shown
+would forget it): ``scenario`` (with ``scenario_name``, ``scenario_text`` and
+``loaded_key``, what it was loaded from), ``kept`` (each widget's last value, the default
+it is drawn with next time), ``rendered`` and ``rendered_for`` (each analysis's section
+and the scenario, options and seed it was made with). Every analysis page renders the
+matching report section with the options chosen on the page, so what the app shows is
+what the report shows; a result made before an edit is marked out of date, with a
+button that runs it again.
 """
 
 from __future__ import annotations
@@ -22,18 +28,45 @@ from detente.report.sections.simulate import STRATEGIES
 __all__ = ["PAGES", "main"]
 
 PAGES = ("Scenario", "Deals", "Roadmap", "Simulate", "Stability", "Report")
+SOURCES = ("Built-in", "Upload")
+DEFAULT_SCENARIO = "korea-2019"
 
 
 def _current() -> Scenario | None:
     return st.session_state.get("scenario")
 
 
-def _set_scenario(loaded: state.Loaded) -> None:
+def _kept(key: str, default: Any) -> Any:
+    """A widget's last value (kept by :func:`_keep`), or ``default`` the first time."""
+    return st.session_state.setdefault("kept", {}).get(key, default)
+
+
+def _keep(key: str, value: Any) -> Any:
+    st.session_state.setdefault("kept", {})[key] = value
+    return value
+
+
+def _set_scenario(loaded: state.Loaded, key: str) -> None:
+    """Make ``loaded`` the current scenario: the results of the previous one are dropped."""
     st.session_state["scenario"] = loaded.scenario
     st.session_state["scenario_name"] = loaded.name
     st.session_state["scenario_text"] = loaded.text
+    st.session_state["loaded_key"] = key
+    st.session_state["edited"] = False
     st.session_state["rendered"] = {}
+    st.session_state["rendered_for"] = {}
+    st.session_state["edit_notice"] = []
+    for k in ("report_html", "report_notes", "report_for"):
+        st.session_state.pop(k, None)
     st.session_state["edit_version"] = st.session_state.get("edit_version", 0) + 1
+
+
+def _apply_edit(s: Scenario) -> None:
+    """Make the edited ``s`` current; results made before stay, marked out of date."""
+    st.session_state["scenario"] = s
+    st.session_state["scenario_text"] = state.edited_yaml(s)
+    st.session_state["edited"] = True
+    st.session_state["edit_notice"] = []
 
 
 def _show_problems(problems: list[Any], heading: str) -> None:
@@ -43,49 +76,54 @@ def _show_problems(problems: list[Any], heading: str) -> None:
     )
 
 
+def _describe(s: Scenario) -> str:
+    """The current scenario in a few words (the sidebar caption and the Scenario page)."""
+    name = st.session_state.get("scenario_name", "")
+    where = "uploaded" if str(st.session_state.get("loaded_key", "")).startswith("upload:") else "built-in"
+    edited = ", edited" if st.session_state.get("edited") else ""
+    source = f" ({where} {state.md(name)}{edited})" if where == "uploaded" else f" ({where}{edited})"
+    return f"**{s.id}**{source}: {len(s.parties)} parties, {len(s.moves)} moves"
+
+
 # ------------------------------------------------------------------ scenario page
 def page_scenario() -> None:
     st.header("Scenario")
     names = state.scenario_names()
-    source = st.radio("Source", ["Built-in", "Upload"], horizontal=True, key="source")
-    if source == "Built-in":
-        default = names.index("korea-2019") if "korea-2019" in names else 0
-        name = st.selectbox("Built-in scenario", names, index=default, key="builtin")
+    source = st.radio(
+        "Source", SOURCES, index=SOURCES.index(_kept("source", SOURCES[0])), horizontal=True, key="source"
+    )
+    _keep("source", source)
+    if source == "Built-in" and names:
+        first = _kept("builtin", DEFAULT_SCENARIO)
+        name = st.selectbox(
+            "Built-in scenario", names, index=names.index(first) if first in names else 0, key="builtin"
+        )
+        _keep("builtin", name)
         if st.session_state.get("loaded_key") != f"builtin:{name}":
-            _set_scenario(state.load_builtin_text(name))
-            st.session_state["loaded_key"] = f"builtin:{name}"
-    else:
+            _set_scenario(state.load_builtin_text(name), f"builtin:{name}")
+    elif source == "Upload":
         upload = st.file_uploader("Scenario file (YAML or JSON)", type=["yaml", "yml", "json"], key="upload")
         if upload is not None:
             data = upload.getvalue()
             key = "upload:" + hashlib.sha256(data).hexdigest()
-            loaded = state.load_upload(data, upload.name)
-            if not loaded.ok:
-                _show_problems(loaded.problems, f"{upload.name} is not a valid scenario")
-                return
             if st.session_state.get("loaded_key") != key:
-                _set_scenario(loaded)
-                st.session_state["loaded_key"] = key
+                loaded = state.load_upload(data, upload.name)
+                if not loaded.ok:
+                    _show_problems(loaded.problems, f"{upload.name} is not a valid scenario")
+                    s = _current()
+                    if s is not None:
+                        st.caption(f"Still in use: {_describe(s)}")
+                    return
+                _set_scenario(loaded, key)
     s = _current()
     if s is None:
         st.info("Pick a built-in scenario or upload a file.")
         return
     st.subheader(state.md(s.title))
+    st.caption(f"In use: {_describe(s)}")
     if s.description:
         st.caption(state.md(s.description.strip()))
-    v = st.session_state.get("edit_version", 0)
-    st.markdown("**Parties** (edit discount, exposure limit, reservation)")
-    parties = st.data_editor(state.party_rows(s), key=f"parties-{v}", disabled=["id"], hide_index=True)
-    st.markdown("**Moves** (edit values as low / likely / high, status, verification)")
-    moves = st.data_editor(state.move_rows(s), key=f"moves-{v}", disabled=["id", "by"], hide_index=True)
-    edited = state.apply_edits(s, _records(parties), _records(moves))
-    if not edited.ok:
-        _show_problems(edited.problems, "These edits are not valid; the analyses use the last valid scenario")
-    elif edited.scenario != s:
-        st.session_state["scenario"] = edited.scenario
-        st.session_state["scenario_text"] = state.edited_yaml(edited.scenario)  # type: ignore[arg-type]
-        st.session_state["rendered"] = {}
-        st.success("Edits applied: the analyses now use the edited scenario.")
+    _edit_tables(s)
     current = _current()
     assert current is not None
     st.download_button(
@@ -95,6 +133,61 @@ def page_scenario() -> None:
         mime="application/x-yaml",
         key="download-scenario",
     )
+
+
+def _columns(spec: dict[str, tuple[str, str]], kinds: dict[str, str]) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for key, (label, help_text) in spec.items():
+        kind = kinds.get(key, "text")
+        pinned = True if key == "id" else None
+        if kind == "number":
+            config[key] = st.column_config.NumberColumn(label, help=help_text, pinned=pinned, step=0.01)
+        elif kind == "bool":
+            config[key] = st.column_config.CheckboxColumn(label, help=help_text, pinned=pinned)
+        else:
+            config[key] = st.column_config.TextColumn(label, help=help_text, pinned=pinned)
+    return config
+
+
+def _edit_tables(s: Scenario) -> None:
+    """The two edit tables; a cell that is not a number is refused, the old value kept."""
+    for line in st.session_state.get("edit_notice", []):
+        st.error(line)
+    v = st.session_state.get("edit_version", 0)
+    st.markdown("**Parties** (edit name, discount, exposure limit, no-deal value; hover a header for help)")
+    parties = st.data_editor(
+        state.party_rows(s), key=f"parties-{v}", disabled=["id"], hide_index=True,
+        column_config=_columns(state.PARTY_COLUMNS, {"discount": "number"}),
+    )  # fmt: skip
+    st.markdown("**Moves** (edit values as low / likely / high per month, status, verification)")
+    value_columns = state.move_value_columns(s)
+    spec = {**{k: state.MOVE_COLUMNS[k] for k in ("id", "by", "title")}, **value_columns}
+    spec.update({k: state.MOVE_COLUMNS[k] for k in ("in_force", "reversible", "verification")})
+    kinds = {k: "number" for k in value_columns} | {
+        "verification": "number",
+        "in_force": "bool",
+        "reversible": "bool",
+    }
+    moves = st.data_editor(
+        state.move_rows(s), key=f"moves-{v}", disabled=["id", "by"], hide_index=True,
+        column_config=_columns(spec, kinds),
+    )  # fmt: skip
+    edited = state.apply_edits(s, _records(parties), _records(moves))
+    if edited.refused:
+        if edited.ok and edited.scenario is not None and edited.scenario != s:
+            _apply_edit(edited.scenario)
+        notice = [f"Refused: {state.md(p.message)}" for p in edited.refused] + [
+            f"Not valid: {state.md(p)}" for p in edited.problems
+        ]
+        st.session_state["edit_notice"] = notice
+        st.session_state["edit_version"] = v + 1  # redraw the tables from the scenario: the old values
+        st.rerun()
+    if not edited.ok:
+        _show_problems(edited.problems, "These edits are not valid; the analyses use the last valid scenario")
+    elif edited.scenario is not None and edited.scenario != s:
+        _apply_edit(edited.scenario)
+        stale = " Results made before are marked out of date." if st.session_state.get("rendered") else ""
+        st.success("Edits applied: the analyses now use the edited scenario." + stale)
 
 
 def _records(table: Any) -> list[dict[str, Any]]:
@@ -125,12 +218,32 @@ def _render(key: str, options: dict[str, Any], seed: int = 0, with_progress: boo
     if bar is not None:
         bar.empty()
     st.session_state.setdefault("rendered", {})[key] = section
+    st.session_state.setdefault("rendered_for", {})[key] = {
+        "scenario": s,
+        "options": dict(options),
+        "seed": seed,
+    }
 
 
-def _show(key: str) -> None:
+def _is_stale(key: str) -> bool:
+    """Whether the kept result of ``key`` was made for another version of the scenario."""
+    made = st.session_state.get("rendered_for", {}).get(key)
+    return made is not None and made["scenario"] != _current()
+
+
+def _show(key: str, with_progress: bool = False) -> None:
     section = st.session_state.get("rendered", {}).get(key)
     if section is None:
         return
+    if _is_stale(key):
+        made = st.session_state["rendered_for"][key]
+        st.warning(
+            "Out of date: these results were made before your last edits of the scenario. "
+            "Run them again to see the edited scenario."
+        )
+        if st.button("Re-run with the current scenario", key=f"rerun-{key}"):
+            _render(key, made["options"], seed=made["seed"], with_progress=with_progress)
+            st.rerun()
     if section.skipped:
         st.warning(state.md(section.note))
         return
@@ -172,14 +285,17 @@ def page_roadmap() -> None:
         return
     tol = st.number_input(
         "Balance tolerance (a stage may give up to this share more than it receives)",
-        min_value=0.0, max_value=1.0, value=0.0, step=0.05, key="tolerance",
+        min_value=0.0, max_value=1.0, value=float(_kept("tolerance", 0.0)), step=0.05, key="tolerance",
     )  # fmt: skip
+    _keep("tolerance", tol)
     open_moves = [m.id for m in s.moves if not m.in_force]
     target = st.multiselect(
         "Target package (empty: the Nash package, or the Kalai–Smorodinsky one when Nash has no roadmap)",
         open_moves,
+        default=[m for m in _kept("target", []) if m in open_moves],
         key="target",
     )
+    _keep("target", list(target))
     options = {"tolerance": float(tol), "target": list(target) or None}
     _remember("roadmap", options)
     if st.button("Plan the roadmap", key="run-roadmap", type="primary"):
@@ -199,23 +315,30 @@ def page_simulate() -> None:
         known = sorted(REGISTRY)
     except ImportError:
         known = list(STRATEGIES)
-    default = [x for x in STRATEGIES if x in known]
+    default = [x for x in _kept("strategies", list(STRATEGIES)) if x in known]
     chosen = st.multiselect("Strategies", known, default=default, key="strategies")
-    runs = st.slider("Runs per pairing", 5, 200, 20, step=5, key="runs")
-    seed = st.number_input("Seed", min_value=0, value=0, step=1, key="seed")
+    _keep("strategies", list(chosen))
+    runs = _keep("runs", st.slider("Runs per pairing", 5, 200, int(_kept("runs", 20)), step=5, key="runs"))
+    seed = _keep(
+        "seed", st.number_input("Seed", min_value=0, value=int(_kept("seed", 0)), step=1, key="seed")
+    )
     options = {"strategies": list(chosen), "runs": int(runs)}
     if chosen:
         _remember("simulate", options)
     if st.button("Run the simulations", key="run-simulate", type="primary", disabled=not chosen):
         _render("simulate", options, seed=int(seed), with_progress=True)
-    _show("simulate")
+    _show("simulate", with_progress=True)
 
 
 def page_stability() -> None:
     st.header("Stability (GMCR)")
     if _need_scenario() is None:
         return
-    st.caption("Nash, GMR, SMR and SEQ stability of the conflict implied by the scenario.")
+    st.caption(
+        "Which outcomes of the conflict the scenario implies are stable, under the Graph Model for "
+        "Conflict Resolution (GMCR): Nash, general metarational (GMR), symmetric metarational (SMR) "
+        "and sequential (SEQ) stability."
+    )
     if st.button("Run the stability analysis", key="run-stability", type="primary"):
         _render("stability", {})
     _show("stability")
@@ -228,8 +351,14 @@ def page_report() -> None:
         return
 
     st.caption("The report uses the settings chosen on the Roadmap and Simulate pages, if any.")
-    quick = st.checkbox("Quick (fewer runs)", value=True, key="report-quick")
-    seed = st.number_input("Seed", min_value=0, value=0, step=1, key="report-seed")
+    quick = _keep(
+        "report-quick",
+        st.checkbox("Quick (fewer runs)", value=bool(_kept("report-quick", True)), key="report-quick"),
+    )
+    seed = _keep(
+        "report-seed",
+        st.number_input("Seed", min_value=0, value=int(_kept("report-seed", 0)), step=1, key="report-seed"),
+    )
     if st.button("Build the report", key="run-report", type="primary"):
         total = len(section_modules()) + 1
         bar = st.progress(0.0, text="starting…")
@@ -247,11 +376,17 @@ def page_report() -> None:
         bar.empty()
         st.session_state["report_html"] = report.html()
         st.session_state["report_notes"] = [f"{x.title}: {x.note}" for x in report.sections if x.skipped]
+        st.session_state["report_for"] = s
     html = st.session_state.get("report_html")
     if html:
         for note in st.session_state.get("report_notes", []):
             st.warning(state.md(note))
-        st.success("The report is ready.")
+        if st.session_state.get("report_for") != s:
+            st.warning(
+                "Out of date: this report was built before your last edits; build it again to include them."
+            )
+        else:
+            st.success("The report is ready.")
         st.download_button(
             "Download the report (HTML)", html, file_name=f"detente-report-{s.id}.html", mime="text/html",
             key="download-report",
@@ -285,13 +420,15 @@ def main() -> None:
         st.session_state["started"] = True
         names = state.scenario_names()
         if names:
-            first = "korea-2019" if "korea-2019" in names else names[0]
-            _set_scenario(state.load_builtin_text(first))
-            st.session_state["loaded_key"] = f"builtin:{first}"
+            first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else names[0]
+            _set_scenario(state.load_builtin_text(first), f"builtin:{first}")
     with st.sidebar:
         st.title("detente")
-        page = st.radio("Page", PAGES, key="page")
-        s = _current()
-        if s is not None:
-            st.caption(f"Scenario: **{s.id}** — {len(s.parties)} parties, {len(s.moves)} moves")
+        page = st.radio("Page", PAGES, index=PAGES.index(_kept("page", PAGES[0])), key="page")
+        if page != _kept("page", PAGES[0]):
+            st.session_state["edit_notice"] = []  # a refused edit is reported once, on its page
+        _keep("page", page)
+        caption = st.empty()  # filled after the page ran, so it shows the scenario the page chose
     _RENDERERS[page]()
+    s = _current()
+    caption.caption(f"Scenario: {_describe(s)}" if s is not None else "No scenario chosen")

@@ -11,10 +11,30 @@ import importlib
 from types import ModuleType
 
 import typer
+from typer.core import TyperOption
 
 from detente import __version__
 
 __all__ = ["COMMAND_MODULES", "app", "command_modules", "main"]
+
+
+def _flags_without_a_type() -> None:
+    """Show a flag bare in ``--help`` (``--json``), not as if it took a value (``--json <bool>``).
+
+    typer's rich help prints every option's type, flags included (typer 0.29); a flag takes no
+    value, so it gets none. Options that take a value are unchanged.
+    """
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
+        if self.is_flag and self.metavar is None:
+            return None
+        return shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_flags_without_a_type()
 
 app = typer.Typer(
     name="detente",
@@ -31,7 +51,7 @@ app = typer.Typer(
 
 # Order matters: it is the order of `detente --help` and of the sections of `detente run`.
 # Kept on one line (fmt: skip) so that each command adds its name with a one-line edit.
-COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "stability", "run", "sensitivity", "backtest", "forecast", "runs", "report", "webapp")  # fmt: skip
+COMMAND_MODULES: tuple[str, ...] = ("scenario", "deals", "plan", "simulate", "strategies", "stability", "run", "sensitivity", "backtest", "forecast", "runs", "report", "webapp")  # fmt: skip
 
 
 def command_modules() -> list[ModuleType]:

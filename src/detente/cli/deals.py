@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from detente.model.errors import ScenarioError
@@ -77,6 +78,15 @@ def deals(
             console.print(f"wrote {term(plot)}")
 
 
+SHORT = {"nash": "Nash", "kalai_smorodinsky": "KS", "egalitarian": "egal.", "utilitarian": "util."}
+"""Solution headers that fit 80 columns, explained in the table's caption."""
+
+
+def _widest(packages: Any) -> int:
+    """The longest move id in ``packages``: a package column at least this wide never breaks an id."""
+    return max((len(m) for pk in packages for m in pk.moves), default=10)
+
+
 def _pkg(moves: frozenset[str], sq: frozenset[str]) -> str:
     added = sorted(moves - sq)
     dropped = sorted(sq - moves)
@@ -105,11 +115,13 @@ def deal_tables(ds: Any, top: int = 15) -> list[object]:
         return " + ".join(f"{w:.0%} #{number[pk.moves]}" for pk, w in pairs)
 
     t = Table(
-        title="Bargaining solutions (gain over the disagreement point in brackets; #n: frontier package)"
+        title="Bargaining solutions (gain over the disagreement point in brackets; #n: frontier package)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     t.add_column("solution", style="bold")
     for p in parties:
-        t.add_column(p, justify="right")
+        t.add_column(p, justify="right", no_wrap=True)
     t.add_column("package", justify="right")
     t.add_column("over lotteries")
     for name, sol in ds.solutions.items():
@@ -138,13 +150,15 @@ def deal_tables(ds: Any, top: int = 15) -> list[object]:
     elif ds.rubinstein_note:
         out.append(f"Rubinstein: {term(ds.rubinstein_note)}")
     f = Table(
-        title=f"Pareto frontier ({'ZOPA and ' if ds.zopa else ''}solutions; all with --top {len(ds.frontier)})"
+        title=f"Pareto frontier ({'ZOPA and ' if ds.zopa else ''}solutions; all with --top {len(ds.frontier)})",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     f.add_column("#", justify="right")
     for p in parties:
-        f.add_column(p, justify="right")
+        f.add_column(p, justify="right", no_wrap=True)
     f.add_column("ZOPA")
-    f.add_column("moves beyond the status quo")
+    f.add_column("moves beyond the status quo", min_width=_widest(ds.frontier))
     zopa = {pk.moves for pk in ds.zopa}
     in_zopa = [i for i, pk in enumerate(ds.frontier) if pk.moves in zopa]
     shown = set((in_zopa or list(range(len(ds.frontier))))[:top])
@@ -161,12 +175,18 @@ def sampling_table(sampling: Any, status_quo: frozenset[str], top: int = 15) -> 
     """Rich table of :class:`~detente.analysis.deal_sampling.DealSampling`: the packages most often a solution."""
     t = Table(
         title=f"Over {sampling.samples} draws of the ranged values (seed {sampling.seed}): "
-        f"a deal exists in {sampling.agreement:.0%} of draws; share of draws in which each package is ..."
+        f"a deal exists in {sampling.agreement:.0%} of draws; share of draws in which each package is ...",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     t.add_column("on frontier", justify="right")
     for name in LABELS:
-        t.add_column(LABELS[name], justify="right")
-    t.add_column("package beyond the status quo")
+        t.add_column(SHORT.get(name, LABELS[name]), justify="right", no_wrap=True)
+    t.add_column("package beyond the status quo", min_width=_widest(sampling.packages))
+    t.caption = "... on the frontier, or each solution: " + ", ".join(
+        f"{SHORT[n]} {LABELS[n]}" for n in LABELS if SHORT.get(n, LABELS[n]) != LABELS[n]
+    )
+    t.caption_justify = "left"
     rows = sorted(sampling.packages, key=lambda p: (-max(p.solutions.values()), -p.frontier))
     for p in rows[:top]:
         t.add_row(f"{p.frontier:.0%}", *[f"{p.solutions[n]:.0%}" for n in LABELS], _pkg(p.moves, status_quo))

@@ -7,10 +7,12 @@ before an answer); 2 bad input.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from detente.analysis.roadmap_instance import OBJECTIVES, PlanResult
@@ -22,7 +24,7 @@ from detente.model.source import read_document
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
 from .text import term
 
-__all__ = ["plan_tables", "register", "run_section"]
+__all__ = ["next_steps", "plan_tables", "register", "run_section"]
 
 RUN_TIME_LIMIT, RUN_TIME_LIMIT_QUICK = 20.0, 8.0
 
@@ -90,8 +92,89 @@ def plan(
                 console.print(item)
             if chart is not None:
                 console.print(f"wrote {term(chart)}")
+            if not result.feasible and check_file is None:
+                options = {"tolerance": tolerance, "objective": objective, "max_stages": max_stages}
+                for line in next_steps(s, scenario, result, target, time_limit=time_limit, **options):
+                    console.print(line, markup=False, highlight=False, soft_wrap=True)
         if not result.feasible:
             raise typer.Exit(1)
+
+
+#: The packages tried when the target cannot be staged, in this order: (spec, name).
+ALTERNATIVES = (("nash", "the Nash package"), ("ks", "the Kalai-Smorodinsky package"), ("all", "every move"))
+
+
+def next_steps(
+    s: Scenario,
+    argument: str,
+    result: PlanResult,
+    spec: str,
+    *,
+    time_limit: float,
+    **options: Any,
+) -> list[str]:
+    """What to do when the target cannot be staged: the packages that can, and the command to run.
+
+    Each of :data:`ALTERNATIVES` other than the target is planned with the same options
+    (a shorter time limit); the first that can be staged is named with its command. When the
+    solver ran out of time, a longer ``--time-limit`` comes first.
+    """
+    from detente.analysis import roadmap  # lazy: ortools and scipy, +0.5 s on `detente --help`
+
+    base = f"detente plan {shlex.quote(argument)}"
+    extra = _flags(options)
+    lines = ["", "What to do next:"]
+    if result.status == "unknown":
+        lines.append(
+            f"  - give the solver more time: {base} --target {shlex.quote(spec)}{extra} "
+            f"--time-limit {4 * time_limit:g}"
+        )
+    tried = {frozenset(result.target)}
+    found = False
+    for alt, name in ALTERNATIVES:
+        try:
+            moves, _ = roadmap.target_from_spec(s, alt)
+        except ScenarioError:  # e.g. no single "all" when two moves exclude each other
+            continue
+        if not moves or moves in tried:
+            continue
+        tried.add(moves)
+        limit = min(time_limit, 10.0)
+        other = roadmap.plan(s, moves, time_limit=limit, **options)
+        if other.feasible:
+            n = len(other.stages)
+            lines.append(
+                f"  - {name} ({len(moves)} moves) can be staged in {n} stage{'s' if n != 1 else ''}: "
+                f"{base} --target {alt}{extra}"
+            )
+            found = True
+            break
+        if other.status == "unknown":
+            lines.append(f"  - {name} ({len(moves)} moves): no answer within {limit:g} s")
+        else:
+            lines.append(f"  - {name} ({len(moves)} moves) cannot be staged either (proven)")
+    if not found:
+        lines.append(
+            "  - no package tried can be staged with these settings; see 'What would unblock it' above, "
+            f"or let a stage give more than it receives, e.g. {base} --tolerance 0.2"
+        )
+    answer = "no answer within the time limit" if result.status == "unknown" else "this target has no roadmap"
+    lines.append(f"  (exit code 1: the analysis ran, and its answer is: {answer})")
+    return lines
+
+
+def _flags(options: dict[str, Any]) -> str:
+    """The command-line flags that repeat ``options`` (those left at their default are omitted).
+
+    >>> _flags({"tolerance": 0.1, "objective": "fewest-stages", "max_stages": None})
+    ' --tolerance 0.1'
+    """
+    defaults = {"tolerance": 0.0, "objective": "fewest-stages", "max_stages": None}
+    out = ""
+    for key, value in options.items():
+        if value != defaults.get(key):
+            out += f" --{key.replace('_', '-')} " + (f"{value:g}" if isinstance(value, float) else str(value))
+    return out
 
 
 def _fmt(d: dict[str, float], parties: list[str]) -> str:
@@ -113,13 +196,21 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
     head = f"target: {source}, {len(r.target)} move(s)" if source else f"target: {len(r.target)} move(s)"
     out.append(f"{term(head)}; objective {r.objective}, tolerance {r.tolerance:g}: {status}")
     if r.stages:
-        t = Table(title=title or ("Roadmap" if r.objective != "check" else "Your sequence"), show_lines=True)
+        # Move ids are never broken (no_wrap, as wide as the longest): at 80 columns the
+        # light box (no inner vertical rules) leaves room for them and the figures.
+        widest = max((len(m) for st in r.stages for m in st.moves), default=5)
+        t = Table(
+            title=title or ("Roadmap" if r.objective != "check" else "Your sequence"),
+            show_lines=True,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
         t.add_column("stage", justify="right")
         t.add_column("time", justify="right")
         t.add_column("party")
-        t.add_column("moves", overflow="fold")
+        t.add_column("moves", no_wrap=True, min_width=widest)
         t.add_column("gives", justify="right")
-        t.add_column("receives", justify="right")
+        t.add_column("gets", justify="right")
         t.add_column("exposure", justify="right")
         bad = {(c.stage, c.party) for c in r.conflicts if c.stage}
         for i, st in enumerate(r.stages, start=1):
@@ -138,7 +229,8 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
                 )
         out.append(t)
         out.append(
-            f"total time {r.duration} {term(s.time.unit)}s (time: start+duration; exposure: after stage / limit)"
+            f"total time {r.duration} {term(s.time.unit)}s (time: start+duration in {term(s.time.unit)}s; gives, gets: "
+            "value given and received in the stage, on each party's own scale; exposure: after the stage / limit)"
         )
     if r.conflicts:
         lines = ["[bold]Why not:[/]" if r.objective != "check" else "[bold]Where it breaks:[/]"]
@@ -181,11 +273,14 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
         seq = roadmap.demand_first(scenario, planned.target, p)
         if len(seq) > 1:
             rows.append((f"all of {p}'s moves first", roadmap.check(scenario, seq)))
-    t = Table(title="The same target, sequenced up front")
+    t = Table(
+        title="The same target, sequenced up front", box=box.SIMPLE_HEAD, pad_edge=False, show_lines=True
+    )
     t.add_column("sequence")
     t.add_column("stages", justify="right")
-    t.add_column("verdict")
-    t.add_column("where it breaks first")
+    t.add_column("verdict", max_width=12)
+    # at least as wide as the longest move id and its comma: an id is never broken
+    t.add_column("where it breaks first", min_width=1 + max((len(m) for m in scenario.move_ids), default=10))
     if planned.feasible:
         t.add_row("planned roadmap", str(len(planned.stages)), "[green]keeps every constraint[/]", "")
     for name, res in rows:

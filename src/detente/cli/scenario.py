@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.panel import Panel
 from rich.table import Table
 
@@ -151,17 +152,29 @@ def summary_tables(s: Scenario) -> list[object]:
     out.append(parties)
 
     for p in s.parties:
-        t = Table(title=f"Moves by {term(p.label)}")
-        t.add_column("id", style="bold", no_wrap=True)
-        t.add_column("title")
+        # At 80 columns: the id (never broken) above its title, one figure a line, short headers.
+        t = Table(
+            title=f"Moves by {term(p.label)}",
+            show_lines=True,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        t.add_column("move", min_width=max((len(m.id) for m in s.moves_by(p.id)), default=4))
         for q in s.parties:
-            t.add_column(f"value to {q.id}", justify="right")
-        t.add_column("status")
-        t.add_column("reversible")
+            t.add_column(f"to {q.id}", justify="right", no_wrap=True)
+        t.add_column("status", no_wrap=True)
+        t.add_column("rev.", no_wrap=True)
         for m in s.moves_by(p.id):
-            status = "[green]in force[/]" if m.in_force else "on the table"
+            status = "[green]in force[/]" if m.in_force else "open"
             rev = f"yes ({m.reversal_lag})" if m.reversible else "no"
-            t.add_row(m.id, term(m.title), *[str(m.value_for(q.id)) for q in s.parties], status, rev)
+            values = [str(m.value_for(q.id)).replace(" ", "\n", 1) for q in s.parties]
+            t.add_row(f"[bold]{term(m.id)}[/]\n{term(m.title)}", *[term(v) for v in values], status, rev)
+        t.caption = (
+            f"to P: value of the move to party P per {term(s.time.unit)} while in force, on P's 0-10 scale "
+            f"(likely \\[low..high]); open: on the table; rev.: reversible (reversal lag in {term(s.time.unit)}s)"
+        )
+        t.caption_justify = "left"
         if t.row_count:
             out.append(t)
     extras = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -17,8 +18,18 @@ from rich.table import Table
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 
-from .common import SCENARIO_HELP, RunContext, console, emit_json, err_console, guarded, load_scenario_arg
+from .common import (
+    SCENARIO_HELP,
+    RunContext,
+    console,
+    emit_json,
+    err_console,
+    guarded,
+    load_scenario_arg,
+    write_output,
+)
 from .runs import RESUME_OPT, STORE_OPT, open_store
+from .tables import comparison_csv, comparison_table
 from .text import term
 
 if TYPE_CHECKING:
@@ -108,10 +119,10 @@ def _sweep(
     runner: Recorder | None,
     json_out: bool,
     **kwargs: Any,
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """Run ``run(*args, **kwargs)`` on the chosen backend with a progress bar; its JSON document.
 
-    With ``--json`` the document is printed and ``None`` returned (nothing else to print).
+    With ``--json`` the document is also printed (the caller then prints nothing else).
     """
     from detente.simulate.backends import make_backend  # lazy: the simulator, +30 ms on `detente --help`
 
@@ -124,7 +135,6 @@ def _sweep(
     _recorded_note(runner, json_out)
     if json_out:
         emit_json(doc)
-        return None
     return doc
 
 
@@ -264,7 +274,7 @@ def simulate(
             runner=runner, json_out=json_out,
             runs=runs, seed=seed, settings=settings, sample_values=not likely_values,
         )  # fmt: skip
-        if doc is None:
+        if json_out:
             return
         _print_simulation(doc, s)
 
@@ -326,6 +336,12 @@ def compare(
     store: str | None = STORE_OPT,
     resume: bool = RESUME_OPT,
     no_store: bool = NO_STORE_OPT,
+    csv_path: Path | None = typer.Option(
+        None,
+        "--csv",
+        metavar="PATH",
+        help="Also write the matrix as CSV, one row per cell (see docs/formats.md).",
+    ),
 ) -> None:
     """Every strategy of one party against every strategy of another: a matrix of outcomes."""
     from detente.simulate.compare import compare as run  # lazy: scipy, +0.8 s on `detente --help`
@@ -351,7 +367,10 @@ def compare(
             column_strategies=cols, parties=pair, fixed=fixed, runs=runs, seed=seed, settings=settings,
             sample_values=not likely_values,
         )  # fmt: skip
-        if doc is None:
+        if csv_path is not None:
+            write_output(csv_path, comparison_csv(doc))
+            err_console.print(f"wrote {csv_path}", markup=False, highlight=False)
+        if json_out:
             return
         console.print(comparison_table(doc))
 
@@ -363,32 +382,6 @@ def _parse_parties(value: str | None) -> tuple[str, str] | None:
     if len(items) != 2 or not all(items):
         raise ScenarioError.single("--parties", f"expected ROW,COLUMN (two party ids), found {value!r}")
     return items[0], items[1]
-
-
-def comparison_table(doc: dict[str, Any]) -> Table:
-    """A rich table of a comparison JSON document: agreement rate and mean utilities per cell."""
-    rp, cp = doc["row_party"], doc["column_party"]
-    t = Table(
-        title=f"{doc['scenario']}: {rp} (rows) vs {cp} (columns), {doc['runs']} runs per cell, seed {doc['seed']}"
-    )
-    t.add_column(term(f"{rp} \\ {cp}"), style="bold")
-    for c in doc["columns"]:
-        t.add_column(term(c), justify="center")
-    m = doc["matrix"]
-    for i, r in enumerate(doc["rows"]):
-        cells = []
-        for j in range(len(doc["columns"])):
-            rate = m["agreement_rate"][i][j]
-            ur, uc = m["utility"][rp][i][j], m["utility"][cp][i][j]
-            colour = "green" if rate >= 0.5 else ("yellow" if rate >= 0.2 else "red")
-            share = m["target_share"][i][j]
-            cells.append(f"[{colour}]{100 * rate:.0f}%[/] · {100 * share:.0f}%\n{ur:.1f} / {uc:.1f}")
-        t.add_row(term(r), *cells)
-    t.caption = (
-        f"cell: agreement rate · share of the target package in force at the horizon;\n"
-        f"mean utility {rp} / {cp} (each on its own scale)"
-    )
-    return t
 
 
 def tournament(
@@ -429,7 +422,7 @@ def tournament(
             runner=runner, json_out=json_out,
             runs=runs, seed=seed, settings=settings, sample_values=not likely_values,
         )  # fmt: skip
-        if doc is None:
+        if json_out:
             return
         t = Table(
             title=f"Tournament: {', '.join(doc['scenarios'])} ({doc['runs']} runs per match, seed {doc['seed']})"

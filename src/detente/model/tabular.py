@@ -13,6 +13,10 @@ values). The mixin then gives it:
   it; otherwise it is their ``as_json`` or ``as_dict`` (or, for a pydantic model,
   ``model_dump(mode="json")``).
 
+A column may hold lists (the move ids of a package, one list per row): ``to_frame()``
+keeps them as Python lists, so ``df["moves"].explode()`` or ``"a1" in row.moves`` work;
+the HTML view shows them as ``a1, b1``.
+
 Examples
 --------
 >>> from dataclasses import dataclass
@@ -69,9 +73,11 @@ class Table:
 
 
 def _cell(x: Any) -> str:
-    """One value as pandas would show it in HTML, escaped."""
+    """One value as pandas would show it in HTML, escaped (a list of ids as ``a, b``)."""
     if x is None:
         return ""
+    if isinstance(x, list | tuple | set | frozenset):
+        return html.escape(_joined(x))
     if hasattr(x, "item") and callable(x.item):  # numpy scalar
         x = x.item()
     if isinstance(x, float):
@@ -90,6 +96,11 @@ def html_table(table: Table, limit: int = HTML_ROWS) -> str:
     cols = [table.columns[k] for k in table.columns]
     body = "".join("<tr>" + "".join(f"<td>{_cell(c[i])}</td>" for c in cols) + "</tr>" for i in range(shown))
     return f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _joined(x: Any) -> Any:
+    """A list-valued cell (e.g. the move ids of a package) as ``a, b`` for display; others as they are."""
+    return ", ".join(map(str, x)) if isinstance(x, list | tuple | set | frozenset) else x
 
 
 def frame(table: Table) -> pd.DataFrame:
@@ -114,7 +125,9 @@ class Tabular(ABC):
 
     def _repr_html_(self) -> str:
         table = self._table()
-        shown = table.head(HTML_ROWS)
+        head = table.head(HTML_ROWS)
+        # a list-valued column (``moves``: a list of ids in to_frame()) reads as "a, b" on screen
+        shown = Table({k: [_joined(x) for x in v] for k, v in head.columns.items()}, head.title)
         try:
             import pandas  # noqa: F401  # keep: 0.17 s to import (see above)
         except ImportError:
