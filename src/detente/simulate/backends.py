@@ -30,7 +30,9 @@ Examples
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -93,8 +95,6 @@ class ProcessBackend(Backend):
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import multiprocessing
-
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -139,7 +139,6 @@ def watch_parent(parent: int, every: float = 0.5) -> None:
     200 MB each on korea-2019). A daemon thread compares the parent process id every
     ``every`` seconds (a process whose parent died is re-parented).
     """
-    import threading
 
     def watch() -> None:
         while True:

@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import math
 import os
@@ -64,6 +65,7 @@ class DaskBackend(Backend):
     def __init__(
         self, workers: int | None = None, address: str | None = None, connect_timeout: float = 10.0
     ) -> None:
+        # dask imported here, not with the module: about 0.5 s that runs without a cluster never pay
         from dask.distributed import Client, LocalCluster
 
         # distributed logs each failed reconnection with a traceback; the RunError a lost
@@ -281,9 +283,6 @@ def _module_of(obj: Any) -> str:
 
 def _import_modules(names: list[str]) -> None:
     """Run on each worker: import ``names`` (best effort)."""
-    import contextlib
-    import importlib
-
     for name in names:
         if name not in ("__main__", "builtins"):
             with contextlib.suppress(ImportError):
