@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import inspect
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,8 +31,8 @@ from .data import Draws, IssueData
 __all__ = ["Model"]
 
 
-class Model:
-    """Base class of the forecast models (see the module docstring)."""
+class Model(ABC):
+    """Base class of the forecast models (see the module docstring); each model implements :meth:`predict`."""
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
@@ -39,9 +40,9 @@ class Model:
     fitted: ClassVar[bool] = False
     """True when a default parameter was fitted on data (cross-validated by proposal)."""
 
+    @abstractmethod
     def predict(self, d: IssueData, dr: Draws) -> np.ndarray:
         """Outcomes ``(S,)`` on the scale of issue ``d`` for the draws ``dr``."""
-        raise NotImplementedError
 
     def params(self) -> dict[str, Any]:
         """The constructor's parameters and their values (scikit-learn style)."""
