@@ -20,10 +20,11 @@ from typing import Any
 import streamlit as st
 
 from detente.app import state
+from detente.defaults import COMPARISON
+from detente.glossary import define
 from detente.model.scenario import Scenario
 from detente.report import ReportInputs, build_report, section_modules
 from detente.report.core import render_section
-from detente.report.sections.simulate import STRATEGIES
 
 __all__ = ["PAGES", "main"]
 
@@ -309,18 +310,26 @@ def page_simulate() -> None:
     if s is None:
         return
 
-    try:
-        from detente.simulate.strategies import REGISTRY
+    from detente.simulate.strategies import REGISTRY
 
-        known = sorted(REGISTRY)
-    except ImportError:
-        known = list(STRATEGIES)
-    default = [x for x in _kept("strategies", list(STRATEGIES)) if x in known]
-    chosen = st.multiselect("Strategies", known, default=default, key="strategies")
+    known = list(REGISTRY)
+    # The defaults of `detente compare` and the report (detente.defaults), so the pages agree.
+    default = [x for x in _kept("strategies", COMPARISON.strategy_names(known)) if x in known]
+    chosen = st.multiselect(
+        "Strategies (each party's; the default is every registered one, as in the report and the CLI)",
+        known, default=default, key="strategies", help=define("strategy"),
+    )  # fmt: skip
     _keep("strategies", list(chosen))
-    runs = _keep("runs", st.slider("Runs per pairing", 5, 200, int(_kept("runs", 20)), step=5, key="runs"))
+    runs = _keep(
+        "runs",
+        st.slider(
+            "Runs per pairing", 5, 200, int(_kept("runs", COMPARISON.runs)), step=5, key="runs",
+            help=define("Monte Carlo") + " Values are sampled from their ranges in every run.",
+        ),
+    )  # fmt: skip
     seed = _keep(
-        "seed", st.number_input("Seed", min_value=0, value=int(_kept("seed", 0)), step=1, key="seed")
+        "seed",
+        st.number_input("Seed", min_value=0, value=int(_kept("seed", COMPARISON.seed)), step=1, key="seed"),
     )
     options = {"strategies": list(chosen), "runs": int(runs)}
     if chosen:
@@ -353,7 +362,11 @@ def page_report() -> None:
     st.caption("The report uses the settings chosen on the Roadmap and Simulate pages, if any.")
     quick = _keep(
         "report-quick",
-        st.checkbox("Quick (fewer runs)", value=bool(_kept("report-quick", True)), key="report-quick"),
+        st.checkbox(
+            "Quick (fewer runs; off gives the same report as `detente report`)",
+            value=bool(_kept("report-quick", False)),
+            key="report-quick",
+        ),
     )
     seed = _keep(
         "report-seed",

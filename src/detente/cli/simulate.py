@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from detente.defaults import COMPARISON, settings_line
 from detente.model.errors import Problem, ScenarioError
 from detente.model.scenario import Scenario
 
@@ -37,13 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_assignments", "register", "run_section"]
 
-RUN_ROWS = ("maximum-pressure", "big-deal", "step-by-step", "tit-for-tat")
-"""The first party's strategies in ``detente run``: the op-ed's contrast (all up front vs step by step)."""
-RUN_COLUMNS = ("tit-for-tat", "freeze-for-freeze", "grit")
-"""The second party's strategies in ``detente run``: plausible reciprocating responses."""
-RUN_RUNS, RUN_RUNS_QUICK = 10, 4
-"""Runs per cell in ``detente run`` (likely values; the section must stay within ~15 s on 2 cores)."""
-
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
@@ -59,9 +53,15 @@ STRATEGY_OPT = typer.Option(
     metavar="PARTY=SPEC",
     help="A party's strategy: a registered name (e.g. USA=step-by-step), a dotted path or an entry point. Repeat per party.",
 )
-RUNS_HELP = "Number of Monte Carlo replicates (per cell for compare and tournament)."
+RUNS_HELP = (
+    "Number of Monte Carlo replicates (per cell for compare, per match for tournament); "
+    "the default is shared with the report and the app."
+)
 SEED_OPT = typer.Option(
-    0, "--seed", min=0, help="Seed for every random draw (same seed, same result, on any backend)."
+    COMPARISON.seed,
+    "--seed",
+    min=0,
+    help="Seed for every random draw (same seed, same result, on any backend).",
 )
 JSON_OPT = typer.Option(False, "--json", help="Print JSON on stdout (nothing else).")
 BACKEND_OPT = typer.Option(
@@ -89,9 +89,13 @@ COOLING_OPT = typer.Option(
     3, "--cooling-off", min=0, help="Periods the talks stay broken after a breakdown before they resume."
 )
 LIKELY_OPT = typer.Option(
-    False, "--likely-values", help="Use the likely values instead of sampling ranges per run."
+    not COMPARISON.sample_values,
+    "--likely-values",
+    help="Use the likely values instead of sampling ranges per run.",
 )
-STRATEGIES_HELP = "Comma-separated strategy specs (default: every registered strategy)."
+STRATEGIES_HELP = (
+    "Comma-separated strategy specs (default: every registered strategy, as in the report and the app)."
+)
 NO_STORE_OPT = typer.Option(False, "--no-store", help="Do not record this run in the results database.")
 
 
@@ -132,6 +136,7 @@ def _sweep(
     ):
         result = run(*args, backend=b, progress=bar, recorder=runner, **kwargs)
     doc: dict[str, Any] = result.as_json()
+    doc.setdefault("sample_values", kwargs["sample_values"])  # what settings_line() reports
     _recorded_note(runner, json_out)
     if json_out:
         emit_json(doc)
@@ -193,9 +198,10 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def _registered() -> list[str]:
+    """The default strategies (:data:`detente.defaults.COMPARISON`) among the registered ones."""
     from detente.simulate.strategies import REGISTRY  # lazy: the simulator, +30 ms on `detente --help`
 
-    return list(REGISTRY)
+    return COMPARISON.strategy_names(REGISTRY)
 
 
 @contextmanager
@@ -227,7 +233,7 @@ def _fmt(entry: dict[str, Any] | None, pct: bool = False) -> tuple[str, str]:
 def simulate(
     scenario: str = typer.Argument("korea-2019", help=SCENARIO_HELP),
     strategy: list[str] = STRATEGY_OPT,
-    runs: int = typer.Option(200, "--runs", "-n", min=1, help=RUNS_HELP),
+    runs: int = typer.Option(COMPARISON.runs, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
     json_out: bool = JSON_OPT,
     backend: str = BACKEND_OPT,
@@ -290,7 +296,7 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
         ("first step (period, when taken)", o["first_step"]),
         ("target package in force (share)", o["target_share"]),
     ]
-    rows += [(f"utility {p}", v) for p, v in o["utility"].items()]
+    rows += [(f"{p} payoff (discounted total)", v) for p, v in o["utility"].items()]
     rows += [
         ("breakdowns", o["breakdowns"]),
         ("breaches detected", o["breaches_detected"]),
@@ -304,8 +310,13 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     console.print(t)
     n = o["first_step"]["n"]
     console.print(
-        f"A first step was taken in {n} of {doc['runs']} runs; intervals are 95% (Wilson for rates, t for means)."
+        f"A first step was taken in {n} of {doc['runs']} runs; intervals are 95% (Wilson for rates, t for means). "
+        "A payoff is the party's discounted total over the horizon, on its own scale; "
+        "target share is 0-1; periods are months.",
+        markup=False,
+        highlight=False,
     )
+    console.print(settings_line(doc), style="dim", markup=False, highlight=False)
 
 
 def compare(
@@ -323,7 +334,7 @@ def compare(
     strategy: list[str] = typer.Option(
         [], "--strategy", "-s", metavar="PARTY=SPEC", help="Fixed strategy for any other party."
     ),
-    runs: int = typer.Option(50, "--runs", "-n", min=1, help=RUNS_HELP),
+    runs: int = typer.Option(COMPARISON.runs, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
     json_out: bool = JSON_OPT,
     backend: str = BACKEND_OPT,
@@ -373,6 +384,7 @@ def compare(
         if json_out:
             return
         console.print(comparison_table(doc))
+        console.print(settings_line(doc), style="dim", markup=False, highlight=False)
 
 
 def _parse_parties(value: str | None) -> tuple[str, str] | None:
@@ -389,7 +401,7 @@ def tournament(
         None, help="Two-party scenarios (built-in names or files; default: korea-2019)."
     ),
     strategies: str | None = typer.Option(None, "--strategies", help=STRATEGIES_HELP),
-    runs: int = typer.Option(20, "--runs", "-n", min=1, help=RUNS_HELP),
+    runs: int = typer.Option(COMPARISON.runs, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
     json_out: bool = JSON_OPT,
     backend: str = BACKEND_OPT,
@@ -438,15 +450,18 @@ def tournament(
                 f"{r['target_share']:.2f}",
                 str(r["matches"]),
             )
-        t.caption = "score: mean utility rescaled to [0, 1] per scenario and seat, over all matches"
+        t.caption = "score: mean payoff rescaled to [0, 1] per scenario and seat, over all matches"
         console.print(t)
+        console.print(settings_line(doc), style="dim", markup=False, highlight=False)
 
 
 # --------------------------------------------------------------- detente run
 def run_section(scenario: Scenario, ctx: RunContext) -> None:
-    """Strategy comparison for the first two parties (likely values, in this process, a few runs).
+    """Strategy comparison for the first two parties, with the shared defaults.
 
-    The full picture, with valuations sampled in every run, is ``detente compare``.
+    The same comparison as ``detente compare`` and the report's strategy section
+    (:data:`detente.defaults.COMPARISON`: every registered strategy, values sampled from
+    their ranges), so the report that ``detente run`` writes shows what they show.
     """
     from detente.simulate.compare import compare as run  # lazy: scipy, +0.8 s on `detente --help`
 
@@ -454,30 +469,25 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
     if len(scenario.parties) < 2:
         ctx.console.print("(a strategy comparison needs at least two parties)")
         return
-    known = set(_registered())
-    rows = [x for x in RUN_ROWS if x in known]
-    cols = [x for x in RUN_COLUMNS if x in known]
+    names = _registered()
     row, col, *others = scenario.party_ids
-    fixed = {p: "tit-for-tat" for p in others}
-    runs = RUN_RUNS_QUICK if ctx.quick else RUN_RUNS
+    fixed = {p: COMPARISON.others for p in others}
     result = run(
         scenario,
-        rows,
-        column_strategies=cols,
+        names,
         parties=(row, col),
         fixed=fixed,
-        runs=runs,
+        runs=COMPARISON.runs_for(ctx.quick),
         seed=ctx.seed,
-        sample_values=False,
+        sample_values=COMPARISON.sample_values,
     )
-    doc = result.as_json()
-    doc["sample_values"] = False
+    doc = {**result.as_json(), "sample_values": COMPARISON.sample_values}
     ctx.results["simulate"] = doc
     ctx.console.print(comparison_table(doc))
     m = doc["matrix"]
+    n = len(doc["columns"])
     score = {
-        r: (sum(m["agreement_rate"][i]) / len(cols), sum(m["target_share"][i]) / len(cols))
-        for i, r in enumerate(doc["rows"])
+        r: (sum(m["agreement_rate"][i]) / n, sum(m["target_share"][i]) / n) for i, r in enumerate(doc["rows"])
     }
     top, bottom = max(score.values()), min(score.values())
     best = " / ".join(f"[bold]{term(k)}[/]" for k, v in score.items() if v == top)
@@ -486,7 +496,6 @@ def run_section(scenario: Scenario, ctx: RunContext) -> None:
         f"Averaged over {col}'s responses, {row} gets furthest with {best} "
         f"(agreement {100 * top[0]:.0f}%, target package {100 * top[1]:.0f}% in force at the horizon) "
         f"and least far with {worst} ({100 * bottom[0]:.0f}%, {100 * bottom[1]:.0f}%)."
-        + (" Other parties play tit-for-tat." if others else "")
-        + f"\n[dim]{runs} runs per cell with likely values; for valuation uncertainty run "
-        f"`detente compare {scenario.id} --runs 200`.[/]"
+        + (f" Other parties play {COMPARISON.others}." if others else "")
     )
+    ctx.console.print(settings_line(doc), style="dim", markup=False, highlight=False)

@@ -1,7 +1,8 @@
 """The report core: find the section renderers, run each one guarded, assemble one HTML page.
 
 A section renderer is a module in :mod:`detente.report.sections` that defines
-``KEY``, ``TITLE``, ``ORDER`` and ``render(inputs) -> Body``. The core imports every
+``KEY``, ``TITLE``, ``ORDER``, ``DEFINITION`` (one plain sentence shown under the
+heading) and ``render(inputs) -> Body``. The core imports every
 module of that package, so a section for an analysis that lands later appears
 without a change here. A renderer whose analysis module is missing (ImportError),
 that raises :class:`Skip`, or that fails, becomes a one-line note in the page and
@@ -38,6 +39,7 @@ from .figures import Figure, write_figures
 from .html import esc, page
 from .reproduce import reproduce_section
 from .section import Body, ReportInputs, Section, Skip
+from .terms import expand_first_use
 
 __all__ = ["Body", "Report", "ReportInputs", "Section", "Skip", "build_report", "section_modules"]
 
@@ -58,21 +60,27 @@ def render_section(module: ModuleType, inputs: ReportInputs) -> Section:
     """Run one renderer; a missing analysis, a :class:`Skip` or a failure becomes a note."""
     key = str(getattr(module, "KEY", module.__name__.rsplit(".", 1)[-1]))
     title = str(getattr(module, "TITLE", key.title()))
+    definition = str(getattr(module, "DEFINITION", ""))
     start = time.perf_counter()
+
+    def note(text: str) -> Section:
+        return Section(key, title, note=text, seconds=time.perf_counter() - start, definition=definition)
+
     try:
         body: Body = module.render(inputs)
     except Skip as exc:
-        return Section(key, title, note=str(exc), seconds=time.perf_counter() - start)
+        return note(str(exc))
     except ImportError as exc:
         missing = getattr(exc, "name", None) or str(exc)
-        note = f"not included: the analysis module {missing} is not available in this installation"
-        return Section(key, title, note=note, seconds=time.perf_counter() - start)
+        return note(f"not included: the analysis module {missing} is not available in this installation")
     except DetenteError as exc:
-        return Section(key, title, note=f"not included: {exc}", seconds=time.perf_counter() - start)
+        return note(f"not included: {exc}")
     except Exception as exc:  # a broken section must not take the whole report down
-        note = f"not included: the analysis failed ({type(exc).__name__}: {exc})"
-        return Section(key, title, note=note, seconds=time.perf_counter() - start)
-    return Section(key, title, body.html, body.figures, body.params, seconds=time.perf_counter() - start)
+        return note(f"not included: the analysis failed ({type(exc).__name__}: {exc})")
+    return Section(
+        key, title, body.html, body.figures, body.params, seconds=time.perf_counter() - start,
+        definition=definition,
+    )  # fmt: skip
 
 
 @dataclass
@@ -100,15 +108,17 @@ class Report:
         for sec in self.sections:
             anchor = f"sec-{sec.key}"
             toc.append((anchor, sec.title))
+            head = f"<h2>{esc(sec.title)}</h2>"
+            if sec.definition:
+                head += f'<p class="definition">{esc(sec.definition)}</p>'
             if sec.skipped:
                 parts.append(
                     f'<section id="{anchor}" class="skipped" data-section="{esc(sec.key)}">'
-                    f'<h2>{esc(sec.title)}</h2><p class="note skipnote">{esc(sec.note)}</p></section>'
+                    f'{head}<p class="note skipnote">{esc(sec.note)}</p></section>'
                 )
             else:
                 parts.append(
-                    f'<section id="{anchor}" data-section="{esc(sec.key)}"><h2>{esc(sec.title)}</h2>'
-                    f"{sec.html}</section>"
+                    f'<section id="{anchor}" data-section="{esc(sec.key)}">{head}{sec.html}</section>'
                 )
         sub = f"<p>{esc(s.id)}" + (f" · as of {esc(s.as_of)}" if s.as_of else "") + "</p>"
         sub += f"<p>detente {esc(__version__)} · seed {self.inputs.seed}"
@@ -118,7 +128,7 @@ class Report:
             f"Made by detente {esc(__version__)} from scenario {esc(s.id)} with seed {self.inputs.seed}. "
             "Every figure can be reproduced from the inputs in the last section."
         )
-        return page(f"{s.title}", sub, toc, "\n".join(parts), foot)
+        return page(f"{s.title}", sub, toc, expand_first_use("\n".join(parts)), foot)
 
     def write(self, path: str | Path) -> Path:
         """Write the HTML page atomically; return its path."""

@@ -105,6 +105,21 @@ ul.tree li::before { content: "└─ "; color: var(--muted); position: absolute
 ul.tree > li::before { content: ""; }
 .pattern { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; }
 details { margin: .5rem 0; }
+p.definition { color: var(--muted); font-style: italic; margin: -.4rem 0 .8rem; }
+abbr[title] { text-decoration: underline dotted; cursor: help; }
+dl.glossary dt { font-weight: 600; margin-top: .5rem; } dl.glossary dd { margin: 0 0 .3rem 1.2rem; }
+table.params { margin: 0; font-size: .8rem; } table.params td { border: 0; padding: 0 .4rem 0 0; }
+p.settings { font-size: .85rem; }
+@media print {
+  /* Printing (or "Save as PDF") gives the summary for a class: each section's heading, its
+     one-line definition and its lead finding; figures, tables and details are left out. */
+  nav.toc, footer, figure, table, details, pre, section[data-section="reproduce"],
+  section[data-section="glossary"] dl, section > :not(h2):not(p.definition):not(p.note) { display: none !important; }
+  body { font-size: 11pt; } header.top { background: none; color: #000; padding: 0; }
+  header.top p { color: #333; } main { max-width: none; padding: 0; }
+  section { margin: .6rem 0; padding-top: .2rem; break-inside: avoid; }
+  .note { background: none; border-left: 2px solid #888; padding: .1rem .5rem; margin: .2rem 0; }
+}
 footer { color: var(--muted); font-size: .8rem; border-top: 1px solid var(--line); padding: 1rem 2rem; }
 """
 

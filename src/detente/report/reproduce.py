@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from typing import Any
 
 import yaml
@@ -25,10 +24,10 @@ import yaml
 from detente import __version__
 from detente.model.scenario import Scenario
 
-from .html import esc, table
+from .html import Raw, esc, table
 from .section import ReportInputs, Section
 
-__all__ = ["reproduce_section", "scenario_data", "scenario_yaml"]
+__all__ = ["params_table", "reproduce_section", "scenario_data", "scenario_yaml"]
 
 
 def _plain_value(v: Any) -> Any:
@@ -53,6 +52,31 @@ def scenario_data(s: Scenario) -> dict[str, Any]:
 def scenario_yaml(s: Scenario) -> str:
     """The scenario written as a YAML scenario file (valid input for every command)."""
     return yaml.safe_dump(scenario_data(s), sort_keys=False, allow_unicode=True, width=100)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ", ".join(_plain(v) for v in items) or "none"
+    return str(value)
+
+
+def params_table(params: dict[str, Any]) -> str:
+    """A section's parameters as a small two-column table (name, value), not as JSON.
+
+    >>> params_table({"runs": 20, "fixed": {}, "target": ["a", "b"]})
+    '<table class="params"><tbody><tr><td>fixed</td><td>none</td></tr><tr><td>runs</td><td>20</td></tr><tr><td>target</td><td>a, b</td></tr></tbody></table>'
+    """
+    if not params:
+        return "—"
+    rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(_plain(v))}</td></tr>" for k, v in sorted(params.items()))
+    return f'<table class="params"><tbody>{rows}</tbody></table>'
 
 
 def reproduce_section(inputs: ReportInputs, sections: list[Section]) -> Section:
@@ -86,9 +110,8 @@ def reproduce_section(inputs: ReportInputs, sections: list[Section]) -> Section:
     rows = []
     for sec in sections:
         figs = ", ".join(f.name for f in sec.figures) or "—"
-        params = json.dumps(sec.params, sort_keys=True, default=str) if sec.params else "—"
         status = sec.note if sec.skipped else "included"
-        rows.append([sec.title, status, figs, params])
+        rows.append([sec.title, status, figs, Raw(params_table(sec.params))])
     parts.append("<h3>Sections, figures and their parameters</h3>")
     parts.append(table(["section", "status", "figures", "parameters"], rows))
     parts.append(
@@ -98,4 +121,7 @@ def reproduce_section(inputs: ReportInputs, sections: list[Section]) -> Section:
     parts.append(
         f"<details><summary>The scenario file</summary><pre><code>{esc(text)}</code></pre></details>"
     )
-    return Section("reproduce", "Inputs and seed", "\n".join(parts), params={"seed": inputs.seed})
+    return Section(
+        "reproduce", "Inputs and seed", "\n".join(parts), params={"seed": inputs.seed},
+        definition="What this report was made from, so that anyone can make it again and get the same numbers.",
+    )  # fmt: skip

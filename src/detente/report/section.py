@@ -50,6 +50,8 @@ class Section:
     params: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
     seconds: float = 0.0
+    definition: str = ""
+    """One plain sentence under the heading: what this section is about (the module's ``DEFINITION``)."""
 
     @property
     def skipped(self) -> bool:

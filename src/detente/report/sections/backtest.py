@@ -30,11 +30,14 @@ if TYPE_CHECKING:
 
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "case_result", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "case_result", "render"]
 
 KEY = "backtest"
 TITLE = "Backtest: the model beside the record"
 ORDER = 60
+DEFINITION = (
+    "What the model says beside what happened in these talks: a plausibility check, not a validation."
+)
 
 MARK = {"agree": "✓ agree", "disagree": "✗ disagree", "n/a": "– n/a"}
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.analysis.deals import DealSpace, analyse_deals
+from detente.glossary import unit
 
 from ..figures import Figure, new_figure
 from ..html import Raw, esc, table
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
 
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "deal_figures", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "deal_figures", "render"]
 
 KEY = "deals"
 TITLE = "Deal space"
 ORDER = 20
+DEFINITION = "Every package of moves the parties could agree on, which of them beat no deal for everyone (the deal zone), and the packages that standard bargaining rules pick."
 
 LABELS = {
     "nash": "Nash",
@@ -78,7 +80,7 @@ def _gains(ds: DealSpace) -> Figure:
         ax.bar(x + (k - (len(names) - 1) / 2) * width, gains, width, label=LABELS.get(name, name))
     ax.axhline(0.0, color="black", lw=0.8)
     ax.set_xticks(x, list(ds.parties))
-    ax.set_ylabel("gain over the disagreement point (own scale)")
+    ax.set_ylabel("gain over the disagreement point (value per month, own scale)")
     ax.set_title(f"Bargaining solutions of {ds.scenario}: each party's gain")
     if names:
         ax.legend(fontsize=8)
@@ -95,6 +97,28 @@ def _moves_beyond(ds: DealSpace, moves: frozenset[str]) -> str:
     return text
 
 
+def lottery_summary(hull: Any, parties: list[str]) -> str:
+    """A lottery in one line: each package's weight and only the moves in which the packages differ.
+
+    >>> from types import SimpleNamespace as NS
+    >>> h = NS(is_lottery=True, utility={"A": 1.0, "B": 2.5},
+    ...        lottery=((NS(moves=frozenset("xyz")), 0.28), (NS(moves=frozenset("xy")), 0.72)))
+    >>> lottery_summary(h, ["A", "B"])
+    'lottery: 28% with z, 72% without; both have the other 2 moves (worth A 1.00, B 2.50 a month)'
+    """
+    if not hull.is_lottery:
+        return "a single package (no lottery needed)"
+    sets = [pk.moves for pk, _ in hull.lottery]
+    shared = frozenset.intersection(*sets)
+    parts = []
+    for pk, w in hull.lottery:
+        extra = sorted(pk.moves - shared)
+        parts.append(f"{w:.0%} " + ("with " + ", ".join(extra) if extra else "without"))
+    worth = ", ".join(f"{p} {hull.utility[p]:.2f}" for p in parties)
+    both = "both have" if len(sets) == 2 else "all have"
+    return f"lottery: {', '.join(parts)}; {both} the other {len(shared)} moves (worth {worth} a month)"
+
+
 def render(inputs: ReportInputs) -> Body:
 
     ds = deal_space(inputs)
@@ -104,7 +128,8 @@ def render(inputs: ReportInputs) -> Body:
     parts = [
         f'<p class="note"><span class="{verdict}">{esc(ds.message)}</span></p>',
         f"<p>{ds.packages_feasible} feasible packages ({esc(ds.method)}; {ds.packages_evaluated} evaluated), "
-        f"{len(ds.frontier)} on the Pareto frontier. Disagreement point: "
+        f"{len(ds.frontier)} on the Pareto frontier. Values are per month, on each party's own 0-10 scale. "
+        "Disagreement point (each party's value with no deal): "
         + ", ".join(f"{esc(p)} {ds.disagreement[p]:.2f}" for p in parties)
         + ".</p>",
         *[f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>" for f in figs],
@@ -112,7 +137,7 @@ def render(inputs: ReportInputs) -> Body:
     ]
     rows: list[list[Any]] = []
     for name, sol in ds.solutions.items():
-        hull = sol.hull.describe() if sol.hull is not None else "—"
+        hull = lottery_summary(sol.hull, parties) if sol.hull is not None else "—"
         rows.append(
             [
                 LABELS.get(name, name),
@@ -127,9 +152,9 @@ def render(inputs: ReportInputs) -> Body:
             [
                 "solution",
                 "agreement",
-                *[f"{p} (gain)" for p in parties],
+                *[f"{p} value per month (gain over no deal)" for p in parties],
                 "moves beyond the status quo",
-                "on the convex hull",
+                "on the convex hull (lottery between packages)",
             ],
             rows,
             numeric=tuple(range(2, 2 + len(parties))),
@@ -142,7 +167,7 @@ def render(inputs: ReportInputs) -> Body:
             + ", ".join(f"{esc(k)} {v:g}" for k, v in r.discounts.items())
             + "): shares "
             + ", ".join(f"{esc(k)} {v:.2f}" for k, v in r.share.items())
-            + "; utilities "
+            + " of the surplus; values per month "
             + ", ".join(f"{esc(k)} {v:.2f}" for k, v in r.utility.items())
             + ".</p>"
         )
@@ -154,7 +179,11 @@ def render(inputs: ReportInputs) -> Body:
     ]
     parts.append(f"<details><summary>The {len(ds.frontier)} frontier packages</summary>")
     parts.append(
-        table(["package (beyond the status quo)", *parties], frows, numeric=tuple(range(1, 1 + len(parties))))
+        table(
+            ["package (beyond the status quo)", *[unit(p, "month") for p in parties]],
+            frows,
+            numeric=tuple(range(1, 1 + len(parties))),
+        )
     )
     parts.append("</details>")
     return Body("\n".join(parts), figs, {"method": ds.method, "values": "likely"})

@@ -29,10 +29,11 @@ from ..core import Body
 from ..figures import Figure, new_figure
 from ..html import esc, table
 
-__all__ = ["KEY", "TITLE", "forecast_body", "issue_figure"]
+__all__ = ["DEFINITION", "KEY", "TITLE", "forecast_body", "issue_figure"]
 
 KEY = "forecast"
 TITLE = "Forecast"
+DEFINITION = "Where each issue is likely to end up, from the actors' positions, how much each issue matters to them and their weight."
 MARKERS = ("v", "^", "s", "D", "P", "X")
 
 

@@ -25,11 +25,12 @@ if TYPE_CHECKING:
 
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "plan_data", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "plan_data", "render"]
 
 KEY = "roadmap"
 TITLE = "Roadmap"
 ORDER = 30
+DEFINITION = "An order of stages that reaches the target package with every stage reciprocal and balanced, no party more exposed than it accepts, and no party better off stopping."
 
 TIME_LIMIT, TIME_LIMIT_QUICK = 20.0, 8.0
 
@@ -176,7 +177,12 @@ def render(inputs: ReportInputs) -> Body:
         parts.append("<h3>Stages</h3>")
         parts.append(
             table(
-                ["stage", "moves", *[f"{p}: given → received" for p in parties], "starts + lasts"],
+                [
+                    "stage",
+                    "moves",
+                    *[f"{p}: given → received (per month, own scale)" for p in parties],
+                    "starts + lasts (months)",
+                ],
                 rows,
                 numeric=tuple(range(2, 3 + len(parties))),
             )

@@ -21,11 +21,12 @@ from ..section import Body
 if TYPE_CHECKING:
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "fmt_value", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "fmt_value", "render"]
 
 KEY = "scenario"
 TITLE = "Scenario"
 ORDER = 10
+DEFINITION = "The parties, the moves each can make and what every move is worth to each party per month, with the sources the values were set from."
 
 
 def fmt_value(v: Value) -> str:
@@ -52,7 +53,14 @@ def render(inputs: ReportInputs) -> Body:
     parts.append("<h3>Parties</h3>")
     parts.append(
         table(
-            ["id", "name", "discount", "exposure limit", "status-quo utility", "disagreement point"],
+            [
+                "id",
+                "name",
+                f"discount (per {s.time.unit})",
+                "exposure limit (own scale)",
+                f"status-quo value (per {s.time.unit}, own scale)",
+                f"disagreement point (per {s.time.unit}, own scale)",
+            ],
             [
                 [
                     p.id,
@@ -97,15 +105,21 @@ def render(inputs: ReportInputs) -> Body:
                     Raw(f'<span class="src">{linkify(m.source.strip())}</span>' if m.source else "—"),
                 ]
             )
-        header = ["move", *[f"value to {q.id}" for q in s.parties]]
-        header += ["status", "reversible", "verification", "constraints", "source"]
+        header = ["move", *[f"value to {q.id} (per {s.time.unit}, own 0-10 scale)" for q in s.parties]]
+        header += [
+            "status",
+            f"reversible (lag in {s.time.unit}s)",
+            "verification (chance 0-1)",
+            "constraints",
+        ]
+        header += ["source"]
         n = len(s.parties)
         parts.append(table(header, rows, numeric=tuple(range(1, n + 1))))
     if s.interactions:
         parts.append("<h3>Interactions</h3>")
         parts.append(
             table(
-                ["moves", "value"],
+                ["moves", f"extra value when all are in force (per {s.time.unit})"],
                 [
                     [" + ".join(i.moves), ", ".join(f"{k}: {fmt_value(v)}" for k, v in i.value.items())]
                     for i in s.interactions
@@ -116,7 +130,13 @@ def render(inputs: ReportInputs) -> Body:
         parts.append("<h3>Pressures (costs of delay)</h3>")
         parts.append(
             table(
-                ["party", f"per {s.time.unit}", "growth", "stopped by", "source"],
+                [
+                    "party",
+                    f"cost per {s.time.unit} (own scale)",
+                    f"growth per {s.time.unit}",
+                    "stopped by",
+                    "source",
+                ],
                 [
                     [
                         pr.party,

@@ -24,11 +24,12 @@ from ..section import Body, Skip
 if TYPE_CHECKING:
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "render"]
 
 KEY = "sensitivity"
 TITLE = "What would change the answer"
 ORDER = 60
+DEFINITION = "How far each uncertain value would have to move, one at a time, before the answer changes."
 
 SHOWN = 12
 BUDGET = 20.0
@@ -146,7 +147,14 @@ def render(inputs: ReportInputs) -> Body:
             parts.append("<h3>The Nash deal changes first when (one value at a time, nearest first)</h3>")
             parts.append(
                 table(
-                    ["value (move:party)", "likely", "break-even", "range", "within range", "what changes"],
+                    [
+                        "value (move:party, per month, own scale)",
+                        "likely",
+                        "break-even",
+                        "range",
+                        "within range",
+                        "what changes",
+                    ],
                     rows,
                     numeric=(1, 2),
                 )

@@ -1,8 +1,10 @@
 """Report section: the strategy comparison as a heatmap, with the outcome distributions.
 
 Uses the comparison that ``detente run`` stored (``results["simulate"]``, the
-``detente compare --json`` document) or runs one: the op-ed's strategies for the
-first two parties, any other party playing tit-for-tat. Options
+``detente compare --json`` document) or runs one with the shared defaults
+(:data:`detente.defaults.COMPARISON`, the same as ``detente compare`` and the app's
+Simulate page): every registered strategy for the first two parties, values sampled
+from their ranges, any other party playing tit-for-tat. Options
 (``inputs.options["simulate"]``): ``strategies`` (names), ``runs`` (per pairing).
 """
 
@@ -12,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente.defaults import COMPARISON, settings_line
+from detente.glossary import TOTAL, unit
 from detente.simulate.compare import compare
 from detente.simulate.strategies import REGISTRY
 
@@ -22,14 +26,16 @@ from ..section import Body, Skip
 if TYPE_CHECKING:
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "STRATEGIES", "TITLE", "comparison_doc", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "comparison_doc", "render"]
 
 KEY = "simulate"
 TITLE = "Strategy comparison"
 ORDER = 40
-
-STRATEGIES = ("maximum-pressure", "big-deal", "step-by-step", "tit-for-tat", "grit")
-RUNS, RUNS_QUICK = 60, 20
+DEFINITION = (
+    "Each party follows a strategy (a rule for what to offer, accept or reverse each month); "
+    "the talks are played many times for every pairing of strategies to see how often they agree "
+    "and what each party collects."
+)
 
 
 def comparison_doc(inputs: ReportInputs) -> dict[str, Any]:
@@ -41,14 +47,15 @@ def comparison_doc(inputs: ReportInputs) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
 
-        names = list(inputs.option(KEY, "strategies", [x for x in STRATEGIES if x in REGISTRY]))
+        names = list(inputs.option(KEY, "strategies", COMPARISON.strategy_names(REGISTRY)))
         row, col, *others = s.party_ids
-        runs = int(inputs.option(KEY, "runs", RUNS_QUICK if inputs.quick else RUNS))
-        fixed = {p: "tit-for-tat" for p in others}
+        runs = int(inputs.option(KEY, "runs", COMPARISON.runs_for(inputs.quick)))
+        fixed = {p: COMPARISON.others for p in others}
         result = compare(
-            s, names, parties=(row, col), fixed=fixed, runs=runs, seed=inputs.seed, progress=inputs.progress
-        )
-        return result.as_json()
+            s, names, parties=(row, col), fixed=fixed, runs=runs, seed=inputs.seed,
+            sample_values=COMPARISON.sample_values, progress=inputs.progress,
+        )  # fmt: skip
+        return {**result.as_json(), "sample_values": COMPARISON.sample_values}
 
     return inputs.result(KEY, compute, accept=lambda v: isinstance(v, dict) and "matrix" in v)
 
@@ -76,33 +83,38 @@ def _heatmap(doc: dict[str, Any]) -> Figure:
                     color="white" if m[i, j] < 0.6 else "black",
                     fontsize=9,
                 )
-    fig.colorbar(im, ax=ax, label="agreement rate")
+    fig.colorbar(im, ax=ax, label="agreement rate (share of runs)")
     ax.set_title(f"Agreement rate over {doc['runs']} runs per pairing (seed {doc['seed']})")
     return Figure("strategy-heatmap", "Strategy comparison: agreement rate", fig)
 
 
 def _distributions(doc: dict[str, Any]) -> Figure:
+    """Each pairing's mean payoff per party, with its 95% interval drawn as a bar.
+
+    The interval is that of the mean over the runs; where it is narrower than the
+    marker a short bar still shows it (it is never left out silently).
+    """
     parties = [doc["row_party"], doc["column_party"]]
     cells = doc["cells"]
     labels = [f"{c['row']} vs {c['column']}" for c in cells]
     fig, axes = new_figure(9.5, 1.0 + 0.28 * len(cells), ncols=2, sharey=True)
     ys = list(range(len(cells)))[::-1]
     for ax, party, colour in zip(axes, parties, ("#1f5fa8", "#b3261e"), strict=True):
-        means, lo, hi = [], [], []
-        for c in cells:
+        for y, c in zip(ys, cells, strict=True):
             u = c["outcomes"]["utility"][party]
-            mean = u["mean"] if u["mean"] is not None else float("nan")
+            if u["mean"] is None:
+                continue
             a, b = u["ci"]
-            means.append(mean)
-            lo.append(mean - a if a is not None else 0.0)
-            hi.append(b - mean if b is not None else 0.0)
-        ax.errorbar(means, ys, xerr=[lo, hi], fmt="o", color=colour, ms=4, capsize=2)
+            if a is not None and b is not None:
+                ax.plot([a, b], [y, y], "-", color=colour, lw=3, alpha=0.45, solid_capstyle="butt")
+                ax.plot([a, b], [y, y], "|", color=colour, ms=7)
+            ax.plot([u["mean"]], [y], "o", color=colour, ms=3.5, mec="white", mew=0.5)
         ax.axvline(0.0, color="grey", lw=0.8, ls="--")
-        ax.set_title(f"{party}: mean utility (95% interval)")
+        ax.set_title(f"{party}: mean payoff and its 95% interval (bar)", fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
-        ax.set_xlabel("utility over the horizon")
+        ax.set_xlabel(TOTAL, fontsize=9)
     axes[0].set_yticks(ys, labels, fontsize=8)
-    return Figure("strategy-outcomes", "Outcome distributions by pairing", fig)
+    return Figure("strategy-outcomes", "Each pairing's mean payoff, with the 95% interval of the mean", fig)
 
 
 def _pct(entry: dict[str, Any] | None) -> str:
@@ -147,7 +159,8 @@ def render(inputs: ReportInputs) -> Body:
             if doc.get("fixed")
             else ""
         )
-        + "</p>",
+        + " A payoff is a discounted total over the horizon, on the party's own scale.</p>",
+        f'<p class="muted settings">{esc(settings_line(doc))}</p>',
         f'<p class="note">Averaged over {esc(cp)}\'s strategies, {esc(rp)} reaches agreement most often with '
         f"<b>{esc(best)}</b> ({100 * top:.0f}%) and least often with <b>{esc(worst)}</b> "
         f"({100 * bottom:.0f}%).</p>"
@@ -176,10 +189,10 @@ def render(inputs: ReportInputs) -> Body:
             [
                 "row strategy",
                 "column strategy",
-                "agreement",
-                "target share",
-                f"utility {rp}",
-                f"utility {cp}",
+                "agreement rate (% of runs)",
+                "target share (0-1, at the horizon)",
+                unit(rp, "total"),
+                unit(cp, "total"),
             ],
             rows,
             numeric=(2, 3, 4, 5),
@@ -190,6 +203,8 @@ def render(inputs: ReportInputs) -> Body:
         "runs": doc["runs"],
         "seed": doc["seed"],
         "strategies": doc["rows"],
+        "column strategies": doc["columns"],
+        "values": "sampled" if doc.get("sample_values") else "likely",
         "fixed": doc.get("fixed", {}),
     }
     return Body("\n".join(parts), figs, params)

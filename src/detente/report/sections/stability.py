@@ -21,16 +21,23 @@ from ..section import Body
 if TYPE_CHECKING:
     from ..section import Body, ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "StabilityData", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "StabilityData", "render"]
 
 KEY = "stability"
 TITLE = "Stability"
 ORDER = 50
+DEFINITION = "Which situations no party would leave on its own, taking into account how the other side could answer a move (the Graph Model for Conflict Resolution (GMCR))."
 
 TREE_CONCEPT = "nash"
 MAX_ROWS = 40
 SHOWN = 10
 NAMES = {"nash": "Nash", "gmr": "GMR", "smr": "SMR", "seq": "SEQ"}
+FULL = {
+    "nash": "Nash stability",
+    "gmr": "general metarationality (GMR)",
+    "smr": "symmetric metarationality (SMR)",
+    "seq": "sequential stability (SEQ)",
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,90 @@ def _verb(c: Any, option: str, pattern: str) -> str:
     return ("takes " if pattern[idx] == "Y" else "drops ") + option
 
 
+def _improvements(c: Any, state: int, i: int) -> list[int]:
+    """The feasible states decision maker ``i`` prefers and can reach alone from ``state``, best first."""
+    mask = c.dm_mask(i)
+    take, drop = c.direction_mask("take"), c.direction_mask("drop")
+    bits = [1 << k for k in range(c.n_options) if mask >> k & 1]
+    found = []
+    for pick in range(1, 1 << len(bits)):
+        flip = sum(b for j, b in enumerate(bits) if pick >> j & 1)
+        new = state ^ flip
+        if (flip & take & state) or (flip & drop & ~state) or not c.feasible[new]:
+            continue  # a take-only option cannot be dropped, a drop-only one cannot be taken
+        if c.payoff[i][new] > c.payoff[i][state]:
+            found.append(new)
+    return sorted(found, key=lambda x: -c.payoff[i][x])
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _change(c: Any, a: int, b: int) -> str:
+    taken = set(c.taken(b)) - set(c.taken(a))
+    dropped = set(c.taken(a)) - set(c.taken(b))
+    return ", ".join([*(f"take {x}" for x in sorted(taken)), *(f"drop {x}" for x in sorted(dropped))])
+
+
+def reading(c: Any, res: Any) -> str:
+    """The stability result read for the talks, in plain words (computed from ``res``).
+
+    >>> from detente.analysis.stability import analyse
+    >>> from detente.model.conflict import Conflict
+    >>> c = Conflict.example()  # the Prisoner's Dilemma: both cooperate, nobody defects
+    >>> text = reading(c, analyse(c))
+    >>> "not Nash stable" in text or "stable for every" in text
+    True
+    """
+    if c.status_quo is None:
+        return "The conflict has no status quo, so there is no starting point to read."
+    sq = int(c.status_quo)
+    rec = res.state_record(sq)
+    concepts = list(res.concepts)
+    pattern = rec["pattern"]
+    taken = rec["taken"]
+    in_force = f"with {_and(list(taken))} in force" if taken else "with none of the options in force"
+    out = [
+        f"The status quo is the state {pattern}: one letter per option in the order listed below, "
+        f"Y = in force, N = not, so the talks start {in_force}."
+    ]
+    stable_all = [k for k in concepts if rec["equilibrium"][k]]
+    if len(stable_all) == len(concepts):
+        out.append(
+            "It is stable for every solution concept: no party can improve by a move of its own, "
+            "let alone one the others could not punish, so nothing pushes any side to act alone; a "
+            "change needs an agreed package (see the deal space and the roadmap)."
+        )
+        return " ".join(out)
+    movers = []
+    for i, dm in enumerate(c.dms):
+        if not rec["stable"][dm].get("nash", True):
+            better = _improvements(c, sq, i)
+            how = f" (best: {_change(c, sq, better[0])})" if better else ""
+            movers.append(f"{dm} can do better by acting alone{how}")
+    if movers:
+        out.append("It is not Nash stable: " + "; ".join(movers) + ".")
+    held = [k for k in stable_all if k != "nash"]
+    if held:
+        out.append(
+            "It is still stable under " + _and([FULL[k] for k in held]) + ": every such move can be "
+            "answered by the other side with one that leaves the mover no better off"
+            + (", even counting only answers that pay for the side that makes them" if "seq" in held else "")
+            + ", so the threat of a response is what holds the status quo in place."
+        )
+    for k in concepts:
+        if k == "nash" or k in stable_all:
+            continue
+        weak = [dm for dm in c.dms if not rec["stable"][dm][k]]
+        out.append(
+            f"Under {FULL[k]} it is not stable for {', '.join(weak)}: "
+            f"{'it' if len(weak) == 1 else 'they'} can move without an answer that deters "
+            f"{'it' if len(weak) == 1 else 'them'}, so expect the status quo to change."
+        )
+    return " ".join(out)
+
+
 def render(inputs: ReportInputs) -> Body:
 
     data = stability_data(inputs)
@@ -106,8 +197,10 @@ def render(inputs: ReportInputs) -> Body:
     concepts = list(res.concepts)
     counts = {k: len(res.equilibrium_states(k)) for k in concepts}
     parts = [
+        f'<p class="note">{esc(reading(c, res))}</p>',
         f"<p>The conflict implied by the scenario: {len(c.dms)} decision makers, {len(c.option_ids)} options "
-        f"({esc(sc.reason)}), {int(c.feasible.sum())} feasible states. Equilibria: "
+        f"({esc(sc.reason)}), {int(c.feasible.sum())} feasible states. Equilibria (states stable for every "
+        "decision maker), counted per concept: "
         + ", ".join(f"{NAMES.get(k, k)} {counts[k]}" for k in concepts)
         + ".</p>",
     ]
