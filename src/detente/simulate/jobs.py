@@ -52,16 +52,23 @@ SCALAR_COLUMNS: tuple[str, ...] = (
     "breaches_missed",
     "periods",
 )
-"""The scalar outcomes of one replicate, in column order; utilities follow, one per party."""
+"""The scalar outcomes of one replicate, in column order; then per party its payoff
+(``utility:<party>``), the window's part of it (``window:<party>``) and its value of no deal
+(``no_deal:<party>``)."""
 
 
 def outcome_columns(parties: Sequence[str]) -> tuple[str, ...]:
-    """Column names of the outcome array: the scalar outcomes, then ``utility:<party>``.
+    """Column names of the outcome array: the scalar outcomes, then ``utility:``, ``window:`` and ``no_deal:<party>``.
 
-    >>> outcome_columns(["USA", "DPRK"])[-2:]
+    >>> outcome_columns(["USA", "DPRK"])[-6:-4]
     ('utility:USA', 'utility:DPRK')
     """
-    return (*SCALAR_COLUMNS, *(f"utility:{p}" for p in parties))
+    return (
+        *SCALAR_COLUMNS,
+        *(f"utility:{p}" for p in parties),
+        *(f"window:{p}" for p in parties),
+        *(f"no_deal:{p}" for p in parties),
+    )
 
 
 def replicate_seed(seed: int | np.random.SeedSequence, index: int) -> np.random.SeedSequence:
@@ -185,6 +192,10 @@ def _outcome_values(result: Any, parties: Sequence[str]) -> list[float]:
         float(result.periods),
     ]
     row.extend(float(result.utilities[p]) for p in parties)
+    # a play() that reports no split (a user's stand-in) has all of its payoff in the window
+    window, no_deal = result.window or result.utilities, result.no_deal
+    row.extend(float(window[p]) for p in parties)
+    row.extend(float(no_deal[p]) if p in no_deal else math.nan for p in parties)
     return row
 
 

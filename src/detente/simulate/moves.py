@@ -156,9 +156,13 @@ class Moves:
         verdicts = []
         to = "to " + pid
         for rid in self.others[pid]:
-            ok = bool(self.strategies[rid].respond(self.observe(rid), prop))
+            answer = self.strategies[rid].respond(self.observe(rid), prop)
+            ok = bool(answer)
             verdicts.append(ok)
-            log.add(self.t, rid, "accept" if ok else "reject", moves, to, asks=asks)
+            why = getattr(answer, "reason", "")  # a Verdict says why (a plain bool does not)
+            log.add(
+                self.t, rid, "accept" if ok else "reject", moves, f"{to}: {why}" if why else to, asks=asks
+            )
         if not all(verdicts):
             self.stalled()
             return
@@ -271,6 +275,18 @@ class Moves:
         self.log.add(t, br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
         self.wronged(br.party, br.move, self.settings.trust_loss_breach, licence=True)
         b.release(br.deal, br.party, self.makers)  # a material breach releases the others from that deal
+        # ... and they stop delivering what of it is not yet in force (the undelivered stages)
+        for mid in sorted(b.deals[br.deal]):
+            if self.makers[mid] == br.party:
+                continue
+            if mid in b.pending:
+                b.halt(mid)
+                self.log.add(
+                    t, self.makers[mid], "reverse", {mid}, "implementation halted: released by a breach"
+                )
+            elif mid in b.waiting:
+                b.withdraw(mid)
+                self.log.add(t, self.makers[mid], "reverse", {mid}, "withdrawn: released by a breach")
         self.breakdown(f"breach by {br.party} detected", t + 1 + self.settings.cooling_off)
 
     # ----- step 6: progress ----------------------------------------------

@@ -67,8 +67,10 @@ class Observer:
         history: Mapping[str, list[TraceEntry]],
         prior: Scenario | None = None,
         board: Board,
+        answers: Mapping[str, str] | None = None,
     ) -> None:
         self.board = board
+        self.answers = MappingProxyType(dict(answers or {}))
         self.period = 0  # the run's current period (the engine moves it on)
         self.views = views
         self.others = {p: tuple(q for q in parties if q != p) for p in parties}
@@ -127,5 +129,7 @@ class Observer:
             licences=board.licences[me],
             prior=self.prior,
             settled=settled,
+            streaks=tuple(board.streaks),
+            answers=self.answers,
         )
         return obs
