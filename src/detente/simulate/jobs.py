@@ -193,7 +193,8 @@ def _outcome_values(result: Any, parties: Sequence[str]) -> list[float]:
     ]
     row.extend(float(result.utilities[p]) for p in parties)
     # a play() that reports no split (a user's stand-in) has all of its payoff in the window
-    window, no_deal = result.window or result.utilities, result.no_deal
+    window = getattr(result, "window", None) or result.utilities
+    no_deal = getattr(result, "no_deal", None) or {}
     row.extend(float(window[p]) for p in parties)
     row.extend(float(no_deal[p]) if p in no_deal else math.nan for p in parties)
     return row
