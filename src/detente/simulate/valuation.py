@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from detente.analysis.discounting import pressure_value, stream
 from detente.model.scenario import Scenario
@@ -62,10 +62,15 @@ _INF = math.inf
 
 
 class Schedule(NamedTuple):
-    """When each move enters force and leaves it, in periods from now (missing: never)."""
+    """When each move enters force and leaves it, in periods from now (missing: never).
+
+    ``raw`` holds, for each move started but not in force, when it would enter if its
+    prerequisites allowed (a move waiting for a prerequisite that no one will make never enters).
+    """
 
     enter: dict[str, float]
     leave: dict[str, float]
+    raw: dict[str, float] = {}  # noqa: RUF012 (a NamedTuple field's default; never changed in place)
 
 
 def lookahead_of(discount: float, horizon: int) -> int | None:
@@ -73,23 +78,46 @@ def lookahead_of(discount: float, horizon: int) -> int | None:
     return None if discount < 1.0 else horizon
 
 
-def _settle_prerequisites(enter: dict[str, float], scenario: Scenario) -> None:
-    """A move enters force only once its prerequisites are in force: push entries back (or to never)."""
-    changed = True
-    while changed:
-        changed = False
-        for mid in list(enter):
-            at = enter[mid]
-            for r in scenario.move(mid).requires:
-                need = enter.get(r, _INF)
-                if need > at:
-                    at = need
-            if at != enter[mid]:
-                changed = True
-                if math.isinf(at):
-                    del enter[mid]
-                else:
-                    enter[mid] = at
+def resolve(
+    raw: Mapping[str, float],
+    requires: Mapping[str, tuple[str, ...]],
+    fixed: frozenset[str],
+    known: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """When each move of ``raw`` enters force: not before its own time, nor before its prerequisites.
+
+    A move in ``fixed`` (in force) is in force now whatever became of its prerequisites; a move
+    neither fixed nor in ``raw`` never enters. ``known`` holds entries already resolved. Moves
+    that never enter are left out.
+
+    >>> resolve({"b": 1.0, "c": 0.0}, {"b": ("a",), "c": ("b",), "a": ()}, frozenset({"a"}))
+    {'b': 1.0, 'c': 1.0}
+    """
+    memo: dict[str, float] = dict(known) if known else {}
+
+    def entry(m: str) -> float:
+        at = memo.get(m)
+        if at is None:
+            if m in fixed:
+                at = 0.0
+            elif m not in raw:
+                at = _INF
+            else:
+                memo[m] = _INF  # a cycle of prerequisites never enters
+                at = raw[m]
+                for r in requires.get(m, ()):
+                    need = entry(r)
+                    if need > at:
+                        at = need
+            memo[m] = at
+        return at
+
+    out = {}
+    for m in raw:
+        at = entry(m)
+        if not math.isinf(at):
+            out[m] = at
+    return out
 
 
 def schedule(
@@ -106,21 +134,25 @@ def schedule(
 
     A move pending with a date enters then; one waiting for the other side's moves (no date)
     enters its duration after the moves it waits for (``waiting``, the board's record) or, when
-    they are not known (an observation), after the last dated one. A proposal's moves start now (``together``) or
-    after the other group is in force (``asks-first``: the proposer's moves after the asked ones).
+    they are not known (an observation), after the last dated one. A proposal's moves start now
+    (``together``) or after the other group is in force (``asks-first``: the proposer's moves
+    after the asked ones); moves already settled keep their course. No move enters before its
+    prerequisites (:func:`resolve`).
     """
-    enter: dict[str, float] = dict.fromkeys(in_force, 0.0)
+    now = frozenset(in_force)
+    requires = {m.id: m.requires for m in scenario.moves}
     leave: dict[str, float] = {m: float(max(0, at - period)) for m, at in reversing.items()}
+    raw: dict[str, float] = dict.fromkeys(now, 0.0)
     dated = [max(0, at - period) for at in pending.values() if at is not None]
     last = float(max(dated, default=0))
     for mid, at in pending.items():
         if at is not None:
-            enter[mid] = float(max(0, at - period))
+            raw[mid] = float(max(0, at - period))
     for mid, at in pending.items():
         if at is None:
             first = waiting.get(mid) if waiting is not None else None
-            start = last if first is None else max((enter.get(m, _INF) for m in first), default=0.0)
-            enter[mid] = start + scenario.move(mid).duration
+            start = last if first is None else max((raw.get(m, _INF) for m in first), default=0.0)
+            raw[mid] = start + scenario.move(mid).duration
     if prop is not None:
         first, then = prop.moves, frozenset[str]()
         if prop.sequence == "asks-first":
@@ -128,15 +160,14 @@ def schedule(
         elif prop.sequence == "gives-first":
             first, then = prop.gives, prop.asks
         for mid in first:
-            if mid not in enter:  # a move already settled keeps its course
-                enter[mid] = float(scenario.move(mid).duration)
-        _settle_prerequisites(enter, scenario)
-        done = max((enter.get(m, _INF) for m in first), default=0.0)
+            if mid not in raw:
+                raw[mid] = float(scenario.move(mid).duration)
+        entered = resolve(raw, requires, now)
+        done = max((entered.get(m, _INF) for m in first), default=0.0)
         for mid in then:
-            if mid not in enter:
-                enter[mid] = done + scenario.move(mid).duration
-    _settle_prerequisites(enter, scenario)
-    return Schedule(enter, leave)
+            if mid not in raw:
+                raw[mid] = done + scenario.move(mid).duration
+    return Schedule(resolve(raw, requires, now), leave, raw)
 
 
 def _running(stoppers: Iterable[str], course: Schedule) -> list[tuple[float, float]]:
@@ -279,7 +310,8 @@ def worth(obs: Observation, prop: Proposal, party: str | None = None) -> float:
     who = obs.me if party is None else party
     state = obs.__dict__.get("_state_key")
     key = ("worth", who, prop.gives, prop.asks, prop.sequence, _state_key(obs) if state is None else state)
-    parts = obs.view._searches.get(key)  # = view._remember(key, ...), inlined: decisions ask it very often
+    # = view._remember(key, ...), with the look-up inlined: decisions ask it very often
+    parts = cast("_Parts | None", obs.view._searches.get(key))
     if parts is None:
         parts = obs.view._remember(key, _decomposed, obs, prop, who)
     fixed, doubtful, per_streak = parts
@@ -290,6 +322,9 @@ def worth(obs: Observation, prop: Proposal, party: str | None = None) -> float:
     return total
 
 
+_Parts = tuple[float, float, tuple[tuple[int, float], ...]]
+
+
 def _state_key(obs: Observation) -> tuple[object, ...]:
     """What the course of the board depends on, relative to now (kept on the observation)."""
     cached = obs.__dict__.get("_state_key")
@@ -298,7 +333,7 @@ def _state_key(obs: Observation) -> tuple[object, ...]:
         pending = frozenset((m, None if at is None else max(0, at - t)) for m, at in obs.pending.items())
         reversing = frozenset((m, max(0, at - t)) for m, at in obs.reversing.items())
         cached = obs.__dict__["_state_key"] = (obs.in_force, pending, reversing, obs.horizon)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _decomposed(
@@ -313,7 +348,7 @@ def _decomposed(
     view = obs.view
     d, ahead, inters, pressures, miss = view._remember(("worth", who, obs.horizon), _constants, obs, who)
     base = _base_course(obs)
-    new = _entries(obs, prop, base.enter)
+    new = _entries(obs, prop)
     if not new:
         return 0.0, 0.0, ()
     values = view.values[who]
@@ -323,7 +358,7 @@ def _decomposed(
         if v != 0.0:
             x = v * stream(d, at, lookahead=ahead)
             fixed.append(x)
-            if mid in miss:
+            if mid in miss and mid in prop.moves:  # the breach risk of the others' new moves
                 doubtful.append(-x * miss[mid])
     per_streak = []
     if inters or pressures:
@@ -392,11 +427,11 @@ def _base_course(obs: Observation) -> Schedule:
     cached = obs.__dict__.get("_course")
     if cached is None:
         cached = obs.__dict__["_course"] = _course(obs, None)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
-def _entries(obs: Observation, prop: Proposal, base: Mapping[str, float]) -> dict[str, float]:
-    """When each of ``prop``'s moves would enter force (periods from now), given the board's course ``base``.
+def _entries(obs: Observation, prop: Proposal) -> dict[str, float]:
+    """When each move that ``prop`` brings into force would enter (periods from now).
 
     Kept on the observation: the decisions in one state ask it of the same proposal for each party.
     """
@@ -406,46 +441,31 @@ def _entries(obs: Observation, prop: Proposal, base: Mapping[str, float]) -> dic
     key = (prop.gives, prop.asks, prop.sequence)
     out = memo.get(key)
     if out is None:
-        out = memo[key] = _entries_of(obs, prop, base)
-    return out  # type: ignore[no-any-return]
+        out = memo[key] = _entries_of(obs, prop, _base_course(obs))
+    return out
 
 
-def _entries_of(obs: Observation, prop: Proposal, base: Mapping[str, float]) -> dict[str, float]:
+def _entries_of(obs: Observation, prop: Proposal, base: Schedule) -> dict[str, float]:
+    """:func:`schedule`'s entries with ``prop`` that the course without it (``base``) lacks."""
     timing, requires = _timing(obs), obs.view.structure.requires
     first, then = prop.moves, frozenset[str]()
     if prop.sequence == "asks-first":
         first, then = prop.asks, prop.gives
     elif prop.sequence == "gives-first":
         first, then = prop.gives, prop.asks
-    new: dict[str, float] = {m: float(timing[m][0]) for m in first if m not in base}
-
-    def settle() -> None:
-        changed = True
-        while changed:
-            changed = False
-            for mid in list(new):
-                at = new[mid]
-                for r in requires[mid]:
-                    need = new.get(r, base.get(r, _INF))
-                    if need > at:
-                        at = need
-                if at != new[mid]:
-                    changed = True
-                    if math.isinf(at):
-                        del new[mid]
-                    else:
-                        new[mid] = at
-
-    settle()
+    raw = dict(base.raw)
+    for mid in first:
+        if mid not in raw:
+            raw[mid] = float(timing[mid][0])
+    fixed = obs.in_force
     if then:
-        done = max((new.get(m, base.get(m, _INF)) for m in first), default=0.0)
+        entered = resolve(raw, requires, fixed, base.enter)
+        done = max((entered.get(m, _INF) for m in first), default=0.0)
         for mid in then:
-            if mid not in base:
-                new[mid] = done + timing[mid][0]
-                if math.isinf(new[mid]):
-                    del new[mid]
-        settle()
-    return new
+            if mid not in raw:
+                raw[mid] = done + timing[mid][0]
+    entered = resolve(raw, requires, fixed, base.enter)
+    return {m: at for m, at in entered.items() if m not in base.enter}
 
 
 def continuation(
