@@ -21,7 +21,7 @@ from detente.simulate.engine import SimulationSettings, play
 from detente.simulate.observation import Observation, Perception, Proposal
 from detente.simulate.strategies import REGISTRY, make_strategy
 from detente.simulate.strategies.base import Strategy
-from detente.simulate.valuation import holding_out, no_deal, worth, worth_plain
+from detente.simulate.valuation import accepted, holding_out, no_deal, worth, worth_plain
 
 COSTS = st.sampled_from([-2.0, -1.0, -0.5, 0.0])
 GAINS = st.sampled_from([0.0, 0.5, 1.0, 2.5])
@@ -431,3 +431,30 @@ def test_poorly_verified_concessions_are_worth_less_to_a_wary_partner() -> None:
         inspection(0.0), {"A": make_strategy("tit-for-tat"), "B": make_strategy("tit-for-tat")}, seed=0
     )
     assert r_good.agreement and not r_none.agreement  # 2 * 0.5 < 1.5: worse than holding out for B
+
+
+def test_the_worked_example_of_docs_valuation() -> None:
+    """docs/valuation.md's worked example, number by number."""
+    sc = Scenario.model_validate(
+        {
+            "detente": 1,
+            "id": "example",
+            "title": "Example",
+            "parties": [{"id": "A", "discount": 0.9}, {"id": "B", "discount": 0.9}],
+            "moves": [
+                {"id": "a", "by": "A", "title": "a", "value": {"A": -1.0, "B": 2.0}},
+                {"id": "b", "by": "B", "title": "b", "value": {"A": 2.0, "B": -1.0}, "reversible": True,
+                 "verification": 0.5, "duration": 2},
+            ],
+            "pressures": [{"party": "A", "per_period": -1.0, "stopped_by": ["b"]}],
+        }
+    )  # fmt: skip
+    obs = observation(
+        sc, "A", np.random.default_rng(0), period=0, in_force=frozenset(), pending={}, reversing={},
+        trust={"A": 0.5, "B": 0.5}, streaks=(0,),
+    )  # fmt: skip
+    prop = Proposal(frozenset({"b"}), frozenset({"a"}), by="B")
+    assert holding_out(obs) == pytest.approx(-10.0)
+    assert accepted(obs, prop) == pytest.approx(-10.0 + 12.15 - 1.9)
+    assert worth(obs, prop) == pytest.approx(10.25)
+    assert bool(make_strategy("tit-for-tat").respond(obs, prop))
