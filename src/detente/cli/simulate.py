@@ -290,7 +290,10 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
         ("first step (period, when taken)", o["first_step"]),
         ("target package in force (share)", o["target_share"]),
     ]
-    rows += [(f"utility {p}", v) for p, v in o["utility"].items()]
+    for p, v in o["utility"].items():
+        rows.append((f"payoff {p}", v))
+        if "no_deal" in o:
+            rows += [(f"  {p}'s value of no deal", o["no_deal"][p]), (f"  {p}'s gain over no deal", o["gain"][p])]
     rows += [
         ("breakdowns", o["breakdowns"]),
         ("breaches detected", o["breaches_detected"]),

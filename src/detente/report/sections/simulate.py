@@ -90,7 +90,7 @@ def _distributions(doc: dict[str, Any]) -> Figure:
     for ax, party, colour in zip(axes, parties, ("#1f5fa8", "#b3261e"), strict=True):
         means, lo, hi = [], [], []
         for c in cells:
-            u = c["outcomes"]["utility"][party]
+            u = (c["outcomes"].get("gain") or c["outcomes"]["utility"])[party]
             mean = u["mean"] if u["mean"] is not None else float("nan")
             a, b = u["ci"]
             means.append(mean)
@@ -98,9 +98,9 @@ def _distributions(doc: dict[str, Any]) -> Figure:
             hi.append(b - mean if b is not None else 0.0)
         ax.errorbar(means, ys, xerr=[lo, hi], fmt="o", color=colour, ms=4, capsize=2)
         ax.axvline(0.0, color="grey", lw=0.8, ls="--")
-        ax.set_title(f"{party}: mean utility (95% interval)")
+        ax.set_title(f"{party}: mean gain over no deal (95% interval)")
         ax.grid(True, axis="x", alpha=0.3)
-        ax.set_xlabel("utility over the horizon")
+        ax.set_xlabel("payoff less the value of no deal (discounted, own scale); left of 0: worse than no deal")
     axes[0].set_yticks(ys, labels, fontsize=8)
     return Figure("strategy-outcomes", "Outcome distributions by pairing", fig)
 
@@ -168,6 +168,8 @@ def render(inputs: ReportInputs) -> Body:
                 _num(o.get("target_share")),
                 _num(o["utility"].get(rp)),
                 _num(o["utility"].get(cp)),
+                _num((o.get("gain") or {}).get(rp)),
+                _num((o.get("gain") or {}).get(cp)),
             ]
         )
     parts.append("<details><summary>Every pairing (mean and 95% interval)</summary>")
@@ -178,11 +180,13 @@ def render(inputs: ReportInputs) -> Body:
                 "column strategy",
                 "agreement",
                 "target share",
-                f"utility {rp}",
-                f"utility {cp}",
+                f"payoff {rp}",
+                f"payoff {cp}",
+                f"{rp}'s gain over no deal",
+                f"{cp}'s gain over no deal",
             ],
             rows,
-            numeric=(2, 3, 4, 5),
+            numeric=(2, 3, 4, 5, 6, 7),
         )
     )
     parts.append("</details>")
