@@ -100,7 +100,7 @@ def _distributions(doc: dict[str, Any]) -> Figure:
         ax.axvline(0.0, color="grey", lw=0.8, ls="--")
         ax.set_title(f"{party}: mean gain over no deal (95% interval)")
         ax.grid(True, axis="x", alpha=0.3)
-        ax.set_xlabel("payoff less the value of no deal (discounted, own scale); left of 0: worse than no deal")
+        ax.set_xlabel("gain over no deal (discounted, own scale)")
     axes[0].set_yticks(ys, labels, fontsize=8)
     return Figure("strategy-outcomes", "Outcome distributions by pairing", fig)
 
