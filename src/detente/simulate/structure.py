@@ -27,6 +27,8 @@ MoveKey = tuple[str, str, bool, tuple[str, ...], tuple[str, ...]]  # id, by, rev
 
 _AVAILABILITY_LIMIT = 50_000  # entries of Structure.available's answers
 _CLOSED_LIMIT = 50_000  # tuples of seeds of Structure.closed_sorted
+_COURSE_LIMIT = 20_000  # courses of the board remembered by Structure.remember
+_MISSING = object()
 
 
 class Structure:
@@ -49,6 +51,7 @@ class Structure:
     __slots__ = (
         "_availability",
         "_closed",
+        "_courses",
         "_of_prior",
         "_targets",
         "all_moves",
@@ -86,6 +89,7 @@ class Structure:
         self._closed: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
         self._of_prior: list[tuple[Scenario, tuple[object, ...], object]] = []
+        self._courses: dict[tuple[object, ...], object] = {}
 
     @staticmethod
     def key_of(scenario: Scenario) -> tuple[MoveKey, ...]:
@@ -118,6 +122,18 @@ class Structure:
             self._of_prior.pop(0)
         self._of_prior.append((prior, key, out))
         return out
+
+    def remember(self, key: tuple[object, ...], compute: Callable[..., _T], *args: Any) -> _T:
+        """``compute(*args)`` remembered under ``key``, which must hold everything the answer depends on
+        besides the structure (the courses of the board in :mod:`detente.simulate.valuation`)."""
+        memo = self._courses
+        out = memo.get(key, _MISSING)
+        if out is _MISSING:
+            out = compute(*args)
+            if len(memo) >= _COURSE_LIMIT:
+                memo.clear()
+            memo[key] = out
+        return out  # type: ignore[return-value]
 
     def closed_sorted(self, seeds: tuple[str, ...]) -> tuple[str, ...]:
         """``sorted(closure(seeds))``, remembered (the offer searches try the same seeds again and again)."""

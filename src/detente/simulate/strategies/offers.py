@@ -200,8 +200,12 @@ def rational(obs: Observation, prop: Proposal | None, *, only_me: bool = False) 
     if prop is None:
         return None
     full = prop if prop.by else Proposal(prop.gives, prop.asks, prop.sequence, prop.note, obs.me)
-    makers = {obs.me} if only_me else {obs.maker(m) for m in prop.moves} | {obs.me}
-    for party in sorted(makers):
+    if worth(obs, full) < -EPS:
+        return None
+    if only_me:
+        return prop
+    me, makers = obs.me, obs.view.makers
+    for party in sorted({makers[m] for m in prop.asks} - {me}):
         if worth(obs, full, party) < -EPS:
             return None
     return prop
