@@ -293,7 +293,7 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     for p, v in o["utility"].items():
         rows.append((f"payoff {p}", v))
         if "no_deal" in o:
-            rows += [(f"  no deal {p}", o["no_deal"][p]), (f"  gain {p} (vs no deal)", o["gain"][p])]
+            rows += [("  value of no deal", o["no_deal"][p]), ("  gain over no deal", o["gain"][p])]
     rows += [
         ("breakdowns", o["breakdowns"]),
         ("breaches detected", o["breaches_detected"]),
