@@ -33,8 +33,10 @@ def test_observer_fills_every_field_and_equals_the_constructor() -> None:
     for me in sc.party_ids:
         obs = observer.observe(me, proposer=True)
         # settled, and the board relative to now that valuations are keyed by (see valuation.relative_state)
-        assert set(obs.__dict__) == OBSERVATION_FIELDS | {"settled", "_state_key"}
-        assert obs.__dict__["_state_key"] == relative_state(obs.in_force, obs.pending, obs.reversing, 0, 9)
+        assert set(obs.__dict__) == OBSERVATION_FIELDS | {"settled", "_state_cell"}
+        from detente.simulate.valuation import _state_key
+
+        assert _state_key(obs) == relative_state(obs.in_force, obs.pending, obs.reversing, 0, 9)
         built = Observation(**{k: v for k, v in obs.__dict__.items() if k in OBSERVATION_FIELDS})
         assert obs == built and obs.settled == built.settled
         assert isinstance(obs.pending, MappingProxyType) and isinstance(obs.history, History)

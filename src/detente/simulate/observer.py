@@ -32,7 +32,6 @@ from detente.model.scenario import Scenario
 from .board import Board
 from .observation import History, Observation, Perception
 from .trace import TraceEntry
-from .valuation import relative_state
 
 __all__ = ["OBSERVATION_FIELDS", "Observer", "fast_observation"]
 
@@ -71,7 +70,7 @@ class Observer:
         answers: Mapping[str, str] | None = None,
     ) -> None:
         self.board = board
-        self._relative: tuple[int, object, object, tuple[object, ...]] | None = None
+        self._relative: list[Any] | None = None
         self.answers = MappingProxyType(dict(answers or {}))
         self.period = 0  # the run's current period (the engine moves it on)
         self.views = views
@@ -136,11 +135,9 @@ class Observer:
         )
         # the board relative to now, which valuations are keyed by: the same for every observation
         # of one period that sees the same pending and reversing moves (computed once for them)
-        known = self._relative
-        if known is not None and known[0] == period and known[1] is pending and known[2] is seen_reversing:
-            obs.__dict__["_state_key"] = known[3]
-        else:
-            key = relative_state(in_force, pending, seen_reversing, period, self.horizon)
-            self._relative = (period, pending, seen_reversing, key)
-            obs.__dict__["_state_key"] = key
+        # (a cell holding it, filled in by the first valuation that needs it)
+        cell = self._relative
+        if cell is None or cell[0] != period or cell[1] is not pending or cell[2] is not seen_reversing:
+            cell = self._relative = [period, pending, seen_reversing, None]
+        obs.__dict__["_state_cell"] = cell
         return obs

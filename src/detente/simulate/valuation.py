@@ -361,9 +361,14 @@ def _state_key(obs: Observation) -> tuple[object, ...]:
     """:func:`relative_state` of the observation (the observer fills it in; computed here otherwise)."""
     cached = obs.__dict__.get("_state_key")
     if cached is None:
-        cached = obs.__dict__["_state_key"] = relative_state(
-            obs.in_force, obs.pending, obs.reversing, obs.period, obs.horizon
-        )
+        cell = obs.__dict__.get("_state_cell")  # the observer's, shared by the period's observations
+        if cell is not None and cell[3] is not None:
+            cached = cell[3]
+        else:
+            cached = relative_state(obs.in_force, obs.pending, obs.reversing, obs.period, obs.horizon)
+            if cell is not None:
+                cell[3] = cached
+        obs.__dict__["_state_key"] = cached
     return cached
 
 

@@ -165,8 +165,13 @@ NOTHING = "nothing it values"
 
 def margin_value(obs: Observation, margin: float, party: str | None = None) -> float:
     """``margin`` a period for ever, in ``party``'s discounted value (the scale of :func:`~detente.simulate.valuation.worth`)."""
-    d = obs.scenario.party(obs.me if party is None else party).discount
-    return margin * stream(d, 0, lookahead=lookahead_of(d, obs.horizon))
+    who = obs.me if party is None else party
+    return margin * obs.view._remember(("annuity", who, obs.horizon), _annuity, obs, who)
+
+
+def _annuity(obs: Observation, who: str) -> float:
+    d = obs.scenario.party(who).discount
+    return stream(d, 0, lookahead=lookahead_of(d, obs.horizon))
 
 
 def judge(obs: Observation, prop: Proposal, *, norm: bool, refusal: str, margin: float) -> Verdict:
