@@ -91,13 +91,13 @@ class Tracker:
         n = len(history)
         if n == self.seen:
             return out
-        me = obs.me
+        me, ordered = obs.me, obs.view.structure.ordered
         for e in history[self.seen : n]:
             if e.party == me or e.kind not in ANSWERED:
                 continue
             if e.kind == "reverse" and e.note == AFTER_BREACH:
                 continue  # already counted when the breach was detected
-            out.extend(m for m in sorted(e.moves) if obs.value(me, m) > EPS)
+            out.extend(m for m in ordered(e.moves) if obs.value(me, m) > EPS)  # content order, not ids
         self.seen = n
         return out
 
@@ -106,12 +106,16 @@ class Tracker:
 
         Committed moves are reversed only as far as the party's licences go (``obs.licences``),
         so that an answer is never a breach; moves not committed (or released by the other
-        side's breach) are always free to reverse.
+        side's breach) are always free to reverse. Candidates are taken in the content order
+        (:mod:`detente.model.order`), which also breaks ties of closeness; ids never do.
         """
         if not taken:
             return frozenset()
+        rank = obs.view.structure.rank
         candidates = [m for m in obs.reversible_in_force(obs.me)]
-        candidates += sorted(m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed)
+        candidates += sorted(
+            (m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed), key=rank.__getitem__
+        )
         free = [m for m in candidates if m not in obs.committed]
         bound = [m for m in candidates if m in obs.committed]
         if all_of_them:
@@ -128,7 +132,7 @@ class Tracker:
             ]
             if not pool:
                 break
-            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), m))
+            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), rank[m]))
             out.add(pick)
             licences -= pick in bound
         return frozenset(out)
