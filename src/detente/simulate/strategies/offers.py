@@ -228,7 +228,9 @@ def small_exchange(
     One own move for one move of another party first; if no such pair is balanced,
     bundles of up to ``max_size`` moves a side (each with the prerequisites not yet
     settled). "Smallest" means the least value given by the party that gives most (each on
-    its own scale); ties go to the candidate whose sorted move ids come first. Each side's
+    its own scale); ties go to the candidate whose moves come first in the content order
+    (:mod:`detente.model.order`: the moves sorted by it, compared as sequences), never
+    by their ids. Each side's
     exposure must stay within its limit. :func:`small_exchange_plain` is the definition,
     written plainly; this is the same search made fast (the tests compare them).
     """
@@ -250,9 +252,9 @@ def small_exchange_plain(
 ) -> Proposal | None:
     """:func:`small_exchange`, written plainly: every candidate through :func:`assess` and :func:`exposure_ok`."""
     me, sc = obs.me, obs.scenario
-    reversible = obs.view.reversible
+    reversible, rank = obs.view.reversible, obs.view.structure.rank
     for size in range(1, max_size + 1):
-        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        best: tuple[tuple[float, tuple[int, ...]], Proposal] | None = None
         for other in obs.others:
             mine = [
                 m
@@ -274,7 +276,7 @@ def small_exchange_plain(
                             gives = frozenset(m for m in moves if obs.maker(m) == me)
                             prop = Proposal(gives, moves - gives, by=me)
                             mine_a, theirs_a = _assess(obs, prop, me), _assess(obs, prop, other)
-                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(rank[m] for m in moves)))
                             if best is not None and key >= best[0]:
                                 continue
                             if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):

@@ -8,6 +8,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 from ..observation import Observation, Proposal
 from ..valuation import worth
 from .base import Strategy
@@ -126,9 +128,10 @@ class MaximumPressure(Strategy):
             return max(0.0, -mine[m])
 
         def theirs(m: str) -> float:
-            return sum(max(0.0, obs.value(o, m)) for o in obs.others)
+            return math.fsum(max(0.0, obs.value(o, m)) for o in obs.others)  # exact: any party order
 
-        order = sorted(offers, key=lambda m: (-theirs(m) / max(EPS, cost(m)), cost(m), m))
+        rank = obs.view.structure.rank  # ties by content, not ids
+        order = sorted(offers, key=lambda m: (-theirs(m) / max(EPS, cost(m)), cost(m), rank[m]))
         chosen: list[str] = []
         found = None
         for m in order:
@@ -139,9 +142,7 @@ class MaximumPressure(Strategy):
                 break
         if found is None:
             return None
-        for m in sorted(
-            chosen, key=lambda m: (-cost(m), -theirs(m), m)
-        ):  # drop what is not needed, dearest first
+        for m in sorted(chosen, key=lambda m: (-cost(m), -theirs(m), rank[m])):  # dearest first
             rest = frozenset(chosen) - {m}
             prop = self.offer(obs, rest, asks)
             if self.works(obs, prop):
