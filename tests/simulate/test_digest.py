@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-RECORDED = "8332c23773c10b875bee1b096b21ffa49c1aac812217c6ad63c30c20035e9522"
+RECORDED = "3b468151cf0aeeec8ce7a643633ae43c40282cf8de2f62227f9513a55409513f"
 SCRIPT = Path(__file__).with_name("run_digest.py")
 
 
