@@ -51,7 +51,7 @@ import numpy as np
 from .base import Model
 from .data import Draws, IssueData, weighted_median
 
-__all__ = ["ExpectedUtility", "Game", "chances"]
+__all__ = ["BLOCK", "ExpectedUtility", "Game", "blocks", "chances"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,44 @@ class Game:
     """Rounds played by each sample, ``(S,)``."""
 
 
+BLOCK = 1 << 15
+"""Elements of an ``(S, n, n)`` array a block of samples may hold (256 KiB of float64).
+
+The round works block by block over the samples so that its temporaries stay in
+the processor's cache; every sample is computed alone, so the block size changes
+the time, never a result.
+"""
+
+
+def blocks(samples: int, n: int, size: int = BLOCK) -> list[tuple[int, int]]:
+    """``(start, stop)`` row ranges that split ``samples`` rows of ``(n, n)`` pairs into blocks of at most ``size`` elements.
+
+    >>> blocks(5, 10, size=200)
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    step = max(1, size // max(1, n * n))
+    return [(lo, min(lo + step, samples)) for lo in range(0, samples, step)]
+
+
 def chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray | None = None) -> np.ndarray:
     """``P[s, i, j]``: chance that ``i`` beats ``j`` in votes weighted ``w`` (positions ``u`` in [0, 1]).
+
+    ``dist``, if given, is ``|u_i - u_j|`` as ``(S, n, n)``.
 
     >>> p = chances(np.array([[0.0, 0.4, 1.0]]), np.array([[1.0, 1.0, 1.0]]))
     >>> round(float(p[0, 1, 0]), 4), round(float(p[0, 0, 1] + p[0, 1, 0]), 4)
     (0.6667, 1.0)
     """
+    S, n = u.shape
+    out = np.empty((S, n, n))
+    for lo, hi in blocks(S, n):
+        dd = np.abs(u[lo:hi, :, None] - u[lo:hi, None, :]) if dist is None else dist[lo:hi]
+        out[lo:hi] = _chances(u[lo:hi], w[lo:hi], dd, lo)
+    return out
+
+
+def _chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray, first: int) -> np.ndarray:
+    # rows are samples first, first + 1, ...: the search below tells them apart by an offset of 2 a row
     S, n = u.shape
     order = np.argsort(u, axis=1, kind="stable")
     us = np.take_along_axis(u, order, axis=1)
@@ -86,11 +117,10 @@ def chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray | None = None) -> np.
     wb = np.maximum(cw_a[:, :, None], cw_a[:, None, :])
     ma = np.minimum(cm_a[:, :, None], cm_a[:, None, :])
     mb = np.maximum(cm_a[:, :, None], cm_a[:, None, :])
-    a = np.minimum(u[:, :, None], u[:, None, :])
-    b = np.maximum(u[:, :, None], u[:, None, :])
-    m = 0.5 * (a + b)
-    # the midpoints need a search: one call over all samples, each sample offset by 2
-    offset = 2.0 * np.arange(S)
+    m = u[:, :, None] + u[:, None, :]
+    m *= 0.5  # the pair's midpoint; its far end less its near end is dist
+    # the midpoints need a search: one call over the block, each sample offset by 2
+    offset = 2.0 * np.arange(first, first + S)
     keys = (us + offset[:, None]).ravel()
     k = np.searchsorted(keys, (m + offset[:, None, None]).ravel(), side="right").reshape(m.shape)
     k -= (np.arange(S) * n)[:, None, None]
@@ -99,14 +129,29 @@ def chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray | None = None) -> np.
     wm = np.take_along_axis(cw0, k.reshape(S, -1), axis=1).reshape(m.shape)
     mm = np.take_along_axis(cm0, k.reshape(S, -1), axis=1).reshape(m.shape)
     total = ws.sum(axis=1)[:, None, None]
-    absolute = (b - a) * (total - (wb - wa)) + 2.0 * (m * (2.0 * wm - wa - wb) + ma + mb - 2.0 * mm)
-    if dist is None:
-        dist = np.abs(u[:, :, None] - u[:, None, :])
+    # absolute = dist (total - (wb - wa)) + 2 (m (2 wm - wa - wb) + ma + mb - 2 mm), in place
+    wm *= 2.0
+    wm -= wa
+    wm -= wb
+    wm *= m
+    wm += ma
+    wm += mb
+    mm *= 2.0
+    wm -= mm
+    wm *= 2.0
+    wb -= wa
+    np.subtract(total, wb, out=wb)
+    wb *= dist
+    absolute = np.add(wb, wm, out=wb)
     spread = (w[:, None, :] * dist).sum(axis=2)  # spread[s, i] = sum_k w_k |x_k - x_i|
     signed = spread[:, None, :] - spread[:, :, None]  # D_j - D_i: > 0 favours i
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 0.5 * (1.0 + signed / absolute)
-    return np.where(absolute > 1e-12, np.clip(p, 0.0, 1.0), 0.5)
+        signed /= absolute
+    signed += 1.0
+    signed *= 0.5
+    np.clip(signed, 0.0, 1.0, out=signed)
+    signed[~(absolute > 1e-12)] = 0.5  # nobody cares
+    return signed
 
 
 class ExpectedUtility(Model):
@@ -140,11 +185,10 @@ class ExpectedUtility(Model):
         medians = [weighted_median(u, w)]
         played = np.zeros(S, dtype=int)
         live = np.ones(S, dtype=bool)
-        eye = np.eye(n, dtype=bool)[None]
         for _ in range(self.rounds):
             if not live.any() or n < 2:
                 break
-            new = self._round(u[live], w[live], s[live], medians[-1][live], eye)
+            new = self._round(u[live], w[live], s[live], medians[-1][live])
             u = u.copy()
             u[live] = new
             played[live] += 1
@@ -156,29 +200,51 @@ class ExpectedUtility(Model):
         positions = d.scale(np.stack(path))
         return Game(positions, d.scale(np.stack(medians, axis=1)), played)
 
-    def _round(
-        self, u: np.ndarray, w: np.ndarray, s: np.ndarray, mu: np.ndarray, eye: np.ndarray
-    ) -> np.ndarray:
+    def _round(self, u: np.ndarray, w: np.ndarray, s: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Positions after one round of challenges, offers and moves, a block of samples at a time."""
+        S, n = u.shape
+        out = np.empty_like(u)
+        for lo, hi in blocks(S, n):
+            out[lo:hi] = self._round_block(u[lo:hi], w[lo:hi], s[lo:hi], mu[lo:hi], lo)
+        return out
+
+    def _round_block(self, u: np.ndarray, w: np.ndarray, s: np.ndarray, mu: np.ndarray, first: int) -> np.ndarray:
+        S, n = u.shape
         dist = np.abs(u[:, :, None] - u[:, None, :])  # d[s, i, j]
-        p = chances(u, w, dist)
+        p = _chances(u, w, dist, first)
         sj = s[:, None, :]
-        # risk attitudes from the risk-neutral security of each position
-        g = (2.0 * dist * (sj * (2.0 * p - 1.0) + 1.0 - sj)).sum(axis=2)
+        # risk attitudes from the risk-neutral security of each position:
+        # g = sum_j 2 d (s_j (2 p - 1) + 1 - s_j)
+        t = 2.0 * p
+        t -= 1.0
+        t *= sj
+        t += 1.0
+        t -= sj
+        t *= 2.0 * dist
+        g = t.sum(axis=2)
         gmax, gmin = g.max(axis=1, keepdims=True), g.min(axis=1, keepdims=True)
         span = gmax - gmin
         big_r = np.where(span > 1e-12, (2.0 * g - gmax - gmin) / np.where(span > 1e-12, span, 1.0), 0.0)
         r = ((1.0 - big_r / 3.0) / (1.0 + big_r / 3.0))[:, :, None]
-        with np.errstate(divide="ignore"):
-            us = 2.0 - 4.0 * np.exp(r * np.log(0.5 - 0.5 * dist))
-        uf = 2.0 - 4.0 * np.exp(r * np.log(0.5 + 0.5 * dist))
+        us = _utility(0.5 - 0.5 * dist, r)  # success: 2 - 4 (0.5 - 0.5 d)^r
+        uf = _utility(0.5 + 0.5 * dist, r)  # failure: 2 - 4 (0.5 + 0.5 d)^r
         usq = 2.0 - 4.0 * 0.5**r
-        eu = sj * (p * us + (1.0 - p) * uf) + (1.0 - sj) * us - self.q * usq
+        # eu = s_j (p us + (1 - p) uf) + (1 - s_j) us - Q usq
+        eu = p * us
+        np.subtract(1.0, p, out=p)
+        p *= uf
+        eu += p
+        eu *= sj
+        us *= 1.0 - sj
+        eu += us
+        eu -= self.q * usq
         if self.q < 1.0:
             dm = np.abs(u - mu[:, None])[:, :, None] + dist
             ub = 2.0 - 4.0 * np.clip(0.5 - 0.25 * dm, 0.0, None) ** r
             uw = 2.0 - 4.0 * (0.5 + 0.25 * dm) ** r
             eu = eu - (1.0 - self.q) * (self.t * ub + (1.0 - self.t) * uw)
-        e = np.where(eye, 0.0, eu)  # e[s, i, j]: i challenges j
+        e = eu  # e[s, i, j]: i challenges j
+        e.reshape(S, n * n)[:, :: n + 1] = 0.0
         f = np.swapaxes(e, 1, 2)  # f[s, i, j]: j challenges i
         gain = e > 0
         full = gain & (((f > 0) & (e > f)) | ((f < 0) & (e <= -f)))
@@ -188,6 +254,20 @@ class ExpectedUtility(Model):
         move = np.where(full | part, ratio * dist, np.inf)
         best = np.argmin(move, axis=1)[:, None, :]  # per j, the i whose offer is nearest
         take = np.isfinite(np.take_along_axis(move, best, axis=1)[:, 0, :])
-        xi = np.take_along_axis(np.broadcast_to(u[:, :, None], move.shape), best, axis=1)[:, 0, :]
+        xi = np.take_along_axis(u, best[:, 0, :], axis=1)
         share = np.take_along_axis(ratio, best, axis=1)[:, 0, :]
         return np.where(take, u + (xi - u) * np.where(take, share, 0.0), u)
+
+
+def _utility(base: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``2 - 4 base^r`` as ``exp(r log base)``, in place of ``base`` (``r`` broadcast over its last axis).
+
+    >>> _utility(np.array([[[0.25, 1.0]]]), np.array([[[2.0]]])).round(6).tolist()
+    [[[1.75, -2.0]]]
+    """
+    with np.errstate(divide="ignore"):
+        np.log(base, out=base)
+    base *= r
+    np.exp(base, out=base)
+    base *= 4.0
+    return np.subtract(2.0, base, out=base)
