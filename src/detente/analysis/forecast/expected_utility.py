@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,13 +74,13 @@ the time, never a result.
 """
 
 
-def blocks(samples: int, n: int, size: int = BLOCK) -> list[tuple[int, int]]:
+def blocks(samples: int, n: int, size: int | None = None) -> list[tuple[int, int]]:
     """``(start, stop)`` row ranges that split ``samples`` rows of ``(n, n)`` pairs into blocks of at most ``size`` elements.
 
     >>> blocks(5, 10, size=200)
     [(0, 2), (2, 4), (4, 5)]
     """
-    step = max(1, size // max(1, n * n))
+    step = max(1, (BLOCK if size is None else size) // max(1, n * n))
     return [(lo, min(lo + step, samples)) for lo in range(0, samples, step)]
 
 
@@ -101,35 +102,38 @@ def chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray | None = None) -> np.
 
 
 def _chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray, first: int) -> np.ndarray:
-    # rows are samples first, first + 1, ...: the search below tells them apart by an offset of 2 a row
+    # Once per unordered pair, in each sample's order of position: the pair's vote total
+    # ``absolute`` is symmetric and ``signed`` antisymmetric, so P_ji is P_ij's complement
+    # computed from the negated ratio. Rows are samples first, first + 1, ...: the search
+    # tells them apart by an offset of 2 a row.
     S, n = u.shape
+    out = np.full((S, n, n), 0.5)  # the diagonal: one against itself
+    if n < 2:
+        return out
     order = np.argsort(u, axis=1, kind="stable")
     us = np.take_along_axis(u, order, axis=1)
     ws = np.take_along_axis(w, order, axis=1)
     cw_s = np.cumsum(ws, axis=1)  # weight up to and including each rank
     cm_s = np.cumsum(ws * us, axis=1)
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(n)[None, :].repeat(S, axis=0), axis=1)
-    cw_a = np.take_along_axis(cw_s, rank, axis=1)  # ... of each actor's own position
-    cm_a = np.take_along_axis(cm_s, rank, axis=1)
-    # cumulative sums grow with position, so those at the pair's ends are their min and max
-    wa = np.minimum(cw_a[:, :, None], cw_a[:, None, :])
-    wb = np.maximum(cw_a[:, :, None], cw_a[:, None, :])
-    ma = np.minimum(cm_a[:, :, None], cm_a[:, None, :])
-    mb = np.maximum(cm_a[:, :, None], cm_a[:, None, :])
-    m = u[:, :, None] + u[:, None, :]
-    m *= 0.5  # the pair's midpoint; its far end less its near end is dist
-    # the midpoints need a search: one call over the block, each sample offset by 2
+    lo, hi = _pairs(n)  # ranks lo < hi
+    ca, cb = cw_s[:, lo], cw_s[:, hi]
+    wa, wb = np.minimum(ca, cb), np.maximum(ca, cb)
+    ca, cb = cm_s[:, lo], cm_s[:, hi]
+    ma, mb = np.minimum(ca, cb), np.maximum(ca, cb)
+    ua, ub = us[:, lo], us[:, hi]
+    gap = np.abs(ua - ub)
+    m = ua + ub
+    m *= 0.5  # the pair's midpoint
     offset = 2.0 * np.arange(first, first + S)
     keys = (us + offset[:, None]).ravel()
-    k = np.searchsorted(keys, (m + offset[:, None, None]).ravel(), side="right").reshape(m.shape)
-    k -= (np.arange(S) * n)[:, None, None]
+    k = np.searchsorted(keys, (m + offset[:, None]).ravel(), side="right").reshape(m.shape)
+    k -= (np.arange(S) * n)[:, None]
     cw0 = np.concatenate([np.zeros((S, 1)), cw_s], axis=1)
     cm0 = np.concatenate([np.zeros((S, 1)), cm_s], axis=1)
-    wm = np.take_along_axis(cw0, k.reshape(S, -1), axis=1).reshape(m.shape)
-    mm = np.take_along_axis(cm0, k.reshape(S, -1), axis=1).reshape(m.shape)
-    total = ws.sum(axis=1)[:, None, None]
-    # absolute = dist (total - (wb - wa)) + 2 (m (2 wm - wa - wb) + ma + mb - 2 mm), in place
+    wm = np.take_along_axis(cw0, k, axis=1)
+    mm = np.take_along_axis(cm0, k, axis=1)
+    total = ws.sum(axis=1)[:, None]
+    # absolute = gap (total - (wb - wa)) + 2 (m (2 wm - wa - wb) + ma + mb - 2 mm)
     wm *= 2.0
     wm -= wa
     wm -= wb
@@ -141,17 +145,37 @@ def _chances(u: np.ndarray, w: np.ndarray, dist: np.ndarray, first: int) -> np.n
     wm *= 2.0
     wb -= wa
     np.subtract(total, wb, out=wb)
-    wb *= dist
+    wb *= gap
     absolute = np.add(wb, wm, out=wb)
     spread = (w[:, None, :] * dist).sum(axis=2)  # spread[s, i] = sum_k w_k |x_k - x_i|
-    signed = spread[:, None, :] - spread[:, :, None]  # D_j - D_i: > 0 favours i
+    spread = np.take_along_axis(spread, order, axis=1)
+    ratio = spread[:, hi] - spread[:, lo]  # D_j - D_i for i at rank lo, j at rank hi: > 0 favours i
     with np.errstate(divide="ignore", invalid="ignore"):
-        signed /= absolute
-    signed += 1.0
-    signed *= 0.5
-    np.clip(signed, 0.0, 1.0, out=signed)
-    signed[~(absolute > 1e-12)] = 0.5  # nobody cares
-    return signed
+        ratio /= absolute
+    nobody = ~(absolute > 1e-12)  # nobody cares
+    p_ij = 1.0 + ratio
+    p_ji = 1.0 - ratio
+    for p in (p_ij, p_ji):
+        p *= 0.5
+        np.clip(p, 0.0, 1.0, out=p)
+        p[nobody] = 0.5
+    base = (np.arange(S) * (n * n))[:, None]
+    i, j = order[:, lo], order[:, hi]
+    flat = out.reshape(-1)
+    flat[(base + i * n + j).ravel()] = p_ij.ravel()
+    flat[(base + j * n + i).ravel()] = p_ji.ravel()
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays ``(lo, hi)`` of the ``n (n - 1) / 2`` pairs ``lo < hi`` of ``range(n)``.
+
+    >>> [a.tolist() for a in _pairs(3)]
+    [[0, 0, 1], [1, 2, 2]]
+    """
+    lo, hi = np.triu_indices(n, 1)
+    return lo, hi
 
 
 class ExpectedUtility(Model):
