@@ -216,7 +216,8 @@ class ExpectedUtility(Model):
             u = u.copy()
             u[live] = new
             played[live] += 1
-            mu = weighted_median(u, w)
+            mu = medians[-1].copy()  # the median voter moves only in the games still played
+            mu[live] = weighted_median(new, w[live])
             settled = np.abs(mu - medians[-1]) <= self.tol
             live &= ~settled
             path.append(u)
@@ -269,13 +270,20 @@ class ExpectedUtility(Model):
             eu = eu - (1.0 - self.q) * (self.t * ub + (1.0 - self.t) * uw)
         e = eu  # e[s, i, j]: i challenges j
         e.reshape(S, n * n)[:, :: n + 1] = 0.0
-        f = np.swapaxes(e, 1, 2)  # f[s, i, j]: j challenges i
+        nf = np.negative(np.swapaxes(e, 1, 2))  # -f[s, i, j]: f is j challenging i
         gain = e > 0
-        full = gain & (((f > 0) & (e > f)) | ((f < 0) & (e <= -f)))
-        part = gain & (f < 0) & (e > -f)
-        # share of the way from x_j to x_i that the offer asks j to move
-        ratio = np.where(full, 1.0, np.where(part, -f / np.where(part, e, 1.0), 0.0))
-        move = np.where(full | part, ratio * dist, np.inf)
+        # capitulation (e > 0 > f, e <= |f|) or conflict (e > 0, f > 0, e > f): j moves to x_i
+        full = (nf > 0) & (e <= nf)
+        full |= (nf < 0) & (e > np.negative(nf))
+        full &= gain
+        # compromise (e > 0 > f, e > |f|): j moves the share |f / e| of the way to x_i
+        part = (nf > 0) & (e > nf)
+        part &= gain
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.divide(nf, e, out=nf)
+        ratio = np.where(part, ratio, full)  # 1 where j moves all the way, 0 where it does not move
+        full |= part
+        move = np.where(full, ratio * dist, np.inf)
         best = np.argmin(move, axis=1)[:, None, :]  # per j, the i whose offer is nearest
         take = np.isfinite(np.take_along_axis(move, best, axis=1)[:, 0, :])
         xi = np.take_along_axis(u, best[:, 0, :], axis=1)
