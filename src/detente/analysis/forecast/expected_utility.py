@@ -268,9 +268,10 @@ class ExpectedUtility(Model):
             ub = 2.0 - 4.0 * np.clip(0.5 - 0.25 * dm, 0.0, None) ** r
             uw = 2.0 - 4.0 * (0.5 + 0.25 * dm) ** r
             eu = eu - (1.0 - self.q) * (self.t * ub + (1.0 - self.t) * uw)
-        e = eu  # e[s, i, j]: i challenges j
-        e.reshape(S, n * n)[:, :: n + 1] = 0.0
-        nf = np.negative(np.swapaxes(e, 1, 2))  # -f[s, i, j]: f is j challenging i
+        eu.reshape(S, n * n)[:, :: n + 1] = 0.0  # eu[s, i, j]: i challenges j
+        # laid out by target, [s, j, i], so that the choice of each j's offer reads contiguously
+        e = np.ascontiguousarray(np.swapaxes(eu, 1, 2))  # i challenges j
+        nf = np.negative(eu, out=eu)  # -f: f is j challenging i
         gain = e > 0
         # capitulation (e > 0 > f, e <= |f|) or conflict (e > 0, f > 0, e > f): j moves to x_i
         full = (nf > 0) & (e <= nf)
@@ -283,11 +284,11 @@ class ExpectedUtility(Model):
             ratio = np.divide(nf, e, out=nf)
         ratio = np.where(part, ratio, full)  # 1 where j moves all the way, 0 where it does not move
         full |= part
-        move = np.where(full, ratio * dist, np.inf)
-        best = np.argmin(move, axis=1)[:, None, :]  # per j, the i whose offer is nearest
-        take = np.isfinite(np.take_along_axis(move, best, axis=1)[:, 0, :])
-        xi = np.take_along_axis(u, best[:, 0, :], axis=1)
-        share = np.take_along_axis(ratio, best, axis=1)[:, 0, :]
+        move = np.where(full, ratio * dist, np.inf)  # dist is symmetric
+        best = np.argmin(move, axis=2)[:, :, None]  # per j, the i whose offer is nearest
+        take = np.isfinite(np.take_along_axis(move, best, axis=2)[:, :, 0])
+        xi = np.take_along_axis(u, best[:, :, 0], axis=1)
+        share = np.take_along_axis(ratio, best, axis=2)[:, :, 0]
         return np.where(take, u + (xi - u) * np.where(take, share, 0.0), u)
 
 
