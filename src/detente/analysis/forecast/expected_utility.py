@@ -28,8 +28,11 @@ saliences (over 100). One round:
 
 Rounds repeat until no position moves by more than ``tol`` (of the scale) or
 ``rounds`` is reached; the forecast is the final median voter position. Each sampled
-judgement runs its own game (vectorised over samples with numpy); the pairwise
-chances use sorted prefix sums, ``O(n^2 log n)`` a round instead of ``O(n^3)``.
+judgement runs its own game, vectorised over samples with numpy a cache-sized
+block of samples at a time (:data:`BLOCK`); the pairwise chances use sorted
+prefix sums, once per unordered pair, ``O(n^2 log n)`` a round instead of
+``O(n^3)``. Every sample is computed alone and in the same order of operations
+whatever the block, so a seed gives the same game bit for bit.
 
 Examples
 --------
@@ -233,7 +236,9 @@ class ExpectedUtility(Model):
             out[lo:hi] = self._round_block(u[lo:hi], w[lo:hi], s[lo:hi], mu[lo:hi], lo)
         return out
 
-    def _round_block(self, u: np.ndarray, w: np.ndarray, s: np.ndarray, mu: np.ndarray, first: int) -> np.ndarray:
+    def _round_block(
+        self, u: np.ndarray, w: np.ndarray, s: np.ndarray, mu: np.ndarray, first: int
+    ) -> np.ndarray:
         S, n = u.shape
         dist = np.abs(u[:, :, None] - u[:, None, :])  # d[s, i, j]
         p = _chances(u, w, dist, first)
