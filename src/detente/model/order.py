@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from .scenario import Move, Scenario
 
@@ -52,37 +53,45 @@ def _party_key(scenario: Scenario, pid: str) -> tuple[float, float, float, float
     return (-float(p.discount), limit, has_reservation, float(p.reservation or 0.0))
 
 
-def _own_key(scenario: Scenario, m: Move) -> ContentKey:
+def _own_key(
+    m: Move,
+    maker: tuple[float, float, float, float],
+    stops: dict[str, list[tuple[float, float, int]]],
+    interactions: dict[str, list[int]],
+) -> ContentKey:
     """What a move is by itself: in force, reversibility, timing, verification, maker, pressures it stops."""
-    stops = tuple(
-        sorted(
-            (float(pr.per_period), float(pr.growth), len(pr.stopped_by))
-            for pr in scenario.pressures
-            if m.id in pr.stopped_by
-        )
-    )
-    interactions = tuple(sorted(len(i.moves) for i in scenario.interactions if m.id in i.moves))
     return (
         m.in_force,
         not m.reversible,  # reversible moves first: the cheaper risk
         m.duration,
         m.reversal_lag,
         -float(m.verification),  # better verified first
-        _party_key(scenario, m.by),
-        stops,
-        interactions,
+        maker,
+        tuple(sorted(stops.get(m.id, ()))),
+        tuple(sorted(interactions.get(m.id, ()))),
     )
 
 
-def content_key(scenario: Scenario) -> dict[str, ContentKey]:
+def content_key(
+    scenario: Scenario, closures: Mapping[str, frozenset[str]] | None = None
+) -> dict[str, ContentKey]:
     """Each move's relabelling-invariant key, in file order (see the module docstring).
 
     Its own content (:func:`_own_key`), then its place among prerequisites as content: how
     many moves it needs in all (its closure), the own keys of the moves it requires and of
     those it excludes, how many moves require it, and whether its maker makes the moves it
-    requires.
+    requires. ``closures`` (``{move: scenario.closure([move])}``) saves computing them again.
     """
-    own = {m.id: _own_key(scenario, m) for m in scenario.moves}
+    stops: dict[str, list[tuple[float, float, int]]] = {}
+    for pr in scenario.pressures:
+        for mid in set(pr.stopped_by):
+            stops.setdefault(mid, []).append((float(pr.per_period), float(pr.growth), len(pr.stopped_by)))
+    together: dict[str, list[int]] = {}
+    for inter in scenario.interactions:
+        for mid in set(inter.moves):
+            together.setdefault(mid, []).append(len(inter.moves))
+    makers = {p: _party_key(scenario, p) for p in {m.by for m in scenario.moves}}
+    own = {m.id: _own_key(m, makers[m.by], stops, together) for m in scenario.moves}
     required_by: dict[str, int] = dict.fromkeys(own, 0)
     for m in scenario.moves:
         for r in set(m.requires):
@@ -94,7 +103,7 @@ def content_key(scenario: Scenario) -> dict[str, ContentKey]:
         excludes = [x for x in m.excludes if x in own]
         out[m.id] = (
             own[m.id],
-            len(scenario.closure([m.id])),
+            len(closures[m.id]) if closures is not None else len(scenario.closure([m.id])),
             tuple(sorted(own[r] for r in requires)),
             tuple(sorted(own[x] for x in excludes)),
             -required_by[m.id],
@@ -103,9 +112,11 @@ def content_key(scenario: Scenario) -> dict[str, ContentKey]:
     return out
 
 
-def content_order(scenario: Scenario) -> tuple[str, ...]:
+def content_order(
+    scenario: Scenario, closures: Mapping[str, frozenset[str]] | None = None
+) -> tuple[str, ...]:
     """The move ids sorted by :func:`content_key`, then by place in the file (never by id)."""
-    keys = content_key(scenario)
+    keys = content_key(scenario, closures)
     position = {mid: i for i, mid in enumerate(scenario.move_ids)}
     return tuple(sorted(keys, key=lambda mid: (keys[mid], position[mid])))
 

@@ -94,7 +94,7 @@ class Structure:
         self.rules = tuple((mid, req, exc) for mid, _, _, req, exc in key if req or exc)
         # the content order (detente.model.order): ties and sums follow it, never the ids. It
         # reads no values, so the replicates sharing this structure share it too.
-        self.order = content_order(scenario)
+        self.order = content_order(scenario, self.closures)
         self.rank = {mid: i for i, mid in enumerate(self.order)}
         self._availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
         self._closed: dict[tuple[str, ...], tuple[str, ...]] = {}
