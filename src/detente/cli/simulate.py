@@ -29,7 +29,7 @@ from .common import (
     write_output,
 )
 from .runs import RESUME_OPT, STORE_OPT, open_store
-from .tables import comparison_csv, comparison_table
+from .tables import comparison_csv, comparison_table, ranked_summary
 from .text import term
 
 if TYPE_CHECKING:
@@ -293,7 +293,10 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     for p, v in o["utility"].items():
         rows.append((f"payoff {p}", v))
         if "no_deal" in o:
-            rows += [(f"  {p}'s value of no deal", o["no_deal"][p]), (f"  {p}'s gain over no deal", o["gain"][p])]
+            rows += [
+                (f"  {p}'s value of no deal", o["no_deal"][p]),
+                (f"  {p}'s gain over no deal", o["gain"][p]),
+            ]
     rows += [
         ("breakdowns", o["breakdowns"]),
         ("breaches detected", o["breaches_detected"]),
@@ -376,6 +379,8 @@ def compare(
         if json_out:
             return
         console.print(comparison_table(doc))
+        for line in ranked_summary(doc):
+            console.print(term(line), highlight=False)
 
 
 def _parse_parties(value: str | None) -> tuple[str, str] | None:
