@@ -453,9 +453,9 @@ class Answer:
         if h is not None:
             where = "within its range" if h.in_range else "outside its range"
             out.append(
-                f"Hangs on: {h.input}, {h.party}'s value of "
-                f"{'the pair ' if '+' in h.input else ''}{h.input.rsplit(':', 1)[0]} "
-                f"(likely {h.likely:g}, range {h.low:g} to {h.high:g}): at {h.value:.3g} ({where}) "
+                f"Hangs on: {h.party}'s value of {'the pair ' if '+' in h.input else ''}"
+                f"{h.input.rsplit(':', 1)[0]} (likely {h.likely:g}, range {h.low:g} to {h.high:g}): "
+                f"at {h.value:.3g} ({where}) "
                 f"{h.package} is worth no more to {h.party} than no deal."
             )
         elif self.hinge_package:
