@@ -593,8 +593,8 @@ def test_invariants_under_random_play(seed: int, rate: float, mis: float) -> Non
 GOLDEN = """\
 0 A proposal [a-freeze, b-relief] gives a-freeze; asks b-relief; together
 0 B accept [a-freeze, b-relief] to A
-0 A implement [a-freeze]
 0 B implement [b-relief]
+0 A implement [a-freeze]
 1 B proposal [a-dismantle, b-treaty] gives b-treaty; asks a-dismantle; together
 1 A accept [a-dismantle, b-treaty] to B
 1 B implement [b-treaty]

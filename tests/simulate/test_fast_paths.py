@@ -297,7 +297,7 @@ def test_engine_observations_equal_dataclass_built_ones() -> None:
     for me in sc.party_ids:
         obs = run.observe(me, proposer=True)
         # every field, plus the cached property ``settled``, filled in with its own value
-        assert set(obs.__dict__) == fields | {"settled"}
+        assert set(obs.__dict__) == fields | {"settled", "_state_cell"}  # and the valuation key cell
         built = Observation(**{k: v for k, v in obs.__dict__.items() if k in fields})
         assert obs == built
         assert obs.settled == built.settled == obs.in_force | {sc.move_ids[4]}

@@ -458,3 +458,44 @@ def test_the_worked_example_of_docs_valuation() -> None:
     assert accepted(obs, prop) == pytest.approx(-10.0 + 12.15 - 1.9)
     assert worth(obs, prop) == pytest.approx(10.25)
     assert bool(make_strategy("tit-for-tat").respond(obs, prop))
+
+
+def _korea(limit: float | None = 2.0, pressure: float = 1.0) -> Scenario:
+    from detente.scenarios import load_builtin
+
+    sc = load_builtin("korea-2019")
+    sc = sc.replace(
+        parties=tuple(
+            p.model_copy(update={"exposure_limit": limit}) if p.id == "DPRK" else p for p in sc.parties
+        ),
+        pressures=tuple(
+            pr.model_copy(update={"per_period": pr.per_period * pressure, "growth": pr.growth * pressure})
+            if pr.party == "DPRK"
+            else pr
+            for pr in sc.pressures
+        ),
+    )
+    return sc
+
+
+def test_korea_verdict_moves_with_the_inputs_that_carry_it() -> None:
+    """docs/korea-2019.md: maximum pressure fails with the DPRK's exposure limit whatever the pressure,
+    and without it while the pressure is weak; without the limit and with pressure that bites, it
+    succeeds and pays the US more than step by step. Step by step succeeds throughout."""
+    rows = {}
+    for name, sc in {
+        "published": _korea(),
+        "pressure x30": _korea(pressure=30.0),
+        "no limit": _korea(limit=None),
+        "no limit, pressure x30": _korea(limit=None, pressure=30.0),
+    }.items():
+        mp = play(
+            sc, {"USA": make_strategy("maximum-pressure"), "DPRK": make_strategy("tit-for-tat")}, seed=0
+        )
+        sbs = play(sc, {"USA": make_strategy("step-by-step"), "DPRK": make_strategy("tit-for-tat")}, seed=0)
+        rows[name] = (mp, sbs)
+        assert sbs.agreement, name
+    for name in ("published", "pressure x30", "no limit"):
+        assert not rows[name][0].agreement, name
+    mp, sbs = rows["no limit, pressure x30"]
+    assert mp.agreement and mp.utilities["USA"] > sbs.utilities["USA"]

@@ -293,10 +293,7 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     for p, v in o["utility"].items():
         rows.append((f"payoff {p}", v))
         if "no_deal" in o:
-            rows += [
-                (f"  {p}'s value of no deal", o["no_deal"][p]),
-                (f"  {p}'s gain over no deal", o["gain"][p]),
-            ]
+            rows += [("  value of no deal", o["no_deal"][p]), ("  gain over no deal", o["gain"][p])]
     rows += [
         ("breakdowns", o["breakdowns"]),
         ("breaches detected", o["breaches_detected"]),
@@ -312,6 +309,11 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     console.print(
         f"A first step was taken in {n} of {doc['runs']} runs; intervals are 95% (Wilson for rates, t for means)."
     )
+    if "no_deal" in o:
+        console.print(
+            "Payoffs are discounted totals on each party's own scale: the horizon plus what stands at its end "
+            "carrying on. No deal: the status quo carrying on. A negative gain: worse off than without talks."
+        )
 
 
 def compare(

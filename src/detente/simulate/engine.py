@@ -38,8 +38,10 @@ Examples
 ...     "moves": [{"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": 2}},
 ...               {"id": "b1", "by": "B", "title": "b1", "value": {"A": 2, "B": -1}}]})
 >>> r = play(s, {"A": make_strategy("tit-for-tat"), "B": make_strategy("tit-for-tat")}, seed=1)
->>> r.agreement, r.first_step, r.target_share, r.utilities
+>>> r.agreement, r.first_step, r.target_share, r.window  # +1 a period each, over 6 periods
 (True, 0, 1.0, {'A': 6.0, 'B': 6.0})
+>>> r.utilities  # and it goes on: without discounting, a party looks one window further
+{'A': 12.0, 'B': 12.0}
 """
 
 from __future__ import annotations

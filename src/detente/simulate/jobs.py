@@ -7,8 +7,8 @@ drives the engine. A replicate's result therefore depends only on ``(s, i)``.
 
 Examples
 --------
->>> outcome_columns(("A",))[-1]
-'utility:A'
+>>> outcome_columns(("A",))[-3:]
+('utility:A', 'window:A', 'no_deal:A')
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def run_group(jobs: Sequence[Any], indices: Sequence[Sequence[int]]) -> list[np.
     >>> a, b = run_group(jobs, (range(0, 4), [2]))
     >>> same = lambda x, y: bool(np.array_equal(x, y, equal_nan=True))  # first_step is NaN here
     >>> a.shape, same(b[0], jobs[1].replicate(2)), same(a[2], b[0]), same(a[1], b[0])
-    ((4, 8), True, True, False)
+    ((4, 10), True, True, False)
     """
     out = [np.empty((len(idx), len(job.columns))) for job, idx in zip(jobs, indices, strict=True)]
     plan: dict[int, list[tuple[int, int]]] = {}  # replicate -> (job, row) that play it

@@ -382,10 +382,13 @@ class Observation:
         return self.view.feasible(self.settled | moves)
 
     def reversible_in_force(self, party: str) -> list[str]:
-        """Moves of ``party`` in force, reversible, and not already being reversed."""
+        """Moves of ``party`` in force, reversible, and not already being reversed (in the content order).
+
+        The content order (:mod:`detente.model.order`), not the ids: renaming moves changes nothing.
+        """
         makers, reversible = self.view.makers, self.view.reversible
-        return [
+        return self.view.structure.ordered(
             mid
-            for mid in sorted(self.in_force)
+            for mid in self.in_force
             if makers[mid] == party and reversible[mid] and mid not in self.reversing
-        ]
+        )

@@ -70,6 +70,7 @@ class Observer:
         answers: Mapping[str, str] | None = None,
     ) -> None:
         self.board = board
+        self._relative: list[Any] | None = None
         self.answers = MappingProxyType(dict(answers or {}))
         self.period = 0  # the run's current period (the engine moves it on)
         self.views = views
@@ -132,4 +133,11 @@ class Observer:
             streaks=tuple(board.streaks),
             answers=self.answers,
         )
+        # the board relative to now, which valuations are keyed by: the same for every observation
+        # of one period that sees the same pending and reversing moves (computed once for them)
+        # (a cell holding it, filled in by the first valuation that needs it)
+        cell = self._relative
+        if cell is None or cell[0] != period or cell[1] is not pending or cell[2] is not seen_reversing:
+            cell = self._relative = [period, pending, seen_reversing, None]
+        obs.__dict__["_state_cell"] = cell
         return obs

@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 _INF = math.inf
+_NO_MOVES: frozenset[tuple[str, int | None]] = frozenset()
 
 
 class Schedule(NamedTuple):
@@ -83,8 +84,9 @@ def resolve(
     requires: Mapping[str, tuple[str, ...]],
     fixed: frozenset[str],
     known: Mapping[str, float] | None = None,
+    only: Iterable[str] | None = None,
 ) -> dict[str, float]:
-    """When each move of ``raw`` enters force: not before its own time, nor before its prerequisites.
+    """When each move of ``raw`` (or of ``only``) enters force: not before its own time, nor before its prerequisites.
 
     A move in ``fixed`` (in force) is in force now whatever became of its prerequisites; a move
     neither fixed nor in ``raw`` never enters. ``known`` holds entries already resolved. Moves
@@ -113,8 +115,8 @@ def resolve(
         return at
 
     out = {}
-    for m in raw:
-        at = entry(m)
+    for m in raw if only is None else only:
+        at = 0.0 if m in fixed else entry(m)
         if not math.isinf(at):
             out[m] = at
     return out
@@ -129,6 +131,8 @@ def schedule(
     prop: Proposal | None = None,
     *,
     waiting: Mapping[str, frozenset[str]] | None = None,
+    requires: Mapping[str, tuple[str, ...]] | None = None,
+    durations: Mapping[str, int] | None = None,
 ) -> Schedule:
     """The course of the board from ``period`` on, with ``prop`` accepted now if given.
 
@@ -139,8 +143,11 @@ def schedule(
     after the asked ones); moves already settled keep their course. No move enters before its
     prerequisites (:func:`resolve`).
     """
-    now = frozenset(in_force)
-    requires = {m.id: m.requires for m in scenario.moves}
+    now = in_force if isinstance(in_force, frozenset) else frozenset(in_force)
+    if requires is None:
+        requires = {m.id: m.requires for m in scenario.moves}
+    if durations is None:
+        durations = {m.id: m.duration for m in scenario.moves}
     leave: dict[str, float] = {m: float(max(0, at - period)) for m, at in reversing.items()}
     raw: dict[str, float] = dict.fromkeys(now, 0.0)
     dated = [max(0, at - period) for at in pending.values() if at is not None]
@@ -152,7 +159,7 @@ def schedule(
         if at is None:
             first = waiting.get(mid) if waiting is not None else None
             start = last if first is None else max((raw.get(m, _INF) for m in first), default=0.0)
-            raw[mid] = start + scenario.move(mid).duration
+            raw[mid] = start + durations[mid]
     if prop is not None:
         first, then = prop.moves, frozenset[str]()
         if prop.sequence == "asks-first":
@@ -161,12 +168,12 @@ def schedule(
             first, then = prop.gives, prop.asks
         for mid in first:
             if mid not in raw:
-                raw[mid] = float(scenario.move(mid).duration)
+                raw[mid] = float(durations[mid])
         entered = resolve(raw, requires, now)
         done = max((entered.get(m, _INF) for m in first), default=0.0)
         for mid in then:
             if mid not in raw:
-                raw[mid] = done + scenario.move(mid).duration
+                raw[mid] = done + durations[mid]
     return Schedule(resolve(raw, requires, now), leave, raw)
 
 
@@ -244,7 +251,17 @@ def value(
 
 
 def _course(obs: Observation, prop: Proposal | None) -> Schedule:
-    return schedule(obs.scenario, obs.period, obs.in_force, obs.pending, obs.reversing, prop)
+    durations = obs.view._remember(("durations",), lambda: {m.id: m.duration for m in obs.scenario.moves})
+    return schedule(
+        obs.scenario,
+        obs.period,
+        obs.in_force,
+        obs.pending,
+        obs.reversing,
+        prop,
+        requires=obs.view.structure.requires,
+        durations=durations,
+    )
 
 
 def holding_out(obs: Observation, party: str | None = None) -> float:
@@ -325,14 +342,33 @@ def worth(obs: Observation, prop: Proposal, party: str | None = None) -> float:
 _Parts = tuple[float, float, tuple[tuple[int, float], ...]]
 
 
+def relative_state(
+    in_force: frozenset[str],
+    pending: Mapping[str, int | None],
+    reversing: Mapping[str, int],
+    period: int,
+    horizon: int,
+) -> tuple[object, ...]:
+    """What the course of the board depends on, relative to ``period``: the key valuations are kept under."""
+    if not pending and not reversing:
+        return (in_force, _NO_MOVES, _NO_MOVES, horizon)
+    rel_pending = frozenset((m, None if at is None else max(0, at - period)) for m, at in pending.items())
+    rel_reversing = frozenset((m, max(0, at - period)) for m, at in reversing.items())
+    return (in_force, rel_pending, rel_reversing, horizon)
+
+
 def _state_key(obs: Observation) -> tuple[object, ...]:
-    """What the course of the board depends on, relative to now (kept on the observation)."""
+    """:func:`relative_state` of the observation (the observer fills it in; computed here otherwise)."""
     cached = obs.__dict__.get("_state_key")
     if cached is None:
-        t = obs.period
-        pending = frozenset((m, None if at is None else max(0, at - t)) for m, at in obs.pending.items())
-        reversing = frozenset((m, max(0, at - t)) for m, at in obs.reversing.items())
-        cached = obs.__dict__["_state_key"] = (obs.in_force, pending, reversing, obs.horizon)
+        cell = obs.__dict__.get("_state_cell")  # the observer's, shared by the period's observations
+        if cell is not None and cell[3] is not None:
+            cached = cell[3]
+        else:
+            cached = relative_state(obs.in_force, obs.pending, obs.reversing, obs.period, obs.horizon)
+            if cell is not None:
+                cell[3] = cached
+        obs.__dict__["_state_key"] = cached
     return cached
 
 
@@ -423,26 +459,27 @@ def _timing(obs: Observation) -> dict[str, tuple[int, float]]:
 
 
 def _base_course(obs: Observation) -> Schedule:
-    """The course of the board with no new deal, kept on the observation (every decision in it shares it)."""
+    """The course of the board with no new deal: remembered on the structure per state of the board
+    (relative to now), shared by every party and every replicate; kept on the observation too."""
     cached = obs.__dict__.get("_course")
     if cached is None:
-        cached = obs.__dict__["_course"] = _course(obs, None)
+        key = ("course", _state_key(obs), _durations_key(obs))
+        cached = obs.__dict__["_course"] = obs.view.structure.remember(key, _course, obs, None)
     return cached
+
+
+def _durations_key(obs: Observation) -> tuple[int, ...]:
+    """The moves' durations in file order (what a course depends on besides the structure)."""
+    return obs.view._remember(("durations-key",), lambda: tuple(m.duration for m in obs.scenario.moves))
 
 
 def _entries(obs: Observation, prop: Proposal) -> dict[str, float]:
     """When each move that ``prop`` brings into force would enter (periods from now).
 
-    Kept on the observation: the decisions in one state ask it of the same proposal for each party.
+    Remembered on the structure per state of the board and proposal (parties and replicates share it).
     """
-    memo = obs.__dict__.get("_entries")
-    if memo is None:
-        memo = obs.__dict__["_entries"] = {}
-    key = (prop.gives, prop.asks, prop.sequence)
-    out = memo.get(key)
-    if out is None:
-        out = memo[key] = _entries_of(obs, prop, _base_course(obs))
-    return out
+    key = ("entries", _state_key(obs), _durations_key(obs), prop.gives, prop.asks, prop.sequence)
+    return obs.view.structure.remember(key, _entries_of, obs, prop, _base_course(obs))
 
 
 def _entries_of(obs: Observation, prop: Proposal, base: Schedule) -> dict[str, float]:
@@ -457,15 +494,16 @@ def _entries_of(obs: Observation, prop: Proposal, base: Schedule) -> dict[str, f
     for mid in first:
         if mid not in raw:
             raw[mid] = float(timing[mid][0])
-    fixed = obs.in_force
+    fixed, known = obs.in_force, base.enter
     if then:
-        entered = resolve(raw, requires, fixed, base.enter)
+        entered = resolve(raw, requires, fixed, known, only=first)
         done = max((entered.get(m, _INF) for m in first), default=0.0)
         for mid in then:
             if mid not in raw:
                 raw[mid] = done + timing[mid][0]
-    entered = resolve(raw, requires, fixed, base.enter)
-    return {m: at for m, at in entered.items() if m not in base.enter}
+    # only what the course without the proposal lacks: its moves, and settled moves it unblocks
+    lacking = [m for m in raw if m not in known]
+    return resolve(raw, requires, fixed, known, only=lacking)
 
 
 def continuation(

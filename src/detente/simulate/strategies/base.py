@@ -222,8 +222,12 @@ def _pure_params(cls: type[Strategy]) -> tuple[str, ...] | None:
 def pure_key(strategy: Strategy) -> tuple[object, ...] | None:
     """``(class, parameter values)`` for a pure strategy with hashable parameters, else ``None``.
 
+    >>> class Fixed(Strategy):
+    ...     name, pure = "fixed", True
+    ...     def __init__(self, level: float = 1.0) -> None:
+    ...         self.level = level
     >>> from detente.simulate.strategies import make_strategy
-    >>> pure_key(make_strategy("big-deal", tolerance=0.1))[1:], pure_key(make_strategy("grit"))
+    >>> pure_key(Fixed(0.1))[1:], pure_key(make_strategy("grit"))
     ((0.1,), None)
     """
     names = _pure_params(cast(Hashable, type(strategy)))  # a class hashes by identity (mypy cannot tell)

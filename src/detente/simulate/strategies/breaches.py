@@ -35,14 +35,16 @@ def _taken(obs: Observation, mid: str, partner: str, answer: str) -> list[str]:
     me = obs.me
     if answer == "none":
         return []
+    rank = obs.view.structure.rank
     pool = [m for m in obs.reversible_in_force(partner) if obs.value(me, m) > EPS]
     pool += sorted(
-        m for m in obs.pending if obs.maker(m) == partner and m in obs.committed and obs.value(me, m) > EPS
+        (m for m in obs.pending if obs.maker(m) == partner and m in obs.committed and obs.value(me, m) > EPS),
+        key=rank.__getitem__,
     )
     if answer == "all" or not pool:
         return pool
     saved = abs(obs.value(me, mid))  # in kind: the move closest in value, in the taker's (observer's) eyes
-    return [min(pool, key=lambda m: (abs(obs.value(me, m) - saved), m))]
+    return [min(pool, key=lambda m: (abs(obs.value(me, m) - saved), rank[m]))]  # ties by content
 
 
 def breach_loss_per_period(obs: Observation, mid: str) -> float:
@@ -111,13 +113,13 @@ class Tracker:
         n = len(history)
         if n == self.seen:
             return out
-        me = obs.me
+        me, ordered = obs.me, obs.view.structure.ordered
         for e in history[self.seen : n]:
             if e.party == me or e.kind not in ANSWERED:
                 continue
             if e.kind == "reverse" and e.note == AFTER_BREACH:
                 continue  # already counted when the breach was detected
-            out.extend(m for m in sorted(e.moves) if obs.value(me, m) > EPS)
+            out.extend(m for m in ordered(e.moves) if obs.value(me, m) > EPS)  # content order, not ids
         self.seen = n
         return out
 
@@ -126,12 +128,16 @@ class Tracker:
 
         Committed moves are reversed only as far as the party's licences go (``obs.licences``),
         so that an answer is never a breach; moves not committed (or released by the other
-        side's breach) are always free to reverse.
+        side's breach) are always free to reverse. Candidates are taken in the content order
+        (:mod:`detente.model.order`), which also breaks ties of closeness; ids never do.
         """
         if not taken:
             return frozenset()
+        rank = obs.view.structure.rank
         candidates = [m for m in obs.reversible_in_force(obs.me)]
-        candidates += sorted(m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed)
+        candidates += sorted(
+            (m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed), key=rank.__getitem__
+        )
         free = [m for m in candidates if m not in obs.committed]
         bound = [m for m in candidates if m in obs.committed]
         if all_of_them:
@@ -148,7 +154,7 @@ class Tracker:
             ]
             if not pool:
                 break
-            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), m))
+            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), rank[m]))
             out.add(pick)
             licences -= pick in bound
         return frozenset(out)

@@ -165,8 +165,13 @@ NOTHING = "nothing it values"
 
 def margin_value(obs: Observation, margin: float, party: str | None = None) -> float:
     """``margin`` a period for ever, in ``party``'s discounted value (the scale of :func:`~detente.simulate.valuation.worth`)."""
-    d = obs.scenario.party(obs.me if party is None else party).discount
-    return margin * stream(d, 0, lookahead=lookahead_of(d, obs.horizon))
+    who = obs.me if party is None else party
+    return margin * obs.view._remember(("annuity", who, obs.horizon), _annuity, obs, who)
+
+
+def _annuity(obs: Observation, who: str) -> float:
+    d = obs.scenario.party(who).discount
+    return stream(d, 0, lookahead=lookahead_of(d, obs.horizon))
 
 
 def judge(obs: Observation, prop: Proposal, *, norm: bool, refusal: str, margin: float) -> Verdict:
@@ -200,8 +205,12 @@ def rational(obs: Observation, prop: Proposal | None, *, only_me: bool = False) 
     if prop is None:
         return None
     full = prop if prop.by else Proposal(prop.gives, prop.asks, prop.sequence, prop.note, obs.me)
-    makers = {obs.me} if only_me else {obs.maker(m) for m in prop.moves} | {obs.me}
-    for party in sorted(makers):
+    if worth(obs, full) < -EPS:
+        return None
+    if only_me:
+        return prop
+    me, makers = obs.me, obs.view.makers
+    for party in sorted({makers[m] for m in prop.asks} - {me}):
         if worth(obs, full, party) < -EPS:
             return None
     return prop
@@ -219,7 +228,9 @@ def small_exchange(
     One own move for one move of another party first; if no such pair is balanced,
     bundles of up to ``max_size`` moves a side (each with the prerequisites not yet
     settled). "Smallest" means the least value given by the party that gives most (each on
-    its own scale); ties go to the candidate whose sorted move ids come first. Each side's
+    its own scale); ties go to the candidate whose moves come first in the content order
+    (:mod:`detente.model.order`: the moves sorted by it, compared as sequences), never
+    by their ids. Each side's
     exposure must stay within its limit. :func:`small_exchange_plain` is the definition,
     written plainly; this is the same search made fast (the tests compare them).
     """
@@ -241,9 +252,9 @@ def small_exchange_plain(
 ) -> Proposal | None:
     """:func:`small_exchange`, written plainly: every candidate through :func:`assess` and :func:`exposure_ok`."""
     me, sc = obs.me, obs.scenario
-    reversible = obs.view.reversible
+    reversible, rank = obs.view.reversible, obs.view.structure.rank
     for size in range(1, max_size + 1):
-        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        best: tuple[tuple[float, tuple[int, ...]], Proposal] | None = None
         for other in obs.others:
             mine = [
                 m
@@ -265,7 +276,7 @@ def small_exchange_plain(
                             gives = frozenset(m for m in moves if obs.maker(m) == me)
                             prop = Proposal(gives, moves - gives, by=me)
                             mine_a, theirs_a = _assess(obs, prop, me), _assess(obs, prop, other)
-                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(rank[m] for m in moves)))
                             if best is not None and key >= best[0]:
                                 continue
                             if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):

@@ -3,17 +3,19 @@
 Examples
 --------
 >>> MaximumPressure().get_params(), BigDeal().name, Hardliner().name
-({'reward': 'least', 'margin': 2.0}, 'big-deal', 'hardliner')
+({'reward': 'least', 'margin': 2.0, 'expects': 0.5}, 'big-deal', 'hardliner')
 """
 
 from __future__ import annotations
+
+import math
 
 from ..observation import Observation, Proposal
 from ..valuation import worth
 from .base import Strategy
 from .breaches import ANSWERED, Tracker
 from .demands import best_demand, own_gain
-from .offers import EPS, NOT_BALANCED, Verdict, acceptable, assess, exposure_ok, judge, rational
+from .offers import EPS, NOT_BALANCED, Verdict, acceptable, assess, exposure_ok, judge, margin_value, rational
 
 REWARDS = ("least", "all", "none")
 
@@ -39,6 +41,10 @@ class MaximumPressure(Strategy):
         of their value to own cost first, then any not needed dropped; all of them when
         nothing less works); ``"all"``: every own concession the other side values; ``"none"``.
         (``True`` and ``False`` are read as ``"all"`` and ``"none"``.)
+    expects : float
+        The margin it expects the other side to need before it yields, a period on that side's
+        scale (the reciprocal strategies' default, 0.5): "makes yielding pay" means a gain over
+        holding out of at least this much, in its estimate.
     margin : float
         It never accepts a proposal worth less to it than holding out (the board carrying on
         with no new deal, pressures running: :mod:`detente.simulate.valuation`), and accepts
@@ -60,15 +66,17 @@ class MaximumPressure(Strategy):
     reference = "US 'maximum pressure' policy, 2017-2019"
     answer = "all"
 
-    def __init__(self, reward: str | bool = "least", margin: float = 2.0) -> None:
+    def __init__(self, reward: str | bool = "least", margin: float = 2.0, expects: float = 0.5) -> None:
         self.reward = reward
         self.margin = margin
+        self.expects = expects
 
     def validate(self) -> None:
         self._check(
             self._reward() in REWARDS, f"reward: expected one of {', '.join(REWARDS)}, found {self.reward!r}"
         )
         self._check(self.margin >= 0, f"margin: expected >= 0, found {self.margin}")
+        self._check(self.expects >= 0, f"expects: expected >= 0, found {self.expects}")
 
     def _reward(self) -> str:
         if isinstance(self.reward, bool):
@@ -92,11 +100,11 @@ class MaximumPressure(Strategy):
         return Proposal(own, full - own, "asks-first", by=obs.me)
 
     def works(self, obs: Observation, prop: Proposal | None) -> bool:
-        """Whether yielding to ``prop`` pays every other side to it, as this party estimates them."""
+        """Whether yielding to ``prop`` pays every other side to it by ``expects`` a period, as this party estimates them."""
         if prop is None:
             return False
         targets = sorted({obs.maker(m) for m in prop.asks})
-        return all(worth(obs, prop, t) >= -EPS for t in targets)
+        return all(worth(obs, prop, t) >= margin_value(obs, self.expects, t) - EPS for t in targets)
 
     def blocked(self, obs: Observation, prop: Proposal | None) -> bool:
         """Whether an asked party's exposure limit rules ``prop`` out whatever the reward (its moves come first)."""
@@ -120,9 +128,10 @@ class MaximumPressure(Strategy):
             return max(0.0, -mine[m])
 
         def theirs(m: str) -> float:
-            return sum(max(0.0, obs.value(o, m)) for o in obs.others)
+            return math.fsum(max(0.0, obs.value(o, m)) for o in obs.others)  # exact: any party order
 
-        order = sorted(offers, key=lambda m: (-theirs(m) / max(EPS, cost(m)), cost(m), m))
+        rank = obs.view.structure.rank  # ties by content, not ids
+        order = sorted(offers, key=lambda m: (-theirs(m) / max(EPS, cost(m)), cost(m), rank[m]))
         chosen: list[str] = []
         found = None
         for m in order:
@@ -133,9 +142,7 @@ class MaximumPressure(Strategy):
                 break
         if found is None:
             return None
-        for m in sorted(
-            chosen, key=lambda m: (-cost(m), -theirs(m), m)
-        ):  # drop what is not needed, dearest first
+        for m in sorted(chosen, key=lambda m: (-cost(m), -theirs(m), rank[m])):  # dearest first
             rest = frozenset(chosen) - {m}
             prop = self.offer(obs, rest, asks)
             if self.works(obs, prop):
