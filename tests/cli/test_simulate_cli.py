@@ -67,7 +67,12 @@ def test_simulate_bit_identical_with_worker_processes() -> None:
 def test_simulate_table() -> None:
     code, out, _ = invoke("simulate", "korea-2019", *PAIR, "--runs", "8", "--horizon", "12")
     assert code == 0
-    assert "agreement reached" in out and "payoff DPRK" in out and "gain over no deal" in out and "breaches missed" in out
+    assert (
+        "agreement reached" in out
+        and "payoff DPRK" in out
+        and "gain over no deal" in out
+        and "breaches missed" in out
+    )
 
 
 @pytest.mark.parametrize(
