@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -80,7 +81,8 @@ def test_the_agreement_rate_leader_below_no_deal_is_not_ranked_first() -> None:
     assert a.ranking["B"][0].strategy != "grit" and a.ranking["B"][-1].strategy == "grit"
     assert any(sf.party == "B" and dict(sf.strategies)["B"] == "grit" for sf in a.shortfalls)
     text = "\n".join(a.sentences())
-    assert "grit -3.9 (-3.9, BELOW NO DEAL)" in text
+    b_line = next(x for x in a.sentences() if x.startswith("B's strategies by mean payoff"))
+    assert re.search(r"grit -?[\d.]+ \(-[\d.]+, BELOW NO DEAL\)\.$", b_line), b_line  # ranked last, flagged
     assert "Warning: A boulware against B grit agrees in 100% of runs but leaves B at -5.9" in text
 
 

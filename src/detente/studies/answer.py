@@ -464,10 +464,11 @@ class Answer:
                 f"makes {self.hinge_package} worse than no deal for a party."
             )
         runs = self.settings.get("runs")
-        how = "likely values" if not self.settings.get("sample_values") else "values sampled in each run"
+        sampled = self.settings.get("sample_values")
+        how = "" if sampled is None else " (values sampled in each run)" if sampled else " (likely values)"
         out.append(
-            f"Payoffs: discounted totals on each party's own scale, {runs} runs per pair of strategies "
-            f"({how}), seed {self.settings.get('seed', 0)}; package values are per month."
+            f"Payoffs: discounted totals on each party's own scale, {runs} runs per pair of strategies"
+            f"{how}, seed {self.settings.get('seed', 0)}; package values are per month."
         )
         return out
 
@@ -547,7 +548,7 @@ def answer(
     settings = {
         "seed": seed if doc is None else doc.get("seed", seed),
         "runs": runs if doc is None else doc.get("runs", runs),
-        "sample_values": sample_values if doc is None else doc.get("sample_values", True),
+        "sample_values": sample_values if doc is None else doc.get("sample_values"),
         "rows": [] if doc is None else list(doc["rows"]),
         "columns": [] if doc is None else list(doc["columns"]),
     }
