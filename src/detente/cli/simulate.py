@@ -29,7 +29,7 @@ from .common import (
     write_output,
 )
 from .runs import RESUME_OPT, STORE_OPT, open_store
-from .tables import comparison_csv, comparison_table
+from .tables import comparison_csv, comparison_table, ranked_summary
 from .text import term
 
 if TYPE_CHECKING:
@@ -381,6 +381,8 @@ def compare(
         if json_out:
             return
         console.print(comparison_table(doc))
+        for line in ranked_summary(doc):
+            console.print(term(line), highlight=False)
 
 
 def _parse_parties(value: str | None) -> tuple[str, str] | None:
