@@ -262,7 +262,8 @@ def test_monte_carlo(korea: detente.Scenario) -> None:
     s = r.summary_frame().set_index(["outcome", "party"], drop=False)
     assert s.loc[("utility", "DPRK"), "mean"] == pytest.approx(d["utility"]["DPRK"]["mean"])
     assert s.loc[("utility", "USA"), "p95"] == d["utility"]["USA"]["quantiles"]["p95"]
-    assert len(s) == len(d) - 1 + len(korea.parties)
+    per_party = ("utility", "window", "no_deal", "gain")
+    assert len(s) == len(d) - len(per_party) + len(per_party) * len(korea.parties)
     assert fmt(r.column("utility:USA")[0]) in r._repr_html_()
     doc = strict_json(r)
     assert doc["runs"] == 5 and doc == json.loads(json.dumps(r.as_json()))

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from detente.scenarios import builtin_names
     from detente.simulate.compare import compare, tournament
     from detente.simulate.montecarlo import simulate as monte_carlo
+    from detente.studies.answer import answer
     from detente.studies.backtest import backtest
     from detente.studies.metrics import parse_metric
     from detente.studies.sensitivity import sensitivity
@@ -60,6 +61,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "analyse_deals",
+    "answer",
     "backtest",
     "builtin_names",
     "check_roadmap",
@@ -82,6 +84,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Scenario": ("detente.model.scenario", "Scenario"),
     "ScenarioError": ("detente.model.errors", "ScenarioError"),
     "analyse_deals": ("detente.analysis.deals", "analyse_deals"),
+    "answer": ("detente.studies.answer", "answer"),
     "backtest": ("detente.studies.backtest", "backtest"),
     "builtin_names": ("detente.scenarios", "builtin_names"),
     "check_roadmap": ("detente.analysis.roadmap", "check"),

@@ -11,10 +11,11 @@ Two kinds of number appear in the outputs. A **value per month** is what a move 
 package of moves) is worth to a party in each month it is in force, on that party's
 own scale (0 = the status quo, 10 = the best deal it could realistically hope for);
 the deal space, the bargaining solutions and the scenario tables use it. A **payoff**
-is what a party collects over a whole simulated run: the per-month values summed over
-the horizon, each month discounted, plus the costs of delay and of events; the
-strategy comparison and ``detente simulate`` use it. Neither is comparable across
-parties.
+is what a party collects from a simulated run: the per-month values summed over the
+horizon, each month discounted, with the costs of delay and of events, plus the
+discounted value of what stands in force at the horizon's end, carrying on; its **gain
+over no deal** is the payoff minus the value of the status quo carrying on. The strategy
+comparison and ``detente simulate`` use them. Neither is comparable across parties.
 
 Examples
 --------
@@ -23,14 +24,14 @@ Examples
 >>> abbreviations()[:3]
 ['GMCR', 'GMR', 'SMR']
 >>> unit("USA", "total")
-'USA payoff (discounted total over the horizon, own scale)'
+'USA payoff (discounted total: the horizon and what stands at its end, carrying on; own scale)'
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["GLOSSARY", "PER_MONTH", "TOTAL", "Entry", "abbreviations", "define", "unit"]
+__all__ = ["GAIN", "GLOSSARY", "PER_MONTH", "TOTAL", "Entry", "abbreviations", "define", "unit"]
 
 
 class Entry(NamedTuple):
@@ -42,19 +43,22 @@ class Entry(NamedTuple):
 
 PER_MONTH = "value per month (own 0-10 scale)"
 """The unit of the deal space, the bargaining solutions and the scenario's values."""
-TOTAL = "payoff (discounted total over the horizon, own scale)"
-"""The unit of a simulated run's utility: per-month values summed over the horizon, discounted."""
+TOTAL = "payoff (discounted total: the horizon and what stands at its end, carrying on; own scale)"
+"""The unit of a simulated run's utility: the discounted window plus the continuation."""
+GAIN = "gain over no deal (discounted, own scale)"
+"""The unit of a run's payoff minus the party's value of no deal (the status quo carrying on)."""
 
 
 def unit(party: str, kind: str) -> str:
-    """A column header or axis label for one party's number: ``kind`` is ``"month"`` or ``"total"``.
+    """A column header or axis label for one party's number: ``kind`` is ``"month"``, ``"total"`` or ``"gain"``.
 
     >>> unit("DPRK", "month")
     'DPRK value per month (own 0-10 scale)'
     """
-    if kind not in ("month", "total"):
-        raise ValueError(f"expected kind 'month' or 'total', found {kind!r}")
-    return f"{party} {PER_MONTH if kind == 'month' else TOTAL}"
+    units = {"month": PER_MONTH, "total": TOTAL, "gain": GAIN}
+    if kind not in units:
+        raise ValueError(f"expected kind 'month', 'total' or 'gain', found {kind!r}")
+    return f"{party} {units[kind]}"
 
 
 GLOSSARY: dict[str, Entry] = {
@@ -156,7 +160,11 @@ GLOSSARY: dict[str, Entry] = {
         "How much a party values a month from now relative to this month (0.98: 2% less each month). "
         "A simulated payoff discounts each month by discount to the power of the month.",
     ),
-    "horizon": Entry("horizon", "The number of months a simulated run lasts."),
+    "horizon": Entry(
+        "horizon",
+        "The number of months a simulated run is watched for; the talks do not end there: what "
+        "stands in force then is valued as carrying on.",
+    ),
     "pressure": Entry(
         "pressure (cost of delay)",
         "A cost a party bears each month until a given move enters force, possibly growing over time.",
@@ -207,8 +215,19 @@ GLOSSARY: dict[str, Entry] = {
     ),
     "payoff": Entry(
         "payoff",
-        "What a party collects over a simulated run: its per-month values summed over the horizon, "
-        "discounted, with the costs of delay and events; on its own scale.",
+        "What a party collects from a simulated run: its per-month values summed over the horizon, "
+        "discounted, with the costs of delay and events, plus what stands in force at the end, "
+        "carrying on (discounted); on its own scale.",
+    ),
+    "no deal": Entry(
+        "value of no deal",
+        "What a party expects from the status quo carrying on with no new agreement: pressures "
+        "running and growing, moves already due entering; discounted, on its own scale.",
+    ),
+    "gain over no deal": Entry(
+        "gain over no deal",
+        "A party's payoff minus its value of no deal: negative means the talks left it worse off "
+        "than no talks at all.",
     ),
     "value per month": Entry(
         "value per month",

@@ -230,3 +230,25 @@ def test_edit_tables_pin_the_id_and_show_no_none(at: AppTest) -> None:
         assert all(c.get("label") and c.get("help") for c in config.values())
     labels = [c.get("label") for c in json.loads(at.data_editor[0].proto.columns).values()]
     assert "Exposure limit" in labels and "No-deal value" in labels
+
+
+def _answer_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_the_first_page_shows_the_answer(at: AppTest) -> None:
+    assert not at.exception
+    text = _answer_text(at)
+    assert "#### The answer" in text
+    assert "Deal zone:" in text and "Staging:" in text and "by mean payoff" in text
+    assert at.session_state["rendered"]["answer"].key == "answer"
+
+
+def test_the_answer_follows_the_scenario_and_its_edits(at: AppTest) -> None:
+    at.selectbox(key="builtin").set_value("libya-2003").run()
+    assert "LBY&#x27;s strategies by mean payoff" in _answer_text(at)  # the HTML of the report section
+    _edit(at, "parties-", 0, "exposure_limit", "3.5")
+    assert any("Out of date" in w.value for w in at.warning)  # the answer says it is stale at once
+    at.button(key="rerun-answer").click().run()
+    assert not any("Out of date" in w.value for w in at.warning)
+    assert at.session_state["rendered_for"]["answer"]["scenario"] == at.session_state["scenario"]

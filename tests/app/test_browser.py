@@ -1,7 +1,7 @@
 """End to end: the real app in headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
 
-Starts ``detente app`` on a free localhost port, loads the page, runs the deal analysis
-and checks that the chart appears; picks another scenario, edits a cell (a word in a number
+Starts ``detente app`` on a free localhost port, loads the page, sees the answer on it,
+runs the deal analysis and checks that the chart appears; picks another scenario, edits a cell (a word in a number
 cell is refused with a message), visits every page and comes back to the same work. Skipped (with the reason) when Chromium or Playwright
 is missing; ``.ci/run`` installs Chromium.
 """
@@ -85,6 +85,10 @@ def test_load_run_deals_and_see_the_chart(app_url: str, tmp_path: Path) -> None:
             page.goto(app_url, wait_until="domcontentloaded")
             expect(page.get_by_role("heading", name="Scenario")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("US–DPRK working-level talks").first).to_be_visible(timeout=30_000)
+            # the first page shows the answer, worked out as the scenario loads
+            expect(page.get_by_role("heading", name="The answer")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Deal zone:").first).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("by mean payoff").first).to_be_visible()
             page.get_by_test_id("stSidebar").get_by_text("Deals", exact=True).click()
             page.get_by_role("button", name="Run the deal analysis").click()
             chart = page.locator('[data-testid="stImage"] img, [data-testid="stImageContainer"] img').first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -109,3 +110,41 @@ def test_app_command_line_binds_localhost() -> None:
 def test_app_rejects_a_bad_port() -> None:
     result = runner.invoke(app, ["app", "--port", "70000"])
     assert result.exit_code == 2
+
+
+def _run80(tmp_path: Path, *args: str) -> list[str]:
+    env = {**os.environ, "COLUMNS": "80", "LINES": "50"}
+    result = subprocess.run(
+        [sys.executable, "-m", "detente", "run", *args], cwd=tmp_path, capture_output=True, text=True,
+        timeout=600, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_run_prints_the_answer_first_in_at_most_80_lines_and_the_report_opens_with_it(tmp_path: Path) -> None:
+    lines = _run80(tmp_path, "korea-2019")
+    assert len(lines) <= 80, "\n".join(lines)
+    assert all(len(line) <= 80 for line in lines[:-1])  # the last: the report's path, never broken
+    head = "\n".join(lines[:20])
+    assert "Answer" in lines[0] + lines[1] and "Answer for korea-2019" in head
+    for label in (
+        "Deal zone: yes",
+        "Staging: the Kalai-Smorodinsky package",
+        "USA's strategies by mean payoff",
+    ):
+        assert label in head, label
+    assert "--verbose" in "\n".join(lines) and "report written:" in lines[-1]
+    html = (tmp_path / "detente-report-korea-2019.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section id="sec-([a-z]+)"', html)
+    assert sections[:2] == ["answer", "scenario"]  # the answer first, above the scenario
+    first = html.split('<section id="sec-answer"', 1)[1].split("</section>", 1)[0]
+    assert "<h2>The answer</h2>" in first and "<strong>Deal zone:</strong> yes." in first
+    assert "<strong>Staging:</strong>" in first and "by mean payoff" in first
+
+
+def test_run_verbose_prints_the_full_listing_after_the_answer(tmp_path: Path) -> None:
+    lines = _run80(tmp_path, "korea-2019", "--quick", "--no-report", "--verbose")
+    text = "\n".join(lines)
+    assert text.index("Answer for korea-2019") < text.index("Deal space") < text.index("Strategy comparison")
+    assert len(lines) > 200  # every section's listing

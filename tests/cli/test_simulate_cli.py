@@ -67,7 +67,12 @@ def test_simulate_bit_identical_with_worker_processes() -> None:
 def test_simulate_table() -> None:
     code, out, _ = invoke("simulate", "korea-2019", *PAIR, "--runs", "8", "--horizon", "12")
     assert code == 0
-    assert "agreement reached" in out and "utility DPRK" in out and "breaches missed" in out
+    assert (
+        "agreement reached" in out
+        and "payoff DPRK" in out
+        and "gain over no deal" in out
+        and "breaches missed" in out
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,3 +151,14 @@ def test_run_section_stores_the_comparison() -> None:
     run_section(load_builtin("korea-2019"), ctx)
     doc = ctx.results["simulate"]
     assert doc["row_party"] == "USA" and "step-by-step" in doc["rows"] and "maximum-pressure" in doc["rows"]
+
+
+def test_compare_ends_with_each_sides_strategies_ranked_by_payoff() -> None:
+    code, out, err = invoke(
+        "compare", "korea-2019", "--strategies", "maximum-pressure,step-by-step,grit", "--runs", "3"
+    )
+    assert code == 0, err
+    tail = out.strip().splitlines()[-6:]
+    text = " ".join(tail)
+    assert "Ranked by mean payoff over the other side's strategies (gain over no deal):" in text
+    assert "USA (no deal" in text and "DPRK (no deal" in text and "1 " in text

@@ -51,12 +51,33 @@ PATIENT = SimulationSettings(stall_limit=HORIZON + 1)
 def test_time_based_split_agrees_when_both_aspirations_reach_the_exchange(
     a: str, b: str, beta_scale: float
 ) -> None:
+    # a margin above the exchange's gain (1 a period): the tactics' own clocks alone decide
     betas = {"boulware": 0.2 * beta_scale, "conceder": 5.0 * beta_scale}
-    strategies = {"A": make_strategy(a, beta=betas[a]), "B": make_strategy(b, beta=betas[b])}
+    strategies = {
+        "A": make_strategy(a, beta=betas[a], margin=5.0),
+        "B": make_strategy(b, beta=betas[b], margin=5.0),
+    }
     result = play(split(), strategies, seed=0, settings=PATIENT)
     expected = math.ceil((HORIZON - 1) * max(0.5 ** betas[a], 0.5 ** betas[b]) - 1e-12)
     assert result.agreement
     assert result.first_step == expected
+
+
+@pytest.mark.parametrize("margin", [0.5, 0.99])
+def test_time_based_tactics_take_at_once_an_exchange_that_beats_holding_out_by_their_margin(
+    margin: float,
+) -> None:
+    """The exchange gains each side 1 a period over no deal, for ever. Boulware's own clock would
+    take it only when its aspiration falls to that gain (period 31 of 36); with a margin below 1 it
+    takes it the first time it is proposed (period 1, tit-for-tat's first turn), and with a margin
+    above 1 it waits for its clock."""
+    strategies = {"A": make_strategy("boulware", margin=margin), "B": make_strategy("tit-for-tat")}
+    result = play(split(0.9), strategies, seed=0, settings=PATIENT)
+    assert result.agreement and result.first_step == 1
+    accepts = result.entries("accept")
+    assert accepts[0].party == "A" and "beats holding out by its margin" in accepts[0].note
+    patient = {"A": make_strategy("boulware", margin=1.5), "B": make_strategy("tit-for-tat")}
+    assert play(split(0.9), patient, seed=0, settings=PATIENT).first_step == math.ceil(35 * 0.5**0.2 - 1e-12)
 
 
 def test_tit_for_tat_against_itself_agrees_at_once_with_the_discounted_payoff() -> None:
@@ -66,5 +87,8 @@ def test_tit_for_tat_against_itself_agrees_at_once_with_the_discounted_payoff() 
     # both moves take effect at once (duration 0): +1 per period for each side from period 0
     in_force_from = min(e.period for e in result.trace if e.kind == "implement")
     expected = sum(d**t for t in range(in_force_from, HORIZON))
-    assert result.utilities["A"] == pytest.approx(expected)
-    assert result.utilities["B"] == pytest.approx(expected)
+    assert result.window["A"] == pytest.approx(expected)
+    assert result.window["B"] == pytest.approx(expected)
+    # and the exchange goes on past the window: the payoff is the perpetuity d**t / (1 - d) from then on
+    assert result.continuation["A"] == pytest.approx(d**HORIZON / (1 - d))
+    assert result.utilities["A"] == pytest.approx(d**in_force_from / (1 - d))

@@ -9,9 +9,12 @@ replicate finds its base's entries.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
+from detente.model.order import content_rank
 from detente.model.scenario import Scenario
 from detente.scenarios import builtin_names, load_builtin
 from detente.simulate.engine import SimulationSettings, _Run
@@ -182,6 +185,7 @@ def _best_demand_reference(obs: Observation) -> frozenset[str]:
 
 def _within_exposure_reference(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     sc = obs.scenario
+    rank = content_rank(sc)  # ties in the content order, not by id
     out = set(asks)
     for other in obs.others:
         limit = sc.party(other).exposure_limit
@@ -194,8 +198,8 @@ def _within_exposure_reference(obs: Observation, asks: frozenset[str]) -> frozen
         irrev = [
             m for m in out if sc.move(m).by == other and not sc.move(m).reversible and cost(m) > offers.EPS
         ]
-        irrev.sort(key=lambda m: (obs.value(obs.me, m) / cost(m), m))
-        while irrev and sum(cost(m) for m in irrev) > limit + offers.EPS:
+        irrev.sort(key=lambda m: (obs.value(obs.me, m) / cost(m), rank[m]))
+        while irrev and math.fsum(cost(m) for m in irrev) > limit + offers.EPS:
             drop = irrev.pop(0)
             gone = {drop} | {m for m in out if drop in sc.closure([m])}
             out -= gone
@@ -206,16 +210,17 @@ def _within_exposure_reference(obs: Observation, asks: frozenset[str]) -> frozen
 def _package_at_reference(obs: Observation, level: float, sequence: Sequencing) -> Proposal | None:
     """package_at as first written: nothing remembered, every test through assess and the scenario."""
     me, sc = obs.me, obs.scenario
+    rank = content_rank(sc)  # ties in the content order, not by id
     asks = _within_exposure_reference(obs, _best_demand_reference(obs))
     if not asks or obs.gain(me, asks) < level - offers.EPS:
         return None
     pkg = set(asks)
 
     def others_value(m: str) -> float:
-        return sum(max(0.0, obs.value(o, m)) for o in obs.others)
+        return math.fsum(max(0.0, obs.value(o, m)) for o in obs.others)
 
     candidates = [m for m in obs.available(me) if others_value(m) > offers.EPS]
-    candidates.sort(key=lambda m: (-others_value(m) / max(offers.EPS, -obs.value(me, m)), m))
+    candidates.sort(key=lambda m: (-others_value(m) / max(offers.EPS, -obs.value(me, m)), rank[m]))
     for m in candidates:
         cand = frozenset(pkg | (sc.closure({m}) - obs.settled))
         if not sc.is_feasible(obs.settled | cand) or obs.gain(me, cand) < level - offers.EPS:
@@ -224,7 +229,7 @@ def _package_at_reference(obs: Observation, level: float, sequence: Sequencing) 
         prop = Proposal(gives, cand - gives, sequence, by=me)
         if offers.exposure_ok(obs, me, offers._assess(obs, prop, me)):
             pkg = set(cand)
-    for m in sorted(asks, key=lambda m: (obs.value(me, m), m)):
+    for m in sorted(asks, key=lambda m: (obs.value(me, m), rank[m])):
         if any(m in sc.move(x).requires for x in pkg - {m}):
             continue
         rest = frozenset(pkg - {m})
@@ -315,7 +320,8 @@ def test_closures_of_seeds_are_shared_and_equal_scenario_closure() -> None:
     entries = dict(st._closed)
     assert len(entries) >= 4
     for seeds, closure in entries.items():
-        assert closure == tuple(sorted(base.closure(seeds))) == tuple(sorted(st.closure(seeds)))
+        in_order = tuple(sorted(base.closure(seeds), key=content_rank(base).__getitem__))  # not by id
+        assert closure == in_order == tuple(sorted(st.closure(seeds), key=st.rank.__getitem__))
     base_views = perceptions(tables, 0.0, np.random.default_rng(0))
     for me in ("USA", "DPRK"):  # the base's searches find the replicate's closures
         fast_small_exchange(_obs(base, me, base.status_quo, base_views[me]), 0.0, True, 2)
@@ -354,6 +360,7 @@ def test_available_moves_equal_the_direct_filter_and_are_shared() -> None:
 def _initiative_reference(grit: Grit, obs: Observation) -> frozenset[str] | None:
     """Grit's initiative as first written, through the scenario's own look-ups."""
     me, sc = obs.me, obs.scenario
+    rank = content_rank(sc)  # equal candidates in the content order, not by id
     candidates = []
     for mid in obs.available(me):
         moves = sc.closure({mid}) - obs.settled
@@ -363,7 +370,7 @@ def _initiative_reference(grit: Grit, obs: Observation) -> frozenset[str] | None
             continue
         cost = sum(max(0.0, -obs.value(me, m)) for m in moves)
         reversible = all(sc.move(m).reversible for m in moves)
-        candidates.append((not reversible, cost, mid, moves))
+        candidates.append((not reversible, cost, rank[mid], moves))
     if not candidates:
         return None
     limit = sc.party(me).exposure_limit

@@ -197,7 +197,13 @@ def _played_alone(scn: Scenario, strategies: dict[str, str], seed: int, runs: in
         r = engine_play(drawn, made, seed=np.random.default_rng(play_seq), prior=scn)
         first = np.nan if r.first_step is None else r.first_step
         row = [r.agreement, first, r.target_share, r.breakdowns, r.breaches_detected, r.breaches_missed]
-        rows.append([*row, r.periods, *(r.utilities[p] for p in scn.party_ids)])
+        parties = scn.party_ids
+        per_party = [
+            *(r.utilities[p] for p in parties),
+            *(r.window[p] for p in parties),
+            *(r.no_deal[p] for p in parties),
+        ]
+        rows.append([*row, r.periods, *per_party])
     return np.asarray(rows, dtype=float)
 
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-RECORDED = "8332c23773c10b875bee1b096b21ffa49c1aac812217c6ad63c30c20035e9522"
+RECORDED = "db3377594f2bc8cd84882e50fecda12844a5e52ebb1d82dafddf78ca8294c5eb"  # issue 17: decisions weigh the inputs; ties by content
 SCRIPT = Path(__file__).with_name("run_digest.py")
 
 

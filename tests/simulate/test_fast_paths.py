@@ -18,7 +18,7 @@ from detente.simulate.settings import default_target, perceptions
 from detente.simulate.strategies import REGISTRY, demands, make_strategy, offers
 from detente.simulate.strategies._exchange_search import fast_small_exchange
 from detente.simulate.strategies.base import Strategy, pure_key
-from detente.simulate.strategies.pressure import BigDeal, MaximumPressure
+from detente.simulate.strategies.pressure import MaximumPressure
 from detente.simulate.strategies.reciprocity import Grit
 from detente.simulate.tables import Tables
 
@@ -174,38 +174,52 @@ def test_tables_of_another_scenario_are_refused() -> None:
         Tables(sc).resampled(load_builtin("hanoi-2019"))
 
 
-class _Unremembered(MaximumPressure):
-    """Maximum pressure with propose() overridden: no longer pure, so never remembered."""
+class _Demand(MaximumPressure):
+    """A pure demander: the other side's concessions first, every own concession to follow.
+
+    (The built-in maximum pressure weighs holding out, which changes with time and trust, so it
+    is not pure; this one's proposal follows from what is settled and the agenda alone.)
+    """
+
+    pure = True
 
     def propose(self, obs: Observation) -> Proposal | None:
-        return super().propose(obs)
+        asks = demands.best_demand(obs)
+        if not asks:
+            return None
+        offers = [m for m in obs.available(obs.me) if any(obs.value(o, m) > 1e-9 for o in obs.others)]
+        prop = self.offer(obs, frozenset(offers) if self.reward else frozenset(), asks)
+        return (
+            Proposal(prop.gives, prop.asks, prop.sequence)
+            if prop
+            else Proposal(asks=asks, sequence="asks-first")
+        )
 
 
-class _UnrememberedDeal(BigDeal):
+class _Unremembered(_Demand):
+    """The same with propose() overridden: no longer pure, so never remembered."""
+
     def propose(self, obs: Observation) -> Proposal | None:
         return super().propose(obs)
 
 
 def test_pure_strategies_remembered_proposals_change_no_run() -> None:
     """The engine remembers a pure strategy's proposals per state: the same runs as asking every time."""
-    assert pure_key(MaximumPressure()) is not None and pure_key(_Unremembered()) is None
-    specs = ["maximum-pressure", "maximum-pressure(reward=False)", "big-deal", "big-deal(tolerance=0.5)"]
+    assert pure_key(_Demand()) is not None and pure_key(_Unremembered()) is None
+    assert pure_key(MaximumPressure()) is None  # weighs holding out: not pure
     for name in ("korea-2019", "hanoi-2019", "libya-2003"):
         sc = load_builtin(name)
         tables = Tables(sc)
-        for spec in specs:
+        for reward in (True, False):
             for other in ("tit-for-tat", "conceder", "maximum-pressure"):
                 for seed in range(2):
-                    mine = make_strategy(spec)
-                    plain = (_Unremembered if isinstance(mine, MaximumPressure) else _UnrememberedDeal)(
-                        **mine.get_params()
-                    )
+                    mine, plain = _Demand(reward=reward), _Unremembered(reward=reward)
                     first, rest = sc.party_ids[0], sc.party_ids[1:]
                     a = {first: mine, **{p: make_strategy(other) for p in rest}}
                     b = {first: plain, **{p: make_strategy(other) for p in rest}}
                     assert play(sc, a, seed=seed, tables=tables) == play(sc, b, seed=seed), (
                         name,
-                        spec,
+                        reward,
                         other,
                     )
 
@@ -283,7 +297,7 @@ def test_engine_observations_equal_dataclass_built_ones() -> None:
     for me in sc.party_ids:
         obs = run.observe(me, proposer=True)
         # every field, plus the cached property ``settled``, filled in with its own value
-        assert set(obs.__dict__) == fields | {"settled"}
+        assert set(obs.__dict__) == fields | {"settled", "_state_cell"}  # and the valuation key cell
         built = Observation(**{k: v for k, v in obs.__dict__.items() if k in fields})
         assert obs == built
         assert obs.settled == built.settled == obs.in_force | {sc.move_ids[4]}

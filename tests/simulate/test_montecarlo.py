@@ -304,7 +304,7 @@ def test_run_group_equals_each_replicate_on_its_own() -> None:
     got = run_group(jobs, indices)
     for job, idx, rows in zip(jobs, indices, got, strict=True):
         np.testing.assert_array_equal(rows, one_by_one(job, idx))
-    assert got[2].shape == (0, 9)
+    assert got[2].shape == (0, 13)
 
 
 def test_run_group_draws_each_replicate_once_for_the_group(monkeypatch: pytest.MonkeyPatch) -> None:

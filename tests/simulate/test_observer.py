@@ -12,6 +12,7 @@ from detente.simulate.observer import OBSERVATION_FIELDS, Observer, fast_observa
 from detente.simulate.tables import Tables
 from detente.simulate.trace import TraceEntry
 from detente.simulate.tracelog import TraceLog, fast_entry
+from detente.simulate.valuation import relative_state
 
 
 def test_fast_entry_equals_the_constructor() -> None:
@@ -31,7 +32,11 @@ def test_observer_fills_every_field_and_equals_the_constructor() -> None:
     observer = Observer(t.views, sc.party_ids, horizon=9, agenda=t.target, history=log.seen, board=board)
     for me in sc.party_ids:
         obs = observer.observe(me, proposer=True)
-        assert set(obs.__dict__) == OBSERVATION_FIELDS | {"settled"}
+        # settled, and the board relative to now that valuations are keyed by (see valuation.relative_state)
+        assert set(obs.__dict__) == OBSERVATION_FIELDS | {"settled", "_state_cell"}
+        from detente.simulate.valuation import _state_key
+
+        assert _state_key(obs) == relative_state(obs.in_force, obs.pending, obs.reversing, 0, 9)
         built = Observation(**{k: v for k, v in obs.__dict__.items() if k in OBSERVATION_FIELDS})
         assert obs == built and obs.settled == built.settled
         assert isinstance(obs.pending, MappingProxyType) and isinstance(obs.history, History)

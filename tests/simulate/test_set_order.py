@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 # Two candidates of the same size: X = a1 (which requires a2 and a3, which B does not value)
-# for b1, where A gives 0.1 + 0.2 + 0.3: 0.6000000000000001 added in id order, 0.6 in some
-# other orders; and Y = a4 (0.6) for b1. At 0.6 the two tie and X's ids come first; above,
-# Y is smaller. A process's hash seed sets the order of a set's elements: the sums must not
-# follow it, or the same seed gives different runs in different processes.
+# for b1, where A gives 0.1 + 0.2 + 0.3: 0.6000000000000001 added in id order, 0.6 in the
+# content order (a2, a3, then a1, which needs them); and Y = a4 (0.6) for b1. At 0.6 the two
+# tie and X's moves come first in the content order (a2 is required, a4 is not); above, Y is
+# smaller. A process's hash seed sets the order of a set's elements: the sums must not follow
+# it, or the same seed gives different runs in different processes.
 SCRIPT = """
 from detente.model.scenario import Scenario
 from detente.simulate.observation import Observation, Perception
@@ -41,5 +42,6 @@ def test_offer_searches_do_not_depend_on_the_hash_seed() -> None:
             [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
         )
         answers.add(out.stdout.strip())
-    # small_exchange sums in id order (Y); Grit's initiative costs are exact sums (0.6: a1 first)
-    assert answers == {"['a4', 'b1']\n['a1', 'a2', 'a3']"}
+    # small_exchange sums in the content order (X ties Y and comes first); Grit's initiative
+    # costs are exact sums (0.6 each), and a4 (no prerequisites) comes before a1 in the content order
+    assert answers == {"['a1', 'a2', 'a3', 'b1']\n['a4']"}

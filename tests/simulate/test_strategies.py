@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import itertools
+import math
 import pkgutil
 import textwrap
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import detente.simulate.strategies as strategies_pkg
 from detente.model.errors import ScenarioError
@@ -502,52 +505,71 @@ def test_step_by_step_fallback_waits_for_the_other_side_but_tit_for_tat_does_not
 
 
 # ----- opportunism: breaches that pay --------------------------------------------------
-def _geo(r: float, a: int, b: int) -> float:
-    """sum_{k=a}^{b} r**k in closed form (0 if b < a)."""
-    if b < a:
-        return 0.0
-    if r == 1.0:
-        return float(b - a + 1)
-    return (r**a - r ** (b + 1)) / (1.0 - r)
+def _pays(saved: float, loss: float, d: float, q: float, lag: int, ahead: int = 5000) -> bool:
+    """The breach rule by brute force: the sums term by term, far enough ahead to converge."""
+    gain = saved * math.fsum(d**k for k in range(lag, ahead))
+    cost = loss * math.fsum(d**k * (1 - (1 - q) ** k) for k in range(1, ahead))
+    return gain > cost + 1e-9
 
 
-def _pays(saved: float, stake: float, d: float, q: float, n: int, lag: int) -> bool:
-    gain = saved * _geo(d, lag, n - 1)
-    loss = stake * (_geo(d, 1, n - 1) - _geo(d * (1 - q), 1, n - 1))
-    return gain > loss + 1e-9
-
-
-@pytest.mark.parametrize("d", [0.9, 0.97, 1.0])
+@pytest.mark.parametrize("d", [0.9, 0.97, 0.995])
 @pytest.mark.parametrize("q", [0.0, 0.05, 0.3, 1.0])
-@pytest.mark.parametrize("n", [1, 2, 12, 200])
 @pytest.mark.parametrize("lag", [0, 2])
-def test_renege_pays_matches_closed_form(d: float, q: float, n: int, lag: int) -> None:
-    from detente.simulate.strategies.breaches import renege_pays
+def test_breach_rule_matches_the_sums_term_by_term(d: float, q: float, lag: int) -> None:
+    from detente.analysis.discounting import breach_pays
 
-    for saved, stake in [(1.0, 2.0), (1.5, 2.0), (2.0, 1.0), (0.5, 0.8), (1.0, 0.0)]:
-        assert renege_pays(saved, stake, discount=d, detection=q, periods=n, lag=lag) == _pays(
-            saved, stake, d, q, n, lag
+    for saved, loss in [(1.0, 2.0), (1.5, 2.0), (2.0, 1.0), (0.5, 0.8), (1.0, 0.0), (1.0, 1.0 / d)]:
+        assert breach_pays(saved, loss, discount=d, detection=q, lag=lag) == _pays(saved, loss, d, q, lag)
+
+
+def test_breach_rule_without_discounting_looks_one_window_ahead() -> None:
+    from detente.analysis.discounting import breach_pays
+
+    for saved, loss, q in [(1.0, 2.0, 0.1), (1.0, 1.2, 0.5), (3.0, 1.0, 1.0)]:
+        assert breach_pays(saved, loss, discount=1.0, detection=q, lookahead=24) == _pays(
+            saved, loss, 1.0, q, 0, 24
         )
 
 
-@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 1.0])
+@given(
+    saved=st.floats(0.0, 5.0),
+    loss=st.floats(0.0, 5.0),
+    d=st.floats(0.5, 0.999),
+    q=st.floats(0.0, 1.0),
+    drop=st.floats(0.0, 1.0),
+    lag=st.integers(0, 5),
+)
+def test_poorer_verification_never_makes_a_breach_stop_paying(
+    saved: float, loss: float, d: float, q: float, drop: float, lag: int
+) -> None:
+    """Property (iii) of the breach rule: lowering a move's verification keeps a profitable breach profitable."""
+    from detente.analysis.discounting import breach_pays
+
+    lower = q * drop
+    if breach_pays(saved, loss, discount=d, detection=q, lag=lag):
+        assert breach_pays(saved, loss, discount=d, detection=lower, lag=lag)
+
+
+@pytest.mark.parametrize("q", [0.0, 0.05, 0.1, 0.5, 1.0])
 def test_opportunist_breaches_exactly_when_it_pays(q: float) -> None:
+    """DPRK's freeze costs it 1.5 a period (reversal lag 1); found out, the US answers in kind by
+    taking back the move closest in DPRK's eyes, relief (worth 2 to DPRK): it cheats iff that pays.
+    (The US trusts fully here, so that it takes the freeze at its face value however poorly verified.)"""
     sc = mini_korea()
     sc = sc.replace(
         moves=tuple(m.model_copy(update={"verification": q}) if m.id == "d-freeze" else m for m in sc.moves)
     )
-    r = versus("tit-for-tat", make_strategy("tit-for-tat", opportunistic=True), sc=sc)
+    r = versus("tit-for-tat", make_strategy("tit-for-tat", opportunistic=True), sc=sc, initial_trust=1.0)
     start = min(e.period for e in r.entries("implement") if e.moves == {"d-freeze"})
     breaches = [e for e in r.entries("breach") if e.moves == {"d-freeze"}]
-    # DPRK decides at each period's renege step after the freeze is in force (committed, relief in force)
-    expected = next(
-        (t for t in range(start + 1, r.periods) if _pays(1.5, 2.0, 0.97, q, r.periods - t, 1)), None
-    )
+    relief_in_force = any(e.moves == {"u-relief"} and e.period <= start for e in r.entries("implement"))
+    assert relief_in_force
+    expected = start + 1 if _pays(1.5, 2.0, 0.97, q, 1) else None  # the whole future: no endgame
     assert (breaches[0].period if breaches else None) == expected
     if q == 0.0:
-        assert expected == start + 1 and r.breaches_missed >= 1
-    if q == 1.0:
-        assert expected is None or expected >= r.periods - 3  # only in the endgame
+        assert r.breaches_missed >= 1
+    if q >= 0.1:
+        assert not breaches  # good verification makes cheating rare
 
 
 def test_honest_strategies_never_breach() -> None:

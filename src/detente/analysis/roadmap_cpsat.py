@@ -76,7 +76,7 @@ class RoadmapModel:
 
         # reciprocity: moves by at least two parties in every used stage
         lit = self._lit(("reciprocity", None))
-        makers = sorted({inst.by[mv] for mv in moves})
+        makers = [q for q in parties if any(inst.by[mv] == q for mv in moves)]  # party order, not ids
         for k in ks:
             ys = []
             for q in makers:

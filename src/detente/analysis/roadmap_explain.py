@@ -35,7 +35,7 @@ Examples
 >>> [(c.kind, c.party, c.group) for c in conflicts]
 [('exposure', 'A', 1)]
 >>> conflicts[0].text
-'A would be exposed 3.5 > limit 1 at stage 2: a2 and a1 are irreversible and nothing B offers by then is'
+'A would be exposed 3.5 > limit 1 at stage 1: a1 and a2 are irreversible and nothing B offers by then is'
 >>> suggestions[0]
 "raise A's exposure limit from 1 to 3 (or add an irreversible move by B worth at least 2 to A, offered with or before the moves that expose it)"
 >>> notes

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detente.model.errors import ScenarioError
+from detente.model.order import content_order
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular
 
@@ -166,7 +167,12 @@ class Instance:
         self.scenario = scenario
         self.tolerance = float(tolerance)
         sq = scenario.status_quo
-        self.moves: tuple[str, ...] = tuple(sorted(set(target) - sq))
+        # in the content order (detente.model.order), not by id: the solver's variables, and so
+        # its choice between equally good roadmaps, and every sum follow it, so renaming moves or
+        # parties changes no number of a plan
+        todo = set(target) - sq
+        self.moves: tuple[str, ...] = tuple(m for m in content_order(scenario) if m in todo)
+        self.rank = {m: i for i, m in enumerate(self.moves)}
         self.parties: tuple[str, ...] = scenario.party_ids
         self.horizon = scenario.time.horizon
         s = scenario
@@ -195,6 +201,11 @@ class Instance:
         self.requires = {m: tuple(r for r in s.move(m).requires if r not in sq) for m in self.moves}
         self.inner_requires = [(r, m) for m in self.moves for r in self.requires[m] if r in tset]
         self._annuity: dict[float, list[float]] = {}
+
+    def ordered(self, moves: Iterable[str]) -> list[str]:
+        """``moves`` of the target in the content order (unknown ids last, by id)."""
+        rank, n = self.rank, len(self.rank)
+        return sorted(moves, key=lambda m: (rank.get(m, n), m))
 
     def annuity(self, party: str, r: int) -> float:
         """A_p(r): the discounted weight of periods r..H-1 seen from the decision point."""
@@ -231,7 +242,7 @@ def evaluate(
     conflicts: list[Conflict] = []
     position: dict[str, int] = {}
     for k, st in enumerate(stages, start=1):
-        for m in sorted(st):
+        for m in inst.ordered(st):
             if m in position:
                 conflicts.append(
                     Conflict(
@@ -257,8 +268,8 @@ def evaluate(
     out: list[Stage] = []
     margins = [_margins(inst, stages, position, ends, k) for k in range(len(stages) + 1)]
     for k, st in enumerate(stages, start=1):
-        ms = sorted(st)
-        makers = sorted({inst.by[m] for m in ms})
+        ms = inst.ordered(st)  # the content order: the sums below are the same under any names
+        makers = [p for p in inst.parties if any(inst.by[m] == p for m in ms)]
         if len(makers) < 2:
             who = makers[0] if makers else "nobody"
             conflicts.append(

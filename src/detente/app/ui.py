@@ -1,4 +1,4 @@
-"""The pages of the web app: scenario, deals, roadmap, simulate, stability, report.
+"""The pages of the web app: scenario (the answer first), deals, roadmap, simulate, stability, report.
 
 The user's work lives in ``st.session_state`` under the app's own keys, never only in
 widget keys (Streamlit drops the state of a widget it does not draw, so a page not shown
@@ -25,6 +25,7 @@ from detente.glossary import define
 from detente.model.scenario import Scenario
 from detente.report import ReportInputs, build_report, section_modules
 from detente.report.core import render_section
+from detente.report.section import Section
 
 __all__ = ["PAGES", "main"]
 
@@ -124,7 +125,10 @@ def page_scenario() -> None:
     st.caption(f"In use: {_describe(s)}")
     if s.description:
         st.caption(state.md(s.description.strip()))
+    box = st.container(border=True)  # above the tables, filled after them: it sees this run's edits
     _edit_tables(s)
+    with box:
+        _answer_first()
     current = _current()
     assert current is not None
     st.download_button(
@@ -197,6 +201,23 @@ def _records(table: Any) -> list[dict[str, Any]]:
     return list(table)
 
 
+# ------------------------------------------------------------------ the answer
+def _answer_first() -> None:
+    """The answer for the scenario in use, worked out when it is loaded; after an edit it is kept,
+    marked out of date, with a button that works it out again."""
+    if "answer" not in st.session_state.get("rendered", {}):
+        _render("answer", {})
+    st.markdown("#### The answer")
+    _show("answer")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _answer_section(text: str, seed: int, _scenario: Scenario) -> Section:
+    """The answer section for one scenario text and seed, worked out once per process (a few seconds)."""
+    module = next(m for m in section_modules() if getattr(m, "KEY", "") == "answer")
+    return render_section(module, ReportInputs(_scenario, seed=seed))
+
+
 # ------------------------------------------------------------------ analysis pages
 def _render(key: str, options: dict[str, Any], seed: int = 0, with_progress: bool = False) -> None:
     """Render one report section for the current scenario and keep it for later reruns."""
@@ -215,7 +236,10 @@ def _render(key: str, options: dict[str, Any], seed: int = 0, with_progress: boo
 
     inputs = ReportInputs(s, seed=seed, options={key: options}, progress=progress)
     with st.spinner(f"Running the {key} analysis…"):
-        section = render_section(module, inputs)
+        if key == "answer":
+            section = _answer_section(str(st.session_state.get("scenario_text", "")), seed, s)
+        else:
+            section = render_section(module, inputs)
     if bar is not None:
         bar.empty()
     st.session_state.setdefault("rendered", {})[key] = section

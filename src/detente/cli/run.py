@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from detente.model.errors import DetenteError
 from detente.model.load import scenario_from_document
 from detente.model.scenario import Scenario
 from detente.model.source import Document
@@ -18,6 +21,8 @@ from .text import term, visible
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+    from detente.studies.answer import Answer
 
 __all__ = ["register", "run"]
 
@@ -38,8 +43,16 @@ def run(
         None, "--figures", help="Also write every figure as PNG and SVG here."
     ),
     timings: bool = typer.Option(False, "--timings", help="Print how long each section took."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="After the answer, print every analysis's full listing."
+    ),
 ) -> None:
-    """Run every analysis on a scenario (default: the built-in korea-2019), summarise, write the report."""
+    """Run every analysis on a scenario (default: the built-in korea-2019): the answer first, then the report.
+
+    The answer (deal zone, what can be staged, each side's strategies by payoff, the
+    assumption it hangs on) is printed first; the full listing of every analysis is in the
+    report, and printed after the answer with ``--verbose``.
+    """
 
     from . import command_modules  # keep: cli/__init__ imports this module while it defines command_modules
 
@@ -47,6 +60,14 @@ def run(
         doc = load_document(scenario)
         s = scenario_from_document(doc)
         ctx = RunContext(seed=seed, quick=quick)
+        listing = io.StringIO()  # the sections print here; the answer is printed first
+        ctx.console = Console(
+            file=listing,
+            width=console.width,
+            force_terminal=console.is_terminal,
+            color_system=console.color_system,  # type: ignore[arg-type]  # the name of a system Console accepts
+            highlight=False,
+        )
         sections = [m for m in command_modules() if getattr(m, "run_section", None) is not None]
         spent: list[tuple[str, float]] = []
         report_steps = 0
@@ -65,7 +86,7 @@ def run(
             console=console,
             transient=True,
         ) as bar:
-            task = bar.add_task("", total=len(sections) + report_steps)
+            task = bar.add_task("", total=len(sections) + 1 + report_steps)
             for module in sections:
                 name = module.__name__.rsplit(".", 1)[-1]
                 bar.update(task, description=name)
@@ -73,9 +94,28 @@ def run(
                 module.run_section(s, ctx)
                 spent.append((name, time.perf_counter() - start))
                 bar.advance(task)
-            path = None
+            bar.update(task, description="answer")
+            start = time.perf_counter()
+            found = _answer(s, ctx)
+            spent.append(("answer", time.perf_counter() - start))
+            bar.advance(task)
+            path, notes = None, list[str]()
             if not no_report:
-                path = _write_report(doc, s, ctx, output, figures, bar, task, spent)
+                path, notes = _write_report(doc, s, ctx, output, figures, bar, task, spent)
+        console.rule("[bold]Answer")
+        for line in found.lines(max(40, min(console.width, 100))) if found is not None else []:
+            console.print(term(line), highlight=False, soft_wrap=True)
+        if verbose:
+            console.file.write(listing.getvalue())
+        else:
+            console.print(
+                f"The full listing of every analysis: `detente run {term(scenario)} --verbose`"
+                + (", or the report below." if path is not None else "."),
+                style="dim",
+                highlight=False,
+            )
+        for note in notes:
+            console.print(note, highlight=False)
         if timings:
             total = sum(t for _, t in spent)
             console.rule("[bold]Timings")
@@ -87,6 +127,26 @@ def run(
             console.print(f"report written: {visible(path)}", markup=False, highlight=False, soft_wrap=True)
 
 
+def _answer(s: Scenario, ctx: RunContext) -> Answer | None:
+    """The answer from what the sections computed (deal space, roadmap, strategy matrix), kept for the report."""
+    from detente.studies.answer import answer, plans_from  # lazy: scipy, +0.7 s on `detente --help`
+
+    stored = ctx.results.get("plan")
+    try:
+        found = answer(
+            s,
+            seed=ctx.seed,
+            deals=ctx.results.get("deals"),
+            plans=plans_from(stored) if isinstance(stored, dict) else None,
+            comparison=ctx.results.get("simulate"),
+        )
+    except DetenteError as exc:
+        console.print(f"no answer: {term(exc)}", highlight=False)
+        return None
+    ctx.results["answer"] = found
+    return found
+
+
 def _write_report(
     doc: Document,
     s: Scenario,
@@ -96,8 +156,11 @@ def _write_report(
     bar: Progress,
     task: TaskID,
     spent: list[tuple[str, float]],
-) -> Path:
-    """Build the report from the results the sections stored, advancing the bar per section."""
+) -> tuple[Path, list[str]]:
+    """Build the report from the results the sections stored, advancing the bar per section.
+
+    Returns its path and a note (markup) for each section left out.
+    """
     from detente.report import (  # lazy: matplotlib and scipy, +0.25-0.65 s on `detente --help`
         ReportInputs,
         build_report,
@@ -131,7 +194,5 @@ def _write_report(
     spent.append(
         ("report: assemble and write", time.perf_counter() - start - sum(x.seconds for x in rep.sections))
     )
-    for sec in rep.sections:
-        if sec.skipped:
-            ctx.console.print(f"[yellow]report:[/] {term(sec.title)}: {term(sec.note)}", highlight=False)
-    return out.resolve()
+    notes = [f"[yellow]report:[/] {term(sec.title)}: {term(sec.note)}" for sec in rep.sections if sec.skipped]
+    return out.resolve(), notes

@@ -30,7 +30,7 @@ from .common import (
     write_output,
 )
 from .runs import RESUME_OPT, STORE_OPT, open_store
-from .tables import comparison_csv, comparison_table
+from .tables import comparison_csv, comparison_table, ranked_summary
 from .text import term
 
 if TYPE_CHECKING:
@@ -296,7 +296,10 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
         ("first step (period, when taken)", o["first_step"]),
         ("target package in force (share)", o["target_share"]),
     ]
-    rows += [(f"{p} payoff (discounted total)", v) for p, v in o["utility"].items()]
+    for p, v in o["utility"].items():
+        rows.append((f"{p} payoff (discounted total)", v))
+        if "no_deal" in o:
+            rows += [("  value of no deal", o["no_deal"][p]), ("  gain over no deal", o["gain"][p])]
     rows += [
         ("breakdowns", o["breakdowns"]),
         ("breaches detected", o["breaches_detected"]),
@@ -311,11 +314,17 @@ def _print_simulation(doc: dict[str, Any], s: Scenario) -> None:
     n = o["first_step"]["n"]
     console.print(
         f"A first step was taken in {n} of {doc['runs']} runs; intervals are 95% (Wilson for rates, t for means). "
-        "A payoff is the party's discounted total over the horizon, on its own scale; "
-        "target share is 0-1; periods are months.",
+        "A payoff is the party's discounted total on its own scale: the horizon plus what stands at its end "
+        "carrying on; target share is 0-1; periods are months.",
         markup=False,
         highlight=False,
     )
+    if "no_deal" in o:
+        console.print(
+            "No deal: the status quo carrying on. A negative gain: worse off than without talks.",
+            markup=False,
+            highlight=False,
+        )
     console.print(settings_line(doc), style="dim", markup=False, highlight=False)
 
 
@@ -385,6 +394,8 @@ def compare(
             return
         console.print(comparison_table(doc))
         console.print(settings_line(doc), style="dim", markup=False, highlight=False)
+        for line in ranked_summary(doc):
+            console.print(term(line), highlight=False)
 
 
 def _parse_parties(value: str | None) -> tuple[str, str] | None:

@@ -20,7 +20,7 @@ from rich.table import Table
 from .common import console
 from .text import term
 
-__all__ = ["comparison_csv", "comparison_table", "legend", "short_codes"]
+__all__ = ["comparison_csv", "comparison_table", "legend", "ranked_summary", "short_codes"]
 
 
 def short_codes(names: Sequence[str]) -> dict[str, str]:
@@ -145,13 +145,50 @@ def comparison_table(doc: dict[str, Any], width: int | None = None) -> Table:
     if compact:
         t.caption = (
             f"cell, top to bottom: agreement rate; share of the target package in force at the horizon; "
-            f"mean utility of {rp}, then of {cp} (discounted totals over the horizon, each on its own scale).\n"
+            f"mean utility of {rp}, then of {cp} (discounted totals: the horizon and what stands at its end, carrying on; each on its own scale).\n"
             + term(legend(codes))
         )
     else:
         t.caption = (
             f"cell: agreement rate · share of the target package in force at the horizon;\n"
-            f"mean utility {rp} / {cp} (discounted totals over the horizon, each on its own scale)"
+            f"mean utility {rp} / {cp} (discounted totals: the horizon and what stands at its end, carrying on; each on its own scale)"
         )
     t.caption_justify = "left"
     return t
+
+
+def ranked_summary(doc: dict[str, Any]) -> list[str]:
+    """The lines that end ``compare``: each side's strategies ranked by mean payoff, with the gain over no deal.
+
+    A strategy's mean payoff is the mean over the other side's strategies
+    (:func:`detente.studies.answer.rank_strategies`); a pair that agrees in most runs and
+    leaves a party below its value of no deal is counted, and the worst one named.
+
+    >>> doc = {"row_party": "A", "column_party": "B", "rows": ["x", "y"], "columns": ["u"],
+    ...     "matrix": {"agreement_rate": [[1.0], [0.0]], "utility": {"A": [[1.0], [4.0]], "B": [[3.0], [0.0]]},
+    ...                "no_deal": {"A": [[2.0], [2.0]], "B": [[0.0], [0.0]]}}}
+    >>> ranked_summary(doc)[1]
+    'A (no deal 2.0): 1 y 4.0 (+2.0) · 2 x 1.0 (-1.0)'
+    """
+    from detente.studies.answer import (
+        find_shortfalls,
+        rank_strategies,
+    )  # lazy: scipy, +0.7 s on `detente --help`
+
+    out = ["Ranked by mean payoff over the other side's strategies (gain over no deal):"]
+    for party, ranked in rank_strategies(doc).items():
+        if ranked:
+            items = " · ".join(
+                f"{k} {s.strategy} {s.mean:.1f} ({s.gain:+.1f})" for k, s in enumerate(ranked, 1)
+            )
+            out.append(f"{party} (no deal {ranked[0].no_deal:.1f}): {items}")
+    short = find_shortfalls(doc)
+    if short:
+        worst = short[0]
+        (rp, rs), (cp, cs) = worst.strategies
+        out.append(
+            f"{len(short)} pair{'s' if len(short) != 1 else ''} agree in most runs yet leave a party below "
+            f"no deal; the worst: {rp} {rs} vs {cp} {cs} leaves {worst.party} at {worst.payoff:.1f} "
+            f"(no deal {worst.no_deal:.1f})."
+        )
+    return out

@@ -79,6 +79,7 @@ class Board:
         self.resume_at = 0
         self.stall = 0
         self.rounds = 0
+        self.streaks: list[int] = []  # each pressure's periods in a row running (the ledger's list)
         self._public: Public | None = None
 
     # ----- what every party sees --------------------------------------------

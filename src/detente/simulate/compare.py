@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "Tournament", "compact", "compare", "rank_order", "tournament"]
 
 
+PER_PARTY = ("utility", "window", "no_deal", "gain")
+"""Outcomes given per party: payoff, its window part, the value of no deal, the gain over it."""
+
+
 def compact(outcomes: Mapping[str, Any]) -> dict[str, Any]:
     """The headline of an outcome distribution: mean and interval of each entry.
 
@@ -63,7 +67,7 @@ def compact(outcomes: Mapping[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for key, value in outcomes.items():
-        if key == "utility":
+        if key in PER_PARTY:
             out[key] = {p: {"mean": v["mean"], "ci": v["ci"]} for p, v in value.items()}
         elif isinstance(value, Mapping):
             out[key] = {"mean": value["mean"], "ci": value["ci"]}
@@ -107,10 +111,10 @@ class Comparison(Tabular):
         return self.outcomes[self.rows.index(row)][self.columns.index(column)]
 
     def matrix(self, metric: str = "agreement_rate", party: str | None = None) -> list[list[float | None]]:
-        """Means of one outcome as a rows x columns list (``metric='utility'`` needs ``party``)."""
+        """Means of one outcome as a rows x columns list (a per-party outcome, see :data:`PER_PARTY`, needs ``party``)."""
 
         def pick(d: dict[str, Any]) -> float | None:
-            entry = d["utility"][party] if metric == "utility" else d[metric]
+            entry = d[metric][party] if metric in PER_PARTY else d[metric]
             return None if entry is None else entry["mean"]
 
         return [[pick(d) for d in row] for row in self.outcomes]
@@ -120,7 +124,14 @@ class Comparison(Tabular):
         parties = [self.row_party, self.column_party]
         keys = ("row", "column", "agreement_rate", "agreement_ci_low", "agreement_ci_high", "target_share")
         cols: dict[str, list[Any]] = {
-            k: [] for k in (*keys, "first_step", *(f"utility:{p}" for p in parties))
+            k: []
+            for k in (
+                *keys,
+                "first_step",
+                *(f"utility:{p}" for p in parties),
+                *(f"no_deal:{p}" for p in parties),
+                *(f"gain:{p}" for p in parties),
+            )
         }
         for i, r in enumerate(self.rows):
             for j, c in enumerate(self.columns):
@@ -131,7 +142,8 @@ class Comparison(Tabular):
                     cols[key].append(value)
                 cols["first_step"].append(d["first_step"]["mean"])
                 for p in parties:
-                    cols[f"utility:{p}"].append(d["utility"][p]["mean"])
+                    for name in ("utility", "no_deal", "gain"):
+                        cols[f"{name}:{p}"].append(d[name][p]["mean"])
         title = (
             f"{self.scenario}: {self.row_party} (row) against {self.column_party} (column), {self.runs} runs"
         )
@@ -154,6 +166,8 @@ class Comparison(Tabular):
                 "agreement_rate": self.matrix("agreement_rate"),
                 "target_share": self.matrix("target_share"),
                 "utility": {p: self.matrix("utility", p) for p in parties},
+                "no_deal": {p: self.matrix("no_deal", p) for p in parties},
+                "gain": {p: self.matrix("gain", p) for p in parties},
             },
             "cells": [
                 {"row": r, "column": c, "outcomes": compact(self.outcomes[i][j])}

@@ -38,8 +38,10 @@ Examples
 ...     "moves": [{"id": "a1", "by": "A", "title": "a1", "value": {"A": -1, "B": 2}},
 ...               {"id": "b1", "by": "B", "title": "b1", "value": {"A": 2, "B": -1}}]})
 >>> r = play(s, {"A": make_strategy("tit-for-tat"), "B": make_strategy("tit-for-tat")}, seed=1)
->>> r.agreement, r.first_step, r.target_share, r.utilities
+>>> r.agreement, r.first_step, r.target_share, r.window  # +1 a period each, over 6 periods
 (True, 0, 1.0, {'A': 6.0, 'B': 6.0})
+>>> r.utilities  # and it goes on: without discounting, a party looks one window further
+{'A': 12.0, 'B': 12.0}
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from .strategies.base import Strategy, StrategyError, pure_key
 from .tables import Tables
 from .trace import RunResult, TraceEntry
 from .tracelog import TraceLog
+from .valuation import continuation
 
 __all__ = ["RunResult", "SimulationSettings", "Tables", "TraceEntry", "default_target", "perceptions", "play"]
 
@@ -151,6 +154,7 @@ class _Run:
         if problems:
             raise ScenarioError([Problem("simulation settings", None, None, "", p) for p in problems])
         self.sc = scenario
+        self.tables = tables
         self.settings = settings
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.horizon = settings.horizon or scenario.time.horizon
@@ -181,11 +185,13 @@ class _Run:
             history=self.log.seen,
             prior=prior,
             board=self.board,
+            answers={p: type(self.strategies[p]).declared_answer() for p in self.parties},
         )
         self.observe = self.observer.observe  # what a party knows now
         # each party's proposal: a pure strategy's remembered per state on its view
         self.proposals = {p: self._proposer(p) for p in self.parties}
         self.ledger = Ledger(tables, self.horizon)
+        self.board.streaks = self.ledger.streak  # shared: observations report how long each pressure has run
         self.moves = Moves(
             scenario,
             tables.structure,
@@ -303,11 +309,26 @@ class _Run:
         todo = self.target - self.sc.status_quo
         share = len(todo & b.in_force) / len(todo) if todo else 1.0
         detected = sum(1 for br in b.breaches if br.detected is not None)
+        window = dict(zip(self.parties, ledger.totals, strict=True))
+        pending: dict[str, int | None] = dict(b.pending)
+        pending.update(dict.fromkeys(b.waiting))
+        after = continuation(
+            self.sc,
+            self.tables.likely,
+            self.tables.interactions,
+            period=self.horizon,
+            horizon=self.horizon,
+            in_force=b.in_force,
+            pending=pending,
+            reversing=b.reversing,
+            streaks=ledger.streak,
+            waiting=b.waiting,
+        )
         return RunResult(
             agreement=self.moves.first_step is not None,
             first_step=self.moves.first_step,
             target_share=share,
-            utilities=dict(zip(self.parties, ledger.totals, strict=True)),
+            utilities={p: window[p] + after[p] for p in self.parties},
             breakdowns=counts["breakdowns"],
             breaches_detected=detected,
             breaches_missed=len(b.breaches) - detected,
@@ -320,4 +341,7 @@ class _Run:
             accepted=counts["accepted"],
             implemented=counts["implemented"],
             reversed=counts["reversed"],
+            window=window,
+            continuation=after,
+            no_deal=dict(self.tables.no_deal),
         )

@@ -7,8 +7,8 @@ drives the engine. A replicate's result therefore depends only on ``(s, i)``.
 
 Examples
 --------
->>> outcome_columns(("A",))[-1]
-'utility:A'
+>>> outcome_columns(("A",))[-3:]
+('utility:A', 'window:A', 'no_deal:A')
 """
 
 from __future__ import annotations
@@ -52,16 +52,23 @@ SCALAR_COLUMNS: tuple[str, ...] = (
     "breaches_missed",
     "periods",
 )
-"""The scalar outcomes of one replicate, in column order; utilities follow, one per party."""
+"""The scalar outcomes of one replicate, in column order; then per party its payoff
+(``utility:<party>``), the window's part of it (``window:<party>``) and its value of no deal
+(``no_deal:<party>``)."""
 
 
 def outcome_columns(parties: Sequence[str]) -> tuple[str, ...]:
-    """Column names of the outcome array: the scalar outcomes, then ``utility:<party>``.
+    """Column names of the outcome array: the scalar outcomes, then ``utility:``, ``window:`` and ``no_deal:<party>``.
 
-    >>> outcome_columns(["USA", "DPRK"])[-2:]
+    >>> outcome_columns(["USA", "DPRK"])[-6:-4]
     ('utility:USA', 'utility:DPRK')
     """
-    return (*SCALAR_COLUMNS, *(f"utility:{p}" for p in parties))
+    return (
+        *SCALAR_COLUMNS,
+        *(f"utility:{p}" for p in parties),
+        *(f"window:{p}" for p in parties),
+        *(f"no_deal:{p}" for p in parties),
+    )
 
 
 def replicate_seed(seed: int | np.random.SeedSequence, index: int) -> np.random.SeedSequence:
@@ -185,6 +192,11 @@ def _outcome_values(result: Any, parties: Sequence[str]) -> list[float]:
         float(result.periods),
     ]
     row.extend(float(result.utilities[p]) for p in parties)
+    # a play() that reports no split (a user's stand-in) has all of its payoff in the window
+    window = getattr(result, "window", None) or result.utilities
+    no_deal = getattr(result, "no_deal", None) or {}
+    row.extend(float(window[p]) for p in parties)
+    row.extend(float(no_deal[p]) if p in no_deal else math.nan for p in parties)
     return row
 
 
@@ -215,7 +227,7 @@ def run_group(jobs: Sequence[Any], indices: Sequence[Sequence[int]]) -> list[np.
     >>> a, b = run_group(jobs, (range(0, 4), [2]))
     >>> same = lambda x, y: bool(np.array_equal(x, y, equal_nan=True))  # first_step is NaN here
     >>> a.shape, same(b[0], jobs[1].replicate(2)), same(a[2], b[0]), same(a[1], b[0])
-    ((4, 8), True, True, False)
+    ((4, 10), True, True, False)
     """
     out = [np.empty((len(idx), len(job.columns))) for job, idx in zip(jobs, indices, strict=True)]
     plan: dict[int, list[tuple[int, int]]] = {}  # replicate -> (job, row) that play it

@@ -247,12 +247,13 @@ class MonteCarloResult(Tabular):
         return Table(cols, f"{self.job.scenario.id} ({names}): {self.runs} replicates")
 
     def summary_frame(self, confidence: float = 0.95) -> pd.DataFrame:
-        """The outcome distribution as a DataFrame: one row per outcome (and party for utility)."""
+        """The outcome distribution as a DataFrame: one row per outcome (and party for the per-party ones)."""
         d = self.distribution(confidence)
         keys = ("outcome", "party", "mean", "ci_low", "ci_high", "std", "n", *(q for q, _ in QUANTILES))
         cols: dict[str, list[Any]] = {k: [] for k in keys}
-        entries = [(k, None, v) for k, v in d.items() if k != "utility"]
-        entries += [("utility", p, v) for p, v in d["utility"].items()]
+        per_party = ("utility", "window", "no_deal", "gain")
+        entries = [(k, None, v) for k, v in d.items() if k not in per_party]
+        entries += [(k, p, v) for k in per_party for p, v in d[k].items()]
         for name, party, v in entries:
             v = v if isinstance(v, dict) else {"mean": v}
             ci, qs = v.get("ci") or [None, None], v.get("quantiles") or {}

@@ -1,7 +1,11 @@
 """The rules of moves in a run: proposals checked and settled, moves started, reversed, found out, implemented.
 
 Steps 3 (settling a proposal), 4 (reneging), 5 (detection) and 6 (progress) of a period
-(see :mod:`detente.simulate.engine` and docs/simulate.md). Every change of the board goes
+(see :mod:`detente.simulate.engine` and docs/simulate.md). Moves that start, are reversed,
+leave or enter force in the same period are handled in the content order
+(:attr:`~detente.simulate.structure.Structure.rank`), never by id: the order decides which
+breach gets which detection draw and which reversal uses a licence, so an order of ids would
+let a renaming change the numbers. Every change of the board goes
 through :class:`~detente.simulate.board.Board`'s methods; every entry of the trace through
 the run's :class:`~detente.simulate.tracelog.TraceLog`.
 
@@ -12,7 +16,7 @@ See :func:`detente.simulate.engine.play`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
@@ -70,6 +74,8 @@ class Moves:
         self.t = 0  # the current period (the engine moves it on)
         self.structure = structure
         self.makers = structure.makers
+        self.rank = structure.rank
+        self.ordered = structure.ordered
         self.others = {p: tuple(q for q in self.parties if q != p) for p in self.parties}
         self.own = {p: structure.own.get(p, frozenset()) for p in self.parties}
         self.counts = {"proposals": 0, "accepted": 0, "implemented": 0, "reversed": 0, "breakdowns": 0}
@@ -156,9 +162,13 @@ class Moves:
         verdicts = []
         to = "to " + pid
         for rid in self.others[pid]:
-            ok = bool(self.strategies[rid].respond(self.observe(rid), prop))
+            answer = self.strategies[rid].respond(self.observe(rid), prop)
+            ok = bool(answer)
             verdicts.append(ok)
-            log.add(self.t, rid, "accept" if ok else "reject", moves, to, asks=asks)
+            why = getattr(answer, "reason", "")  # a Verdict says why (a plain bool does not)
+            log.add(
+                self.t, rid, "accept" if ok else "reject", moves, f"{to}: {why}" if why else to, asks=asks
+            )
         if not all(verdicts):
             self.stalled()
             return
@@ -184,9 +194,9 @@ class Moves:
             first, then = prop.asks, prop.gives
         elif prop.sequence == "gives-first":
             first, then = prop.gives, prop.asks
-        for mid in sorted(first):
+        for mid in self.ordered(first):
             b.schedule(mid, t + sc.move(mid).duration)
-        for mid in sorted(then):
+        for mid in self.ordered(then):
             b.wait(mid, first)
 
     # ----- step 4: reneging ----------------------------------------------
@@ -197,8 +207,16 @@ class Moves:
                 if not alerted[pid]:
                     continue
                 alerted[pid] = False
-            for mid in sorted(self.strategies[pid].renege(self.observe(pid))):
+            for mid in self._in_turn(self.strategies[pid].renege(self.observe(pid))):
                 self.reverse(pid, mid)
+
+    def _in_turn(self, moves: Iterable[str]) -> list[str]:
+        """A renege() answer in the order its moves are reversed: unknown ids first (so that the
+        error names one), then the content order (the first reversals use the licences, and the
+        breaches draw for detection in turn)."""
+        rank = self.rank
+        given = set(moves)
+        return sorted(m for m in given if m not in rank) + self.ordered(m for m in given if m in rank)
 
     def reverse(self, pid: str, mid: str) -> None:
         """``pid`` reverses its move ``mid``: openly, under a licence, or in breach of its deal."""
@@ -271,13 +289,25 @@ class Moves:
         self.log.add(t, br.party, "detect", {br.move}, f"breach of period {br.period} found out ({how})")
         self.wronged(br.party, br.move, self.settings.trust_loss_breach, licence=True)
         b.release(br.deal, br.party, self.makers)  # a material breach releases the others from that deal
+        # ... and they stop delivering what of it is not yet in force (the undelivered stages)
+        for mid in self.ordered(b.deals[br.deal]):
+            if self.makers[mid] == br.party:
+                continue
+            if mid in b.pending:
+                b.halt(mid)
+                self.log.add(
+                    t, self.makers[mid], "reverse", {mid}, "implementation halted: released by a breach"
+                )
+            elif mid in b.waiting:
+                b.withdraw(mid)
+                self.log.add(t, self.makers[mid], "reverse", {mid}, "withdrawn: released by a breach")
         self.breakdown(f"breach by {br.party} detected", t + 1 + self.settings.cooling_off)
 
     # ----- step 6: progress ----------------------------------------------
     def progress(self) -> None:
         """Reversals due leave force; implementations due (prerequisites in force) enter; waiting moves start."""
-        b, t, log, sc = self.board, self.t, self.log, self.sc
-        for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], m)):
+        b, t, log, sc, rank = self.board, self.t, self.log, self.sc, self.rank
+        for mid in sorted(b.reversing, key=lambda m: (b.reversing[m], rank[m])):
             if b.reversing[mid] > t:
                 continue
             b.leave_force(mid)
@@ -294,7 +324,7 @@ class Moves:
         changed = True
         while changed:
             changed = False
-            for mid in sorted(b.pending, key=lambda m: (b.pending[m], m)):
+            for mid in sorted(b.pending, key=lambda m: (b.pending[m], rank[m])):
                 move = sc.move(mid)
                 if b.pending[mid] > t or not all(r in b.in_force for r in move.requires):
                     continue
@@ -305,7 +335,7 @@ class Moves:
                     if q != move.by and move.value_for(q).likely > 0:
                         b.set_trust(q, min(1.0, b.trust[q] + self.settings.trust_gain))
                 changed = True
-            for mid in sorted(b.waiting):
+            for mid in self.ordered(b.waiting):
                 if b.waiting[mid] <= b.in_force:
                     b.unwait(mid, t + sc.move(mid).duration)
                     changed = True

@@ -32,6 +32,7 @@ __all__ = [
     "Proposal",
     "Sequencing",
     "TalksState",
+    "Verdict",
     "interactions_of",
     "likely_values",
 ]
@@ -83,6 +84,24 @@ class Proposal:
         ask = ", ".join(sorted(self.asks)) or "nothing"
         text = f"gives {give}; asks {ask}; {self.sequence}"
         return f"{text}; {self.note}" if self.note else text
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A response: accepted or not, and why (the reason goes into the trace).
+
+    True in a condition when the proposal is accepted, so a strategy may return it from
+    :meth:`~detente.simulate.strategies.base.Strategy.respond` like a bool.
+
+    >>> bool(Verdict(False, "worse than holding out")), Verdict(True).reason
+    (False, '')
+    """
+
+    accept: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.accept
 
 
 @dataclass(frozen=True)
@@ -275,6 +294,12 @@ class Observation:
         Carlo replicate); ``None`` when the run plays the scenario's own values. A plan made
         in advance (:class:`~detente.simulate.strategies.stepwise.StepByStep`) is made on
         :attr:`estimates`.
+    streaks : tuple of int
+        For each pressure of the scenario (in file order), how many periods in a row it has
+        run (its cost grows with it; see :mod:`detente.simulate.valuation`).
+    answers : mapping
+        Each party's declared answer to a breach or reversal of the others (``"in-kind"``,
+        ``"all"`` or ``"none"``; see ``Strategy.answer``), which a party weighs before a breach.
     """
 
     period: int
@@ -294,6 +319,8 @@ class Observation:
     deals: tuple[frozenset[str], ...] = ()
     licences: int = 0
     prior: Scenario | None = field(default=None, repr=False)
+    streaks: tuple[int, ...] = ()
+    answers: Mapping[str, str] = field(default_factory=dict)
 
     # ----- conveniences for strategies -----------------------------------
     @property
@@ -355,10 +382,13 @@ class Observation:
         return self.view.feasible(self.settled | moves)
 
     def reversible_in_force(self, party: str) -> list[str]:
-        """Moves of ``party`` in force, reversible, and not already being reversed."""
+        """Moves of ``party`` in force, reversible, and not already being reversed (in the content order).
+
+        The content order (:mod:`detente.model.order`), not the ids: renaming moves changes nothing.
+        """
         makers, reversible = self.view.makers, self.view.reversible
-        return [
+        return self.view.structure.ordered(
             mid
-            for mid in sorted(self.in_force)
+            for mid in self.in_force
             if makers[mid] == party and reversible[mid] and mid not in self.reversing
-        ]
+        )

@@ -67,8 +67,11 @@ class Observer:
         history: Mapping[str, list[TraceEntry]],
         prior: Scenario | None = None,
         board: Board,
+        answers: Mapping[str, str] | None = None,
     ) -> None:
         self.board = board
+        self._relative: list[Any] | None = None
+        self.answers = MappingProxyType(dict(answers or {}))
         self.period = 0  # the run's current period (the engine moves it on)
         self.views = views
         self.others = {p: tuple(q for q in parties if q != p) for p in parties}
@@ -127,5 +130,14 @@ class Observer:
             licences=board.licences[me],
             prior=self.prior,
             settled=settled,
+            streaks=tuple(board.streaks),
+            answers=self.answers,
         )
+        # the board relative to now, which valuations are keyed by: the same for every observation
+        # of one period that sees the same pending and reversing moves (computed once for them)
+        # (a cell holding it, filled in by the first valuation that needs it)
+        cell = self._relative
+        if cell is None or cell[0] != period or cell[1] is not pending or cell[2] is not seen_reversing:
+            cell = self._relative = [period, pending, seen_reversing, None]
+        obs.__dict__["_state_cell"] = cell
         return obs

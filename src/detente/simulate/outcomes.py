@@ -92,10 +92,13 @@ def distribution(outcomes: np.ndarray, parties: Sequence[str], confidence: float
     ``first_step`` is summarised over the replicates where a first step happened (its
     ``n`` says how many); every other entry over all replicates.
 
-    >>> rows = np.array([[1, 2, 1.0, 0, 0, 0, 10, 5.0], [0, np.nan, 0.0, 1, 1, 1, 10, -1.0]])
+    ``utility`` is each party's payoff, ``window`` the part of it earned in the window,
+    ``no_deal`` its value of no deal and ``gain`` the payoff less the value of no deal, per replicate.
+
+    >>> rows = np.array([[1, 2, 1.0, 0, 0, 0, 10, 5.0, 4.0, 1.0], [0, np.nan, 0.0, 1, 1, 1, 10, -1.0, -1.0, 1.0]])
     >>> d = distribution(rows, ["A"])
-    >>> d["agreement_rate"]["mean"], d["first_step"]["n"], d["utility"]["A"]["mean"]
-    (0.5, 1, 2.0)
+    >>> d["agreement_rate"]["mean"], d["first_step"]["n"], d["utility"]["A"]["mean"], d["gain"]["A"]["mean"]
+    (0.5, 1, 2.0, 1.0)
     """
     outcomes = np.asarray(outcomes, dtype=float)
     columns = outcome_columns(parties)
@@ -112,6 +115,9 @@ def distribution(outcomes: np.ndarray, parties: Sequence[str], confidence: float
         "first_step": summarise(col["first_step"], confidence),
         "target_share": summarise(col["target_share"], confidence),
         "utility": {p: summarise(col[f"utility:{p}"], confidence) for p in parties},
+        "window": {p: summarise(col[f"window:{p}"], confidence) for p in parties},
+        "no_deal": {p: summarise(col[f"no_deal:{p}"], confidence) for p in parties},
+        "gain": {p: summarise(col[f"utility:{p}"] - col[f"no_deal:{p}"], confidence) for p in parties},
         "breakdowns": summarise(col["breakdowns"], confidence),
         "breaches_detected": summarise(col["breaches_detected"], confidence),
         "breaches_missed": summarise(col["breaches_missed"], confidence),

@@ -1,5 +1,9 @@
 """A scenario's structure as plain look-ups: who makes each move, prerequisites, exclusions.
 
+It also holds the content order of the moves (:mod:`detente.model.order`): every search
+that must break a tie between moves, or add up values over a set of moves, follows
+:attr:`Structure.rank` (never the ids), so renaming moves or parties changes no number.
+
 Values play no part, so a scenario and the replicates sampled from it share one
 :class:`Structure` (:meth:`detente.simulate.tables.Tables.resampled` passes it on). Its
 caches of pure searches live on the object and die with it.
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from detente.model.order import content_order
 from detente.model.scenario import Scenario
 
 __all__ = ["Structure", "concessions"]
@@ -27,6 +32,8 @@ MoveKey = tuple[str, str, bool, tuple[str, ...], tuple[str, ...]]  # id, by, rev
 
 _AVAILABILITY_LIMIT = 50_000  # entries of Structure.available's answers
 _CLOSED_LIMIT = 50_000  # tuples of seeds of Structure.closed_sorted
+_COURSE_LIMIT = 20_000  # courses of the board remembered by Structure.remember
+_MISSING = object()
 
 
 class Structure:
@@ -49,13 +56,16 @@ class Structure:
     __slots__ = (
         "_availability",
         "_closed",
+        "_courses",
         "_of_prior",
         "_targets",
         "all_moves",
         "closures",
         "key",
         "makers",
+        "order",
         "own",
+        "rank",
         "required_by",
         "requires",
         "reversible",
@@ -82,10 +92,15 @@ class Structure:
         self.required_by = {mid: frozenset(xs) for mid, xs in required_by.items()}
         self.closures = {m.id: scenario.closure([m.id]) for m in scenario.moves}
         self.rules = tuple((mid, req, exc) for mid, _, _, req, exc in key if req or exc)
+        # the content order (detente.model.order): ties and sums follow it, never the ids. It
+        # reads no values, so the replicates sharing this structure share it too.
+        self.order = content_order(scenario, self.closures)
+        self.rank = {mid: i for i, mid in enumerate(self.order)}
         self._availability: dict[tuple[str, frozenset[str], frozenset[str] | None], tuple[str, ...]] = {}
         self._closed: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._targets: dict[tuple[frozenset[str], tuple[str, ...]], frozenset[str]] = {}
         self._of_prior: list[tuple[Scenario, tuple[object, ...], object]] = []
+        self._courses: dict[tuple[object, ...], object] = {}
 
     @staticmethod
     def key_of(scenario: Scenario) -> tuple[MoveKey, ...]:
@@ -119,13 +134,29 @@ class Structure:
         self._of_prior.append((prior, key, out))
         return out
 
+    def remember(self, key: tuple[object, ...], compute: Callable[..., _T], *args: Any) -> _T:
+        """``compute(*args)`` remembered under ``key``, which must hold everything the answer depends on
+        besides the structure (the courses of the board in :mod:`detente.simulate.valuation`)."""
+        memo = self._courses
+        out = memo.get(key, _MISSING)
+        if out is _MISSING:
+            out = compute(*args)
+            if len(memo) >= _COURSE_LIMIT:
+                memo.clear()
+            memo[key] = out
+        return out  # type: ignore[return-value]
+
+    def ordered(self, moves: Iterable[str]) -> list[str]:
+        """``moves`` in the content order (:attr:`rank`): how ties between moves are broken."""
+        return sorted(moves, key=self.rank.__getitem__)
+
     def closed_sorted(self, seeds: tuple[str, ...]) -> tuple[str, ...]:
-        """``sorted(closure(seeds))``, remembered (the offer searches try the same seeds again and again)."""
+        """``ordered(closure(seeds))``, remembered (the offer searches try the same seeds again and again)."""
         found = self._closed.get(seeds)
         if found is None:
             if len(self._closed) >= _CLOSED_LIMIT:
                 self._closed.clear()
-            found = self._closed[seeds] = tuple(sorted(self.closure(seeds)))
+            found = self._closed[seeds] = tuple(self.ordered(self.closure(seeds)))
         return found
 
     def available(

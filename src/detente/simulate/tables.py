@@ -34,6 +34,7 @@ from detente.model.scenario import Scenario
 
 from .observation import Perception, interactions_of, likely_values
 from .structure import Structure, concessions
+from .valuation import no_deal
 
 __all__ = ["Tables"]
 
@@ -61,6 +62,7 @@ class Tables:
 
     __slots__ = (
         "_interactions",
+        "_no_deal",
         "_powers",
         "_utilities",
         "_views",
@@ -79,6 +81,7 @@ class Tables:
         self._views: dict[str, Perception] | None = None
         self._utilities: dict[frozenset[str], dict[str, float]] = {}
         self._powers: dict[tuple[float, int], list[float]] = {}
+        self._no_deal: dict[str, float] | None = None
 
     def resampled(self, scenario: Scenario) -> Tables:
         """The tables of ``scenario``, a replicate with the same structure (values drawn anew)."""
@@ -98,6 +101,18 @@ class Tables:
                 p: Perception(p, self.scenario, values, self.structure) for p in self.scenario.party_ids
             }
         return self._views
+
+    @property
+    def interactions(self) -> dict[str, tuple[tuple[tuple[str, ...], float], ...]]:
+        """``interactions[party]``: (moves, likely value to ``party``) of each interaction term."""
+        return self._interactions
+
+    @property
+    def no_deal(self) -> dict[str, float]:
+        """Each party's value of no deal at the start (:func:`detente.simulate.valuation.no_deal`), built once."""
+        if self._no_deal is None:
+            self._no_deal = no_deal(self.scenario)
+        return self._no_deal
 
     def utility(self, in_force: frozenset[str] | set[str]) -> dict[str, float]:
         """``{p: scenario.utility(p, in_force)}`` with likely values, remembered (sets in force recur)."""

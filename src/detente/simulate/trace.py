@@ -102,8 +102,8 @@ class RunResult:
         Share of the target's moves that were not in force at the start and are in force at
         the horizon (1.0 when the target holds no such move).
     utilities : dict
-        Per party, the discounted sum over the horizon of its per-period utility (moves in
-        force, pressures, event shocks): ``sum_t discount**t * u_t``.
+        Per party, its payoff: ``window`` plus ``continuation`` (the value of the course of
+        action as the decisions value it; see :mod:`detente.simulate.valuation`).
     breakdowns : int
         Times the talks broke down.
     breaches_detected, breaches_missed : int
@@ -121,6 +121,15 @@ class RunResult:
     proposals, accepted, implemented, reversed : int
         Counts of proposals made, proposals accepted (unilateral initiatives included),
         moves that entered force and moves that left force.
+    window : dict
+        Per party, the discounted sum over the horizon of its per-period utility (moves in
+        force, pressures, event shocks): ``sum_t discount**t * u_t``.
+    continuation : dict
+        Per party, the value, discounted to the start, of the board at the horizon carrying
+        on with no new deal (what stands in force, what is due, pressures still running).
+    no_deal : dict
+        Per party, the value at the start of no deal at all (the status quo carrying on), on
+        the payoff's scale: ``utilities[p] - no_deal[p]`` is what the talks gained ``p``.
     """
 
     agreement: bool
@@ -139,6 +148,9 @@ class RunResult:
     accepted: int = 0
     implemented: int = 0
     reversed: int = 0
+    window: dict[str, float] = field(default_factory=dict)
+    continuation: dict[str, float] = field(default_factory=dict)
+    no_deal: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, float | int | bool | None]:
         """Every scalar outcome, flat, for aggregation (utilities as ``utility.<party>``).
@@ -162,12 +174,18 @@ class RunResult:
         }
         for party, u in self.utilities.items():
             out[f"utility.{party}"] = u
+        for name, figures in (("window", self.window), ("no_deal", self.no_deal)):
+            for party, u in figures.items():
+                out[f"{name}.{party}"] = u
         return out
 
     def as_dict(self) -> dict[str, object]:
         """Everything, JSON-ready: the summary figures, the target, the final state and the trace."""
         out: dict[str, object] = dict(self.summary())
         out["utilities"] = dict(self.utilities)
+        out["window"] = dict(self.window)
+        out["continuation"] = dict(self.continuation)
+        out["no_deal"] = dict(self.no_deal)
         out["target"] = sorted(self.target)
         out["in_force"] = sorted(self.in_force)
         out["trace"] = [e.as_dict() for e in self.trace]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.defaults import COMPARISON, settings_line
-from detente.glossary import TOTAL, unit
+from detente.glossary import GAIN, TOTAL, unit
 from detente.simulate.compare import compare
 from detente.simulate.strategies import REGISTRY
 
@@ -89,7 +89,7 @@ def _heatmap(doc: dict[str, Any]) -> Figure:
 
 
 def _distributions(doc: dict[str, Any]) -> Figure:
-    """Each pairing's mean payoff per party, with its 95% interval drawn as a bar.
+    """Each pairing's mean gain over no deal per party (payoff where a result has none), 95% interval as a bar.
 
     The interval is that of the mean over the runs; where it is narrower than the
     marker a short bar still shows it (it is never left out silently).
@@ -101,7 +101,7 @@ def _distributions(doc: dict[str, Any]) -> Figure:
     ys = list(range(len(cells)))[::-1]
     for ax, party, colour in zip(axes, parties, ("#1f5fa8", "#b3261e"), strict=True):
         for y, c in zip(ys, cells, strict=True):
-            u = c["outcomes"]["utility"][party]
+            u = (c["outcomes"].get("gain") or c["outcomes"]["utility"])[party]
             if u["mean"] is None:
                 continue
             a, b = u["ci"]
@@ -110,11 +110,15 @@ def _distributions(doc: dict[str, Any]) -> Figure:
                 ax.plot([a, b], [y, y], "|", color=colour, ms=7)
             ax.plot([u["mean"]], [y], "o", color=colour, ms=3.5, mec="white", mew=0.5)
         ax.axvline(0.0, color="grey", lw=0.8, ls="--")
-        ax.set_title(f"{party}: mean payoff and its 95% interval (bar)", fontsize=10)
+        gains = any("gain" in c["outcomes"] for c in cells)
+        what = "gain over no deal" if gains else "payoff"
+        ax.set_title(f"{party}: mean {what} and its 95% interval (bar)", fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
-        ax.set_xlabel(TOTAL, fontsize=9)
+        ax.set_xlabel(GAIN if gains else TOTAL, fontsize=9)
     axes[0].set_yticks(ys, labels, fontsize=8)
-    return Figure("strategy-outcomes", "Each pairing's mean payoff, with the 95% interval of the mean", fig)
+    return Figure(
+        "strategy-outcomes", "Each pairing's mean gain over no deal, with the 95% interval of the mean", fig
+    )
 
 
 def _pct(entry: dict[str, Any] | None) -> str:
@@ -159,7 +163,8 @@ def render(inputs: ReportInputs) -> Body:
             if doc.get("fixed")
             else ""
         )
-        + " A payoff is a discounted total over the horizon, on the party's own scale.</p>",
+        + " A payoff is a discounted total on the party's own scale: the horizon and what stands at its "
+        "end, carrying on; the gain over no deal subtracts the status quo carrying on.</p>",
         f'<p class="muted settings">{esc(settings_line(doc))}</p>',
         f'<p class="note">Averaged over {esc(cp)}\'s strategies, {esc(rp)} reaches agreement most often with '
         f"<b>{esc(best)}</b> ({100 * top:.0f}%) and least often with <b>{esc(worst)}</b> "
@@ -181,6 +186,8 @@ def render(inputs: ReportInputs) -> Body:
                 _num(o.get("target_share")),
                 _num(o["utility"].get(rp)),
                 _num(o["utility"].get(cp)),
+                _num((o.get("gain") or {}).get(rp)),
+                _num((o.get("gain") or {}).get(cp)),
             ]
         )
     parts.append("<details><summary>Every pairing (mean and 95% interval)</summary>")
@@ -193,9 +200,11 @@ def render(inputs: ReportInputs) -> Body:
                 "target share (0-1, at the horizon)",
                 unit(rp, "total"),
                 unit(cp, "total"),
+                unit(rp, "gain"),
+                unit(cp, "gain"),
             ],
             rows,
-            numeric=(2, 3, 4, 5),
+            numeric=(2, 3, 4, 5, 6, 7),
         )
     )
     parts.append("</details>")

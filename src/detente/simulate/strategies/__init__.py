@@ -9,7 +9,7 @@ Examples
 >>> sorted(REGISTRY)[:3]
 ['big-deal', 'boulware', 'conceder']
 >>> make_strategy("grit", patience=2)
-Grit(step=0.5, patience=2, tolerance=0.2, min_trust=0.0, opportunistic=False)
+Grit(step=0.5, patience=2, tolerance=0.2, min_trust=0.0, opportunistic=False, margin=0.5)
 >>> make_strategy("tit-for-tatt")
 Traceback (most recent call last):
 ...

@@ -4,9 +4,10 @@ Private: :func:`~detente.simulate.strategies.offers.small_exchange_plain` is the
 and tests/simulate/test_offers.py checks on generated scenarios (Hypothesis) that this
 search gives the same answer. It makes the same candidates, the same tests and the same
 order of preference with look-ups instead of Proposal and Assessment objects, skips
-candidates whose lower bound is above the best key, and sums each candidate in the order
-of its sorted ids (a set's order differs between processes, and a sum of three or more
-values can differ in the last bit with the order).
+candidates whose lower bound is above the best key, and sums each candidate in the content
+order of its moves (:attr:`~detente.simulate.structure.Structure.rank`; a set's order
+differs between processes, and a sum of three or more values can differ in the last bit
+with the order, so an order set by the ids would let a renaming change a number).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def fast_small_exchange(
     """The smallest balanced exchange (see the module docstring)."""
     me, view, settled = obs.me, obs.view, obs.settled
     makers, reversible, structure = view.makers, view.reversible, view.structure
+    rank = structure.rank
     sc = view.scenario
     keep = 1.0 - tolerance
     for size in range(1, max_size + 1):
@@ -60,9 +62,9 @@ def fast_small_exchange(
                                 continue  # its key is above the best one: it would be skipped below
                             seeds = g + a
                             closure = structure.closed_sorted(seeds)
-                            # the candidate's moves, sorted: the key's ids, and the order of the
-                            # sums below (a set's order differs between processes; sums of three
-                            # or more values can differ in the last bit with the order)
+                            # the candidate's moves in the content order: the key's tie-break, and
+                            # the order of the sums below (a set's order differs between processes;
+                            # sums of three or more values can differ in the last bit with the order)
                             ids = tuple([m for m in closure if m not in settled])
                             if ids in seen:
                                 continue  # the same candidate reached from other seeds: same verdict
@@ -97,12 +99,12 @@ def fast_small_exchange(
                                         their_ot += w
                             if foreign:
                                 continue
-                            # key = (cost, ids), compared with the best key as tuples are
+                            # key = (cost, ranks of ids), compared with the best key as tuples are
                             cost = max(g_me, g_ot)
                             if best_key is not None:
                                 best_cost = best_key[0]
                                 if cost is best_cost or cost == best_cost:
-                                    if ids >= best_key[1]:
+                                    if [rank[m] for m in ids] >= [rank[m] for m in best_key[1]]:
                                         continue
                                 elif cost >= best_cost:
                                     continue

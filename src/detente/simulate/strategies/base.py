@@ -30,7 +30,7 @@ import numpy as np
 
 from detente.model.errors import Problem, ScenarioError
 
-from ..observation import Observation, Proposal
+from ..observation import Observation, Proposal, Verdict
 
 __all__ = ["Proposal", "Strategy", "StrategyError", "pure_key"]
 
@@ -69,6 +69,12 @@ class Strategy:
         the period, trust, the talks, which settled moves are in force, nor ``self.rng``).
         The engine then remembers its proposals per state for every run on the same tables.
         A subclass that overrides :meth:`propose` is not pure unless it declares so itself.
+    answer : {"in-kind", "all", "none"} or None
+        How it answers another party's reversal or detected breach, declared to the others
+        (they read it as ``Observation.answers`` when they weigh a breach): ``"in-kind"``, one
+        own move of about the same value per move taken; ``"all"``, every reversible own move
+        (snap-back); ``"none"``. ``None`` (the default): ``"none"`` if it never reneges, else
+        ``"in-kind"``.
     rng : numpy.random.Generator
         Injected by the engine for each run; use it for any random choice.
     """
@@ -78,6 +84,14 @@ class Strategy:
     reference: ClassVar[str] = ""
     simultaneous: ClassVar[bool] = False
     pure: ClassVar[bool] = False
+    answer: ClassVar[str | None] = None
+
+    @classmethod
+    def declared_answer(cls) -> str:
+        """:attr:`answer`, or what it is taken to be when not declared."""
+        if cls.answer is not None:
+            return cls.answer
+        return "none" if cls.renege is Strategy.renege else "in-kind"
 
     @property
     def rng(self) -> np.random.Generator:
@@ -168,8 +182,8 @@ class Strategy:
         """The offer to make when it is this party's turn, or ``None`` to pass."""
         return None
 
-    def respond(self, obs: Observation, proposal: Proposal) -> bool:
-        """Whether to accept ``proposal`` (made by ``proposal.by``)."""
+    def respond(self, obs: Observation, proposal: Proposal) -> bool | Verdict:
+        """Whether to accept ``proposal`` (made by ``proposal.by``): a bool, or a :class:`Verdict` that says why."""
         return False
 
     def renege(self, obs: Observation) -> frozenset[str]:
@@ -208,8 +222,12 @@ def _pure_params(cls: type[Strategy]) -> tuple[str, ...] | None:
 def pure_key(strategy: Strategy) -> tuple[object, ...] | None:
     """``(class, parameter values)`` for a pure strategy with hashable parameters, else ``None``.
 
+    >>> class Fixed(Strategy):
+    ...     name, pure = "fixed", True
+    ...     def __init__(self, level: float = 1.0) -> None:
+    ...         self.level = level
     >>> from detente.simulate.strategies import make_strategy
-    >>> pure_key(make_strategy("big-deal", tolerance=0.1))[1:], pure_key(make_strategy("grit"))
+    >>> pure_key(Fixed(0.1))[1:], pure_key(make_strategy("grit"))
     ((0.1,), None)
     """
     names = _pure_params(cast(Hashable, type(strategy)))  # a class hashes by identity (mypy cannot tell)

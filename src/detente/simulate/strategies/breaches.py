@@ -1,8 +1,18 @@
 """Breaches and answers: when a covert reversal pays, and what the others took away.
 
+A covert reversal of a committed move is weighed as an inspection game over the whole
+future (:mod:`detente.analysis.discounting`): it saves its maker the move's cost from its
+reversal lag on, for ever, and once found out (with the move's verification probability
+each period) costs it, from the next period on, what the partners take away: what each
+partner's declared answer takes (``Observation.answers``: one move of about the same value,
+every reversible move, or nothing), the partners' moves of the deal not yet in force (a
+breach releases them, and they stop delivering), and the pressures those moves stopped,
+which resume.
+
 Examples
 --------
->>> renege_pays(1.0, 2.0, discount=0.95, detection=1.0, periods=20)
+>>> from detente.analysis.discounting import breach_pays
+>>> breach_pays(1.0, 2.0, discount=0.95, detection=1.0)
 False
 """
 
@@ -10,62 +20,74 @@ from __future__ import annotations
 
 import math
 
+from detente.analysis.discounting import breach_pays
+
 from ..observation import Observation
 from ..trace import AFTER_BREACH
+from ..valuation import lookahead_of
 from .offers import EPS
 
-__all__ = ["ANSWERED", "Tracker", "profitable_breaches", "renege_pays"]
+__all__ = ["ANSWERED", "Tracker", "breach_loss_per_period", "profitable_breaches"]
 
 
-def renege_pays(
-    saved: float, at_stake: float, *, discount: float, detection: float, periods: int, lag: int = 0
-) -> bool:
-    """Whether covertly reversing a committed move pays in expectation.
+def _taken(obs: Observation, mid: str, partner: str, answer: str) -> list[str]:
+    """What ``partner``'s declared ``answer`` takes away from the observer for a breach of ``mid``."""
+    me = obs.me
+    if answer == "none":
+        return []
+    rank = obs.view.structure.rank
+    pool = [m for m in obs.reversible_in_force(partner) if obs.value(me, m) > EPS]
+    pool += sorted(
+        (m for m in obs.pending if obs.maker(m) == partner and m in obs.committed and obs.value(me, m) > EPS),
+        key=rank.__getitem__,
+    )
+    if answer == "all" or not pool:
+        return pool
+    saved = abs(obs.value(me, mid))  # in kind: the move closest in value, in the taker's (observer's) eyes
+    return [min(pool, key=lambda m: (abs(obs.value(me, m) - saved), rank[m]))]  # ties by content
 
-    The move costs its maker ``saved`` per period while in force; reversing it saves that
-    from ``lag`` periods on. The maker expects the other side to withdraw what it gave in
-    the same deal (``at_stake`` per period to the maker) from the period after the breach
-    is found out, found out with probability ``detection`` each period (the period of the
-    breach included). Over ``periods`` periods with per-period ``discount`` ``d``:
 
-    ``gain = saved * sum_{k=lag}^{periods-1} d**k``,
-    ``loss = at_stake * sum_{k=1}^{periods-1} d**k * (1 - (1 - detection)**k)``;
+def breach_loss_per_period(obs: Observation, mid: str) -> float:
+    """What the observer loses a period once a covert reversal of its committed ``mid`` is found out.
 
-    it pays if ``gain > loss``. (This is the inspectee's side of an inspection game,
-    Avenhaus, von Stengel & Zamir 2002, with the penalty being the partner's withdrawal.)
-
-    >>> renege_pays(1.0, 2.0, discount=0.95, detection=1.0, periods=20)
-    False
-    >>> renege_pays(1.0, 2.0, discount=0.95, detection=0.0, periods=20)
-    True
+    The value to it of what the partners' declared answers take away and of their moves of
+    the deal not yet in force, plus the pressures on it that only those moves stopped.
     """
-    gain = saved * sum(discount**k for k in range(lag, periods))
-    loss = at_stake * sum(discount**k * (1.0 - (1.0 - detection) ** k) for k in range(1, periods))
-    return gain > loss + EPS
+    me = obs.me
+    deal = next((d for d in reversed(obs.deals) if mid in d), frozenset())
+    partners = sorted({obs.maker(x) for x in deal} - {me})
+    lost: set[str] = set()
+    for q in partners:
+        lost.update(_taken(obs, mid, q, obs.answers.get(q, "in-kind")))
+        lost.update(x for x in deal if obs.maker(x) == q and x in obs.pending and obs.value(me, x) > EPS)
+    terms = [obs.value(me, x) for x in lost]
+    for pr in obs.scenario.pressures:
+        if pr.party != me:
+            continue
+        stopping = [m for m in pr.stopped_by if m in obs.in_force and m not in obs.reversing]
+        if stopping and all(m in lost for m in stopping):
+            terms.append(-pr.per_period)
+    return math.fsum(terms)
 
 
 def profitable_breaches(obs: Observation) -> frozenset[str]:
-    """Own committed moves in force whose covert reversal pays (see :func:`renege_pays`)."""
+    """Own committed moves in force whose covert reversal pays, weighed over the whole future.
+
+    See the module docstring: the gain is the move's cost for ever from its reversal lag, the
+    expected loss :func:`breach_loss_per_period` from the period after it is found out.
+    """
     me, sc = obs.me, obs.scenario
+    d = sc.party(me).discount
+    ahead = lookahead_of(d, obs.horizon)
     out = set()
     for mid in obs.reversible_in_force(me):
         cost = -obs.value(me, mid)
         if mid not in obs.committed or cost <= EPS:
             continue
-        deal = next((d for d in reversed(obs.deals) if mid in d), frozenset())
-        at_stake = math.fsum(  # exact, so the same whatever order the deal's set is iterated in
-            obs.value(me, x)
-            for x in deal
-            if obs.maker(x) != me and x in obs.in_force and sc.move(x).reversible and obs.value(me, x) > 0
-        )
         move = sc.move(mid)
-        if renege_pays(
-            cost,
-            at_stake,
-            discount=sc.party(me).discount,
-            detection=move.verification,
-            periods=obs.periods_left,
-            lag=move.reversal_lag,
+        loss = breach_loss_per_period(obs, mid)
+        if breach_pays(
+            cost, loss, discount=d, detection=move.verification, lag=move.reversal_lag, lookahead=ahead
         ):
             out.add(mid)
     return frozenset(out)
@@ -91,13 +113,13 @@ class Tracker:
         n = len(history)
         if n == self.seen:
             return out
-        me = obs.me
+        me, ordered = obs.me, obs.view.structure.ordered
         for e in history[self.seen : n]:
             if e.party == me or e.kind not in ANSWERED:
                 continue
             if e.kind == "reverse" and e.note == AFTER_BREACH:
                 continue  # already counted when the breach was detected
-            out.extend(m for m in sorted(e.moves) if obs.value(me, m) > EPS)
+            out.extend(m for m in ordered(e.moves) if obs.value(me, m) > EPS)  # content order, not ids
         self.seen = n
         return out
 
@@ -106,12 +128,16 @@ class Tracker:
 
         Committed moves are reversed only as far as the party's licences go (``obs.licences``),
         so that an answer is never a breach; moves not committed (or released by the other
-        side's breach) are always free to reverse.
+        side's breach) are always free to reverse. Candidates are taken in the content order
+        (:mod:`detente.model.order`), which also breaks ties of closeness; ids never do.
         """
         if not taken:
             return frozenset()
+        rank = obs.view.structure.rank
         candidates = [m for m in obs.reversible_in_force(obs.me)]
-        candidates += sorted(m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed)
+        candidates += sorted(
+            (m for m in obs.pending if obs.maker(m) == obs.me and m in obs.committed), key=rank.__getitem__
+        )
         free = [m for m in candidates if m not in obs.committed]
         bound = [m for m in candidates if m in obs.committed]
         if all_of_them:
@@ -128,7 +154,7 @@ class Tracker:
             ]
             if not pool:
                 break
-            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), m))
+            pick = min(pool, key=lambda m: (abs(obs.value(taker, m) - saved), rank[m]))
             out.add(pick)
             licences -= pick in bound
         return frozenset(out)

@@ -59,7 +59,8 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
 
     For each other party, its irreversible asked moves are dropped (those the observer values
     least per unit of that party's cost first, with whatever requires them) until their total
-    cost, in the observer's view of that party's values, is within the party's limit.
+    cost, in the observer's view of that party's values, is within the party's limit. Ties
+    go to the content order (:attr:`~detente.simulate.structure.Structure.rank`), never to ids.
     """
     key = ("within_exposure", obs.me, obs.others, asks)
     return obs.view._remember(key, _within_exposure, obs, asks)
@@ -68,6 +69,7 @@ def within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
 def _within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
     sc, view = obs.scenario, obs.view
     makers, reversible, closures = view.makers, view.reversible, view.structure.closures
+    rank = view.structure.rank
     mine = view.values[obs.me]
     out = set(asks)
     for other in obs.others:
@@ -80,8 +82,8 @@ def _within_exposure(obs: Observation, asks: frozenset[str]) -> frozenset[str]:
             return max(0.0, -theirs[m])
 
         irrev = [m for m in out if makers[m] == other and not reversible[m] and cost(m) > EPS]
-        irrev.sort(key=lambda m: (mine[m] / cost(m), m))
-        while irrev and sum(cost(m) for m in irrev) > limit + EPS:
+        irrev.sort(key=lambda m: (mine[m] / cost(m), rank[m]))
+        while irrev and math.fsum([cost(m) for m in irrev]) > limit + EPS:
             drop = irrev.pop(0)
             gone = {drop} | {m for m in out if drop in closures[m]}  # closures[m] = sc.closure([m])
             out -= gone
@@ -96,7 +98,8 @@ def package_at(obs: Observation, level: float, sequence: Sequencing = "together"
     :func:`within_exposure`), adds own concessions (best ratio of the others'
     perceived gain to own cost first, each only if the observer's own exposure stays within
     its limit) and then drops demands (least valued first) while the observer's gain stays
-    at or above ``level``. ``None`` if even the best
+    at or above ``level``. Ties in either order go to the content order
+    (:mod:`detente.model.order`), never to the ids. ``None`` if even the best
     demand falls short of ``level`` or nothing is left to ask.
     """
     # Remembered per state as intervals of ``level - EPS``: every test the search makes compares
@@ -134,16 +137,17 @@ class _Bounds:
 
 
 def _package_offers(obs: Observation) -> list[str]:
-    """Own concessions the others value, best ratio of their gain to own cost first."""
+    """Own concessions the others value, best ratio of their gain to own cost first (then content order)."""
     mine = obs.view.values[obs.me]
     theirs = [obs.view.values[o] for o in obs.others]
+    rank = obs.view.structure.rank
     worth = {}
     for m in obs.view.structure.available(obs.me, obs.settled, obs.agenda):
-        value = sum(max(0.0, v[m]) for v in theirs)  # the others' values, in their order
+        value = math.fsum([max(0.0, v[m]) for v in theirs])  # exact: the same in any order of the parties
         if value > EPS:
             worth[m] = value
     offers = list(worth)
-    offers.sort(key=lambda m: (-worth[m] / max(EPS, -mine[m]), m))
+    offers.sort(key=lambda m: (-worth[m] / max(EPS, -mine[m]), rank[m]))
     return offers
 
 
@@ -193,7 +197,8 @@ def _package_at(obs: Observation, bounds: _Bounds, sequence: Sequencing) -> Prop
     # drop demands, least valued first, that no other move of the package requires, while the
     # package still asks something (is not a subset of the observer's own moves)
     values, required_by, own = obs.view.values[me], structure.required_by, structure.own.get(me, _NONE)
-    for m in sorted(asks, key=lambda m: (values[m], m)):
+    rank = structure.rank
+    for m in sorted(asks, key=lambda m: (values[m], rank[m])):
         if not required_by[m].isdisjoint(pkg):
             continue
         rest = frozenset(pkg - {m})
@@ -208,7 +213,8 @@ def initiative(obs: Observation, step: float) -> frozenset[str] | None:
     """The observer's cheapest concession that the others value (reversible first), costing at most ``step`` x scale.
 
     The scale is its exposure limit, or its largest single concession's cost when it has
-    none; each candidate comes with its unsettled prerequisites (all its own). ``None`` if
+    none; each candidate comes with its unsettled prerequisites (all its own); equal ones go to
+    the content order (:mod:`detente.model.order`). ``None`` if
     none fits (GRIT's initiative, :class:`~detente.simulate.strategies.reciprocity.Grit`).
     """
     key = ("initiative", obs.me, obs.others, obs.settled, obs.agenda, step)
@@ -229,7 +235,7 @@ def _initiative(obs: Observation, step: float) -> frozenset[str] | None:
             continue
         cost = math.fsum([max(0.0, -mine[m]) for m in moves])  # exact: the same in any set order
         reversible = all(structure.reversible[m] for m in moves)
-        candidates.append((not reversible, cost, mid, moves))
+        candidates.append((not reversible, cost, structure.rank[mid], moves))
     if not candidates:
         return None
     limit = obs.scenario.party(me).exposure_limit

@@ -34,16 +34,23 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..observation import Observation, Proposal
+from detente.analysis.discounting import stream
+
+from ..observation import Observation, Proposal, Verdict
+from ..valuation import lookahead_of, worth
 from ._exchange_search import EPS, fast_small_exchange
 
 __all__ = [
     "EPS",
     "Assessment",
+    "Verdict",
     "acceptable",
     "assess",
     "exposure_ok",
     "irreversible_sums",
+    "judge",
+    "margin_value",
+    "rational",
     "small_exchange",
     "small_exchange_plain",
 ]
@@ -141,9 +148,72 @@ def exposure_ok(obs: Observation, party: str, a: Assessment) -> bool:
 
 
 def acceptable(obs: Observation, prop: Proposal, tolerance: float) -> bool:
-    """Balanced in the observer's own eyes within ``tolerance``, exposure within its limit."""
+    """Balanced in the observer's own eyes within ``tolerance``, exposure within its limit (the reciprocity norm).
+
+    The norm alone: :func:`judge` adds individual rationality and the margin.
+    """
     a = assess(obs, prop, obs.me)
     return a.balanced(tolerance) and exposure_ok(obs, obs.me, a) and a.received > EPS
+
+
+NOT_BALANCED = "not balanced"
+WORSE = "worse than holding out"
+EXPOSURE = "exposure above its limit"
+TRUST = "trust below its threshold"
+NOTHING = "nothing it values"
+
+
+def margin_value(obs: Observation, margin: float, party: str | None = None) -> float:
+    """``margin`` a period for ever, in ``party``'s discounted value (the scale of :func:`~detente.simulate.valuation.worth`)."""
+    who = obs.me if party is None else party
+    return margin * obs.view._remember(("annuity", who, obs.horizon), _annuity, obs, who)
+
+
+def _annuity(obs: Observation, who: str) -> float:
+    d = obs.scenario.party(who).discount
+    return stream(d, 0, lookahead=lookahead_of(d, obs.horizon))
+
+
+def judge(obs: Observation, prop: Proposal, *, norm: bool, refusal: str, margin: float) -> Verdict:
+    """The response every built-in strategy gives, around its own norm.
+
+    Refused if its exposure would pass its limit, or if the proposal is worth less to it
+    than holding out (individual rationality, :func:`~detente.simulate.valuation.worth`);
+    otherwise accepted if its norm says so (``norm``), or if the proposal beats holding out
+    by ``margin`` a period (so that pressure can make it yield); else refused for ``refusal``.
+    """
+    a = assess(obs, prop, obs.me)
+    if not exposure_ok(obs, obs.me, a):
+        return Verdict(False, EXPOSURE)
+    gain = worth(obs, prop)
+    if gain < -EPS:
+        return Verdict(False, WORSE)
+    if norm:
+        return Verdict(True)
+    if a.received > EPS and gain >= margin_value(obs, margin) - EPS:
+        return Verdict(True, "beats holding out by its margin")
+    return Verdict(False, refusal)
+
+
+def rational(obs: Observation, prop: Proposal | None, *, only_me: bool = False) -> Proposal | None:
+    """``prop`` if every party to it gains over holding out, in the observer's eyes; else ``None``.
+
+    A built-in strategy proposes nothing it would itself refuse as worse than holding out,
+    nor (unless ``only_me``, for the coercive strategies) what it expects another party to
+    refuse for that reason.
+    """
+    if prop is None:
+        return None
+    full = prop if prop.by else Proposal(prop.gives, prop.asks, prop.sequence, prop.note, obs.me)
+    if worth(obs, full) < -EPS:
+        return None
+    if only_me:
+        return prop
+    me, makers = obs.me, obs.view.makers
+    for party in sorted({makers[m] for m in prop.asks} - {me}):
+        if worth(obs, full, party) < -EPS:
+            return None
+    return prop
 
 
 def small_exchange(
@@ -158,7 +228,9 @@ def small_exchange(
     One own move for one move of another party first; if no such pair is balanced,
     bundles of up to ``max_size`` moves a side (each with the prerequisites not yet
     settled). "Smallest" means the least value given by the party that gives most (each on
-    its own scale); ties go to the candidate whose sorted move ids come first. Each side's
+    its own scale); ties go to the candidate whose moves come first in the content order
+    (:mod:`detente.model.order`: the moves sorted by it, compared as sequences), never
+    by their ids. Each side's
     exposure must stay within its limit. :func:`small_exchange_plain` is the definition,
     written plainly; this is the same search made fast (the tests compare them).
     """
@@ -180,9 +252,9 @@ def small_exchange_plain(
 ) -> Proposal | None:
     """:func:`small_exchange`, written plainly: every candidate through :func:`assess` and :func:`exposure_ok`."""
     me, sc = obs.me, obs.scenario
-    reversible = obs.view.reversible
+    reversible, rank = obs.view.reversible, obs.view.structure.rank
     for size in range(1, max_size + 1):
-        best: tuple[tuple[float, tuple[str, ...]], Proposal] | None = None
+        best: tuple[tuple[float, tuple[int, ...]], Proposal] | None = None
         for other in obs.others:
             mine = [
                 m
@@ -204,7 +276,7 @@ def small_exchange_plain(
                             gives = frozenset(m for m in moves if obs.maker(m) == me)
                             prop = Proposal(gives, moves - gives, by=me)
                             mine_a, theirs_a = _assess(obs, prop, me), _assess(obs, prop, other)
-                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(moves)))
+                            key = (max(mine_a.given, theirs_a.given), tuple(sorted(rank[m] for m in moves)))
                             if best is not None and key >= best[0]:
                                 continue
                             if not (mine_a.balanced(tolerance) and theirs_a.balanced(tolerance)):

@@ -6,7 +6,7 @@ accepts what is balanced in its own eyes, and answers the other side's reversals
 Examples
 --------
 >>> TitForTat(tolerance=0.1).get_params()
-{'tolerance': 0.1, 'min_trust': 0.0, 'opportunistic': False}
+{'tolerance': 0.1, 'min_trust': 0.0, 'opportunistic': False, 'margin': 0.5}
 >>> Grit().name, FreezeForFreeze.simultaneous
 ('grit', True)
 """
@@ -17,7 +17,18 @@ from ..observation import Observation, Proposal
 from .base import Strategy
 from .breaches import ANSWERED, Tracker, profitable_breaches
 from .demands import initiative
-from .offers import EPS, acceptable, small_exchange
+from .offers import (
+    EPS,
+    NOT_BALANCED,
+    NOTHING,
+    TRUST,
+    Verdict,
+    acceptable,
+    assess,
+    judge,
+    rational,
+    small_exchange,
+)
 
 __all__ = ["FreezeForFreeze", "Grit", "Reciprocal", "TitForTat"]
 
@@ -31,11 +42,14 @@ class Reciprocal(Strategy):
     tolerance: float
     min_trust: float
     opportunistic: bool = False
+    margin: float = 0.5
+    answer = "in-kind"
     _tracker: Tracker
 
     def validate(self) -> None:
         self._check(0 <= self.tolerance < 1, f"tolerance: expected 0 <= t < 1, found {self.tolerance}")
         self._check(0 <= self.min_trust <= 1, f"min_trust: expected 0..1, found {self.min_trust}")
+        self._check(self.margin >= 0, f"margin: expected >= 0, found {self.margin}")
 
     def setup(self, obs: Observation) -> None:
         self._tracker = Tracker()
@@ -43,8 +57,17 @@ class Reciprocal(Strategy):
     def trusting(self, obs: Observation) -> bool:
         return obs.trust[obs.me] >= self.min_trust
 
-    def respond(self, obs: Observation, proposal: Proposal) -> bool:
-        return self.trusting(obs) and acceptable(obs, proposal, self.tolerance)
+    def respond(self, obs: Observation, proposal: Proposal) -> Verdict:
+        if not self.trusting(obs):
+            return Verdict(False, TRUST)
+        return self.judged(obs, proposal)
+
+    def judged(self, obs: Observation, proposal: Proposal, *, norm: bool | None = None) -> Verdict:
+        """:func:`.offers.judge` with its norm: balanced in its own eyes within ``tolerance``."""
+        if norm is None:
+            norm = acceptable(obs, proposal, self.tolerance)
+        refusal = NOT_BALANCED if assess(obs, proposal, obs.me).received > EPS else NOTHING
+        return judge(obs, proposal, norm=norm, refusal=refusal, margin=self.margin)
 
     def renege(self, obs: Observation) -> frozenset[str]:
         return self._tracker.answers(obs, self._tracker.defections(obs)) | self.cheats(obs)
@@ -76,8 +99,15 @@ class TitForTat(Reciprocal):
         Below this trust it neither proposes nor accepts (0: always engages).
     opportunistic : bool
         Also reverse, covertly, any of its committed moves whose reversal pays in expectation
-        given the move's verification and what the other side could withdraw
-        (:func:`~detente.simulate.strategies.breaches.renege_pays`): a breach.
+        over the whole future, given the move's verification and what the other side's declared
+        answer would take away (:func:`~detente.simulate.strategies.breaches.profitable_breaches`):
+        a breach.
+    margin : float
+        It never accepts a proposal worth less to it than holding out (the board carrying on
+        with no new deal, pressures running: :mod:`detente.simulate.valuation`); it accepts one
+        its norm refuses (unbalanced) if that beats holding out by ``margin`` a period on its own
+        scale, for ever (pressure can make it yield). It proposes only exchanges that every side
+        gains from, in its eyes.
 
     References
     ----------
@@ -89,15 +119,18 @@ class TitForTat(Reciprocal):
     description = "Cooperates first with small balanced exchanges; answers each reversal in kind."
     reference = "Axelrod (1984), The Evolution of Cooperation"
 
-    def __init__(self, tolerance: float = 0.2, min_trust: float = 0.0, opportunistic: bool = False) -> None:
+    def __init__(
+        self, tolerance: float = 0.2, min_trust: float = 0.0, opportunistic: bool = False, margin: float = 0.5
+    ) -> None:
         self.tolerance = tolerance
         self.min_trust = min_trust
         self.opportunistic = opportunistic
+        self.margin = margin
 
     def propose(self, obs: Observation) -> Proposal | None:
         if not self.trusting(obs):
             return None
-        return small_exchange(obs, self.tolerance)
+        return rational(obs, small_exchange(obs, self.tolerance))
 
 
 class Grit(Reciprocal):
@@ -119,8 +152,10 @@ class Grit(Reciprocal):
         single concession's cost when it has no limit).
     patience : int
         Initiatives made without reciprocation before it stops making them.
-    tolerance, min_trust, opportunistic
-        As for :class:`TitForTat`.
+    tolerance, min_trust, opportunistic, margin
+        As for :class:`TitForTat`. Its initiatives are unilateral costs by design (Osgood's
+        investment in trust, bounded by ``step``): the one decision of a built-in strategy that
+        is not individually rational.
 
     References
     ----------
@@ -140,12 +175,14 @@ class Grit(Reciprocal):
         tolerance: float = 0.2,
         min_trust: float = 0.0,
         opportunistic: bool = False,
+        margin: float = 0.5,
     ) -> None:
         self.step = step
         self.patience = patience
         self.tolerance = tolerance
         self.min_trust = min_trust
         self.opportunistic = opportunistic
+        self.margin = margin
 
     def validate(self) -> None:
         super().validate()
@@ -162,7 +199,7 @@ class Grit(Reciprocal):
                 continue
             if e.kind == "implement" and any(obs.value(obs.me, m) > EPS for m in e.moves):
                 break
-            if (e.kind == "proposal" and not e.asks) or (e.kind == "accept" and e.note == f"to {obs.me}"):
+            if (e.kind == "proposal" and not e.asks) or (e.kind == "accept" and _to(e.note) == obs.me):
                 break
         return count
 
@@ -177,7 +214,13 @@ class Grit(Reciprocal):
             moves = self.initiative(obs)
             if moves:
                 return Proposal(gives=moves, note="initiative")
-        return small_exchange(obs, self.tolerance)
+        return rational(obs, small_exchange(obs, self.tolerance))
+
+
+def _to(note: str) -> str:
+    """The proposer an accept entry answers: its note is ``"to P"`` or ``"to P: reason"``."""
+    head = note.split(":", 1)[0]
+    return head[3:] if head.startswith("to ") else ""
 
 
 class FreezeForFreeze(Reciprocal):
@@ -191,7 +234,7 @@ class FreezeForFreeze(Reciprocal):
 
     Parameters
     ----------
-    tolerance, min_trust, opportunistic
+    tolerance, min_trust, opportunistic, margin
         As for :class:`TitForTat`.
 
     References
@@ -206,16 +249,21 @@ class FreezeForFreeze(Reciprocal):
     reference = "China-Russia 'double suspension' proposal (2017); Agreed Framework (1994) freeze"
     simultaneous = True
 
-    def __init__(self, tolerance: float = 0.3, min_trust: float = 0.0, opportunistic: bool = False) -> None:
+    answer = "all"
+
+    def __init__(
+        self, tolerance: float = 0.3, min_trust: float = 0.0, opportunistic: bool = False, margin: float = 0.5
+    ) -> None:
         self.tolerance = tolerance
         self.min_trust = min_trust
         self.opportunistic = opportunistic
+        self.margin = margin
 
     def propose(self, obs: Observation) -> Proposal | None:
         if not self.trusting(obs):
             return None
-        freeze = small_exchange(obs, self.tolerance, reversible_only=True, max_size=1)
-        return freeze or small_exchange(obs, self.tolerance)
+        freeze = rational(obs, small_exchange(obs, self.tolerance, reversible_only=True, max_size=1))
+        return freeze or rational(obs, small_exchange(obs, self.tolerance))
 
     def renege(self, obs: Observation) -> frozenset[str]:
         return self._tracker.answers(obs, self._tracker.defections(obs), all_of_them=True) | self.cheats(obs)

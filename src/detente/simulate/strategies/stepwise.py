@@ -15,7 +15,7 @@ from detente.model.errors import DetenteError
 from detente.model.scenario import Scenario
 
 from ..observation import Observation, Proposal
-from .offers import acceptable, small_exchange
+from .offers import TRUST, Verdict, rational, small_exchange
 from .reciprocity import Reciprocal
 
 __all__ = ["StepByStep"]
@@ -52,8 +52,9 @@ class StepByStep(Reciprocal):
         Balance tolerance, for planning and for accepting.
     min_trust : float
         Below this trust it neither proposes nor accepts.
-    opportunistic : bool
-        As for :class:`~detente.simulate.strategies.reciprocity.TitForTat`.
+    opportunistic, margin
+        As for :class:`~detente.simulate.strategies.reciprocity.TitForTat`. A stage worth less
+        than holding out to a side (in its eyes) is not proposed, and not accepted.
     plan_time_limit : float
         The planner's work budget per solver call, in CP-SAT deterministic seconds (roughly
         seconds of solver work). Deterministic, unlike wall time, so the same seed gives the
@@ -78,12 +79,14 @@ class StepByStep(Reciprocal):
         min_trust: float = 0.0,
         plan_time_limit: float = 1.0,
         opportunistic: bool = False,
+        margin: float = 0.5,
     ) -> None:
         self.roadmap = roadmap
         self.tolerance = tolerance
         self.min_trust = min_trust
         self.plan_time_limit = plan_time_limit
         self.opportunistic = opportunistic
+        self.margin = margin
 
     def validate(self) -> None:
         super().validate()
@@ -123,18 +126,20 @@ class StepByStep(Reciprocal):
             moves = obs.complete(left)
             if obs.feasible(moves):
                 gives = frozenset(m for m in moves if obs.maker(m) == obs.me)
-                return Proposal(gives, moves - gives, note=f"stage {k + 1}")
+                stage = rational(obs, Proposal(gives, moves - gives, note=f"stage {k + 1}"))
+                if stage is not None:
+                    return stage
         if any(m in obs.committed and obs.maker(m) != obs.me for m in obs.pending):
             return None  # action for action: the other side's last agreed step first
-        return small_exchange(obs, self.tolerance)
+        return rational(obs, small_exchange(obs, self.tolerance))
 
-    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+    def respond(self, obs: Observation, proposal: Proposal) -> Verdict:
         if not self.trusting(obs):
-            return False
+            return Verdict(False, TRUST)
         cur = self.current(obs)
         if cur is not None and proposal.moves == cur[1] - frozenset(obs.pending):
-            return True
-        return acceptable(obs, proposal, self.tolerance)
+            return self.judged(obs, proposal, norm=True)  # its stage: still not if worse than holding out
+        return self.judged(obs, proposal)
 
 
 def planned_stages(obs: Observation, tolerance: float, work_limit: float) -> list[frozenset[str]] | None:

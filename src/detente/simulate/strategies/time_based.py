@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..observation import Observation, Proposal
 from .base import Strategy
 from .demands import best_demand, own_gain, package_at
-from .offers import EPS, assess, exposure_ok
+from .offers import EPS, Verdict, assess, exposure_ok, judge, rational
 
 __all__ = ["Boulware", "Conceder", "TimeDependent", "alpha"]
 
@@ -36,17 +36,22 @@ class TimeDependent(Strategy):
 
     It proposes the offer most generous to the others that still gives it its current
     aspiration (see :func:`detente.simulate.strategies.demands.package_at`) and accepts
-    any proposal worth at least its aspiration with its exposure within its limit.
+    any proposal worth at least its aspiration with its exposure within its limit, and never
+    one worth less to it than holding out (see ``margin`` in :class:`Boulware`).
     """
 
-    def __init__(self, beta: float = 1.0, kappa: float = 0.0, reserve: float = 0.0) -> None:
+    def __init__(
+        self, beta: float = 1.0, kappa: float = 0.0, reserve: float = 0.0, margin: float = 0.5
+    ) -> None:
         self.beta = beta
         self.kappa = kappa
         self.reserve = reserve
+        self.margin = margin
 
     def validate(self) -> None:
         self._check(self.beta > 0, f"beta: expected > 0, found {self.beta}")
         self._check(0 <= self.kappa <= 1, f"kappa: expected 0..1, found {self.kappa}")
+        self._check(self.margin >= 0, f"margin: expected >= 0, found {self.margin}")
 
     def aspiration(self, obs: Observation) -> float:
         best = own_gain(obs, best_demand(obs))
@@ -56,11 +61,12 @@ class TimeDependent(Strategy):
         return self.reserve + (1.0 - a) * (best - self.reserve)
 
     def propose(self, obs: Observation) -> Proposal | None:
-        return package_at(obs, self.aspiration(obs))
+        return rational(obs, package_at(obs, self.aspiration(obs)), only_me=True)
 
-    def respond(self, obs: Observation, proposal: Proposal) -> bool:
+    def respond(self, obs: Observation, proposal: Proposal) -> Verdict:
         a = assess(obs, proposal, obs.me)
-        return a.gain >= self.aspiration(obs) - EPS and a.received > EPS and exposure_ok(obs, obs.me, a)
+        norm = a.gain >= self.aspiration(obs) - EPS and a.received > EPS and exposure_ok(obs, obs.me, a)
+        return judge(obs, proposal, norm=norm, refusal="below its aspiration", margin=self.margin)
 
 
 class Boulware(TimeDependent):
@@ -74,6 +80,11 @@ class Boulware(TimeDependent):
         Share of the concession range given up at once.
     reserve : float
         The least per-period gain it will ever settle for.
+    margin : float
+        It never accepts a proposal worth less to it than holding out (the board carrying on
+        with no new deal, pressures running: :mod:`detente.simulate.valuation`), and accepts
+        one below its aspiration if that beats holding out by ``margin`` a period on its own
+        scale, for ever (pressure can make it yield).
 
     References
     ----------
@@ -85,8 +96,10 @@ class Boulware(TimeDependent):
     description = "Time-based: holds out, concedes near the deadline."
     reference = "Faratin, Sierra & Jennings (1998)"
 
-    def __init__(self, beta: float = 0.2, kappa: float = 0.0, reserve: float = 0.0) -> None:
-        super().__init__(beta, kappa, reserve)
+    def __init__(
+        self, beta: float = 0.2, kappa: float = 0.0, reserve: float = 0.0, margin: float = 0.5
+    ) -> None:
+        super().__init__(beta, kappa, reserve, margin)
 
 
 class Conceder(TimeDependent):
@@ -96,7 +109,7 @@ class Conceder(TimeDependent):
     ----------
     beta : float
         Concession exponent, > 1 for Conceder behaviour.
-    kappa, reserve : float
+    kappa, reserve, margin : float
         As for :class:`Boulware`.
 
     References
@@ -109,5 +122,7 @@ class Conceder(TimeDependent):
     description = "Time-based: concedes early."
     reference = "Faratin, Sierra & Jennings (1998)"
 
-    def __init__(self, beta: float = 5.0, kappa: float = 0.0, reserve: float = 0.0) -> None:
-        super().__init__(beta, kappa, reserve)
+    def __init__(
+        self, beta: float = 5.0, kappa: float = 0.0, reserve: float = 0.0, margin: float = 0.5
+    ) -> None:
+        super().__init__(beta, kappa, reserve, margin)
