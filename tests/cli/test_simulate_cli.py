@@ -69,7 +69,7 @@ def test_simulate_table() -> None:
     assert code == 0
     assert (
         "agreement reached" in out
-        and "payoff DPRK" in out
+        and "DPRK payoff" in out
         and "gain over no deal" in out
         and "breaches missed" in out
     )

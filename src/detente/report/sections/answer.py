@@ -28,11 +28,12 @@ from .roadmap import plan_data
 if TYPE_CHECKING:
     from ..section import ReportInputs
 
-__all__ = ["KEY", "ORDER", "TITLE", "answer_html", "answer_of", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "answer_html", "answer_of", "render"]
 
 KEY = "answer"
 TITLE = "The answer"
 ORDER = 5
+DEFINITION = "The bottom line: is there a deal, what can be staged first, which strategy pays each side, and what it hangs on."
 
 
 def answer_of(inputs: ReportInputs) -> Answer:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from detente.glossary import GLOSSARY, PER_MONTH, TOTAL
+from detente.glossary import GAIN, GLOSSARY, PER_MONTH, TOTAL
 
 from ..html import esc
 from ..section import Body
@@ -45,7 +45,10 @@ def render(inputs: ReportInputs) -> Body:
         + "</i> is what a move or a package is worth to a party in each month it is in force "
         "(deal space, bargaining solutions, roadmap, scenario tables). A <i>"
         + esc(TOTAL)
-        + "</i> is what a party collects over a whole simulated run (strategy comparison). "
+        + "</i> is what a party collects from a simulated run, the window watched and what stands in force "
+        "at its end carrying on; its <i>"
+        + esc(GAIN)
+        + "</i> subtracts what the status quo carrying on is worth to it (strategy comparison). "
         "Neither is comparable across parties: each party has its own scale.</p>"
     )
     return Body(units + '<dl class="glossary">' + "".join(items) + "</dl>", params={"terms": len(GLOSSARY)})
