@@ -341,7 +341,11 @@ def compare(
         help="The two parties of the matrix (default: the first two).",
     ),
     strategy: list[str] = typer.Option(
-        [], "--strategy", "-s", metavar="PARTY=SPEC", help="Fixed strategy for any other party."
+        [],
+        "--strategy",
+        "-s",
+        metavar="PARTY=SPEC",
+        help=f"Fixed strategy for any other party (default: {COMPARISON.others}, as in the report and the app).",
     ),
     runs: int = typer.Option(COMPARISON.runs, "--runs", "-n", min=1, help=RUNS_HELP),
     seed: int = SEED_OPT,
@@ -372,7 +376,9 @@ def compare(
         rows = _split(strategies) or _registered()
         cols = _split(column_strategies)
         pair = _parse_parties(parties)
-        fixed = parse_assignments(strategy)
+        matrix = pair or tuple(s.party_ids[:2])
+        others = {p: COMPARISON.others for p in s.party_ids if p not in matrix}
+        fixed = others | parse_assignments(strategy)
         settings = settings_for(s, horizon=horizon, misperception=misperception, cooling_off=cooling_off)
         total = runs * len(rows) * len(cols or rows)
         params = {

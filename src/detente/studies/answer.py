@@ -45,15 +45,14 @@ from typing import Any
 from detente.analysis import roadmap
 from detente.analysis.deals import DealSpace, analyse_deals
 from detente.analysis.roadmap import PlanResult
+from detente.defaults import COMPARISON
 from detente.model.scenario import Scenario
 from detente.simulate.compare import compare
 
-from .metrics import DEFAULT_PAIR_STRATEGIES, PackageUtility
+from .metrics import PackageUtility
 from .sensitivity import break_even, ranged_inputs
 
 __all__ = [
-    "RUNS",
-    "STRATEGIES",
     "TIME_LIMIT",
     "Answer",
     "Hinge",
@@ -67,10 +66,6 @@ __all__ = [
     "staging_of",
 ]
 
-STRATEGIES: tuple[str, ...] = DEFAULT_PAIR_STRATEGIES
-"""The strategies each side is given when no comparison is passed in."""
-RUNS = 10
-"""Runs per pair of strategies when no comparison is passed in (likely values: each run differs by chance only)."""
 TIME_LIMIT = 8.0
 """Seconds the planner may spend on each package when no plan is passed in."""
 AGREES = 0.5
@@ -499,9 +494,9 @@ def answer(
     scenario: Scenario,
     *,
     seed: int = 0,
-    runs: int = RUNS,
-    strategies: Sequence[str] = STRATEGIES,
-    sample_values: bool = False,
+    runs: int = COMPARISON.runs,
+    strategies: Sequence[str] | None = None,
+    sample_values: bool = COMPARISON.sample_values,
     time_limit: float = TIME_LIMIT,
     deals: DealSpace | None = None,
     plans: Sequence[tuple[str, PlanResult]] | None = None,
@@ -511,7 +506,9 @@ def answer(
 
     ``deals``: the deal space; ``plans``: (label, plan) pairs in the order tried (see
     :func:`plans_from`); ``comparison``: a ``compare --json`` document (else ``strategies``
-    for both of the first two parties, ``runs`` runs per pair, others playing tit-for-tat).
+    for both of the first two parties, ``runs`` runs per pair, others playing tit-for-tat:
+    by default every registered strategy, 50 runs, values sampled, as ``detente compare``,
+    the report and the app, :data:`detente.defaults.COMPARISON`).
 
     >>> from detente.scenarios import load_builtin
     >>> a = answer(load_builtin("korea-2019"), runs=2, strategies=["big-deal", "step-by-step"])
@@ -526,11 +523,14 @@ def answer(
     doc = comparison
     if doc is None and len(scenario.parties) >= 2:
         row, col, *others = scenario.party_ids
+        from detente.simulate.strategies import REGISTRY
+
+        names = list(strategies) if strategies is not None else COMPARISON.strategy_names(REGISTRY)
         doc = compare(
             scenario,
-            list(strategies),
+            names,
             parties=(row, col),
-            fixed={p: "tit-for-tat" for p in others},
+            fixed={p: COMPARISON.others for p in others},
             runs=runs,
             seed=seed,
             sample_values=sample_values,

@@ -1,9 +1,10 @@
 """Report section, the first of the page: the answer (:mod:`detente.studies.answer`).
 
 Uses the answer ``detente run`` stored (``results["answer"]``), or works it out from the
-deal space and the roadmap of this report (the same ones its sections show) and the
-strategy matrix ``detente run`` stored; with none stored, the answer plays its own small
-matrix (:data:`detente.studies.answer.STRATEGIES`, likely values), as the web app does.
+deal space, the roadmap and the strategy comparison of this report (the same ones its
+sections show, made with the shared defaults :data:`detente.defaults.COMPARISON`), so the
+answer is the same whichever surface (``detente run``, ``detente report``, the web app)
+built it.
 
 Examples
 --------
@@ -16,14 +17,15 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from detente.studies.answer import Answer, answer, plans_from
 
 from ..html import esc
-from ..section import Body
+from ..section import Body, Skip
 from .deals import deal_space
 from .roadmap import plan_data
+from .simulate import comparison_doc
 
 if TYPE_CHECKING:
     from ..section import ReportInputs
@@ -40,13 +42,16 @@ def answer_of(inputs: ReportInputs) -> Answer:
     """The stored answer, or one made from this report's deal space and roadmap."""
 
     def compute() -> Answer:
-        stored = inputs.results.get("simulate")
+        try:
+            doc: dict[str, Any] | None = comparison_doc(inputs)
+        except Skip:  # fewer than two parties: no strategy comparison
+            doc = None
         return answer(
             inputs.scenario,
             seed=inputs.seed,
             deals=deal_space(inputs),
             plans=plans_from(plan_data(inputs)),
-            comparison=stored if isinstance(stored, dict) and "matrix" in stored else None,
+            comparison=doc,
         )
 
     return inputs.result(KEY, compute, accept=lambda v: isinstance(v, Answer))
