@@ -252,3 +252,16 @@ def test_the_answer_follows_the_scenario_and_its_edits(at: AppTest) -> None:
     at.button(key="rerun-answer").click().run()
     assert not any("Out of date" in w.value for w in at.warning)
     assert at.session_state["rendered_for"]["answer"]["scenario"] == at.session_state["scenario"]
+
+
+@pytest.mark.parametrize("page", ["Deals", "Roadmap", "Simulate", "Stability"])
+def test_every_analysis_page_explains_its_words_as_the_glossary_does(at: AppTest, page: str) -> None:
+    from detente.app.ui import PAGE_WORDS
+    from detente.glossary import GLOSSARY
+
+    _go(at, page)
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["What the words on this page mean"]
+    text = "\n".join(m.value for m in at.expander[0].markdown).replace("\\", "")
+    for term in PAGE_WORDS[page]:
+        assert GLOSSARY[term].full in text and GLOSSARY[term].definition.replace("\\", "") in text

@@ -21,7 +21,7 @@ import streamlit as st
 
 from detente.app import state
 from detente.defaults import COMPARISON
-from detente.glossary import define
+from detente.glossary import GLOSSARY, define
 from detente.model.scenario import Scenario
 from detente.report import ReportInputs, build_report, section_modules
 from detente.report.core import render_section
@@ -293,12 +293,43 @@ def _need_scenario() -> Scenario | None:
     return s
 
 
+PAGE_WORDS: dict[str, tuple[str, ...]] = {
+    "Deals": (
+        "package", "value per month", "status quo", "disagreement point", "ZOPA", "Pareto frontier",
+        "lottery", "Nash solution", "Kalai–Smorodinsky solution", "egalitarian solution",
+        "utilitarian solution", "Rubinstein solution",
+    ),
+    "Roadmap": (
+        "roadmap", "balance", "reciprocity", "self-enforcing", "exposure", "exposure limit",
+        "verification", "reversible",
+    ),
+    "Simulate": (
+        "strategy", "Monte Carlo", "agreement rate", "target share", "payoff", "no deal",
+        "gain over no deal", "horizon", "discount", "pressure",
+    ),
+    "Stability": ("GMCR", "Nash stability", "GMR", "SMR", "SEQ", "equilibrium", "state pattern"),
+}  # fmt: skip
+"""The glossary terms each analysis page explains (the report's glossary, :mod:`detente.glossary`)."""
+
+
+def _words(page: str) -> None:
+    """A folded list of the page's words in plain language, the same definitions as the report's glossary."""
+    with st.expander("What the words on this page mean"):
+        st.markdown(
+            "\n".join(
+                f"- **{state.md(define(t).partition(': ')[0])}**: {state.md(GLOSSARY[t].definition)}"
+                for t in PAGE_WORDS[page]
+            )
+        )
+
+
 def page_deals() -> None:
     st.header("Deal space")
     if _need_scenario() is None:
         return
     st.caption("Every package of moves, the Pareto frontier and the bargaining solutions.")
-    if st.button("Run the deal analysis", key="run-deals", type="primary"):
+    _words("Deals")
+    if st.button("Run the deal analysis", key="run-deals", type="primary", help=define("Pareto frontier")):
         _render("deals", {})
     _show("deals")
 
@@ -311,6 +342,7 @@ def page_roadmap() -> None:
     tol = st.number_input(
         "Balance tolerance (a stage may give up to this share more than it receives)",
         min_value=0.0, max_value=1.0, value=float(_kept("tolerance", 0.0)), step=0.05, key="tolerance",
+        help=define("balance"),
     )  # fmt: skip
     _keep("tolerance", tol)
     open_moves = [m.id for m in s.moves if not m.in_force]
@@ -319,11 +351,13 @@ def page_roadmap() -> None:
         open_moves,
         default=[m for m in _kept("target", []) if m in open_moves],
         key="target",
+        help=define("package"),
     )
     _keep("target", list(target))
     options = {"tolerance": float(tol), "target": list(target) or None}
     _remember("roadmap", options)
-    if st.button("Plan the roadmap", key="run-roadmap", type="primary"):
+    _words("Roadmap")
+    if st.button("Plan the roadmap", key="run-roadmap", type="primary", help=define("roadmap")):
         _render("roadmap", options)
     _show("roadmap")
 
@@ -358,6 +392,7 @@ def page_simulate() -> None:
     options = {"strategies": list(chosen), "runs": int(runs)}
     if chosen:
         _remember("simulate", options)
+    _words("Simulate")
     if st.button("Run the simulations", key="run-simulate", type="primary", disabled=not chosen):
         _render("simulate", options, seed=int(seed), with_progress=True)
     _show("simulate", with_progress=True)
@@ -372,7 +407,8 @@ def page_stability() -> None:
         "Conflict Resolution (GMCR): Nash, general metarational (GMR), symmetric metarational (SMR) "
         "and sequential (SEQ) stability."
     )
-    if st.button("Run the stability analysis", key="run-stability", type="primary"):
+    _words("Stability")
+    if st.button("Run the stability analysis", key="run-stability", type="primary", help=define("GMCR")):
         _render("stability", {})
     _show("stability")
 
