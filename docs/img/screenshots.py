@@ -53,7 +53,8 @@ def shoot_app(url: str, page: Page) -> None:
     page.locator('[data-testid="stDataFrame"] canvas, [data-testid="stDataFrameResizable"]').first.wait_for(
         timeout=60_000
     )
-    page.wait_for_timeout(4000)
+    expect(page.get_by_text("Deal zone").first).to_be_visible(timeout=180_000)  # the answer, worked out on load
+    page.wait_for_timeout(1500)
     page.screenshot(path=str(OUT / "app-scenario.png"))
 
     _page(page, "Deals")
