@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
@@ -21,12 +21,17 @@ from detente.model.roadmap_file import roadmap_from_document
 from detente.model.scenario import Scenario
 from detente.model.source import read_document
 
+if TYPE_CHECKING:
+    from detente.analysis.roadmap_survival import Break, Survival
+
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
 from .text import term
 
-__all__ = ["next_steps", "plan_tables", "register", "run_section"]
+__all__ = ["judge", "next_steps", "plan_tables", "register", "run_section", "survival_lines"]
 
 RUN_TIME_LIMIT, RUN_TIME_LIMIT_QUICK = 20.0, 8.0
+SAMPLES = 500
+"""Value draws a shown roadmap is judged on by default."""
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +53,15 @@ def plan(
     time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds the solver may use."),
     check_file: Path | None = typer.Option(None, "--check", help="Check your own sequence (a roadmap file)."),
     chart: Path | None = typer.Option(None, "--chart", help="Write the stage chart (.png or .html)."),
+    samples: int = typer.Option(
+        SAMPLES,
+        "--samples",
+        min=1,
+        help="Value draws the roadmap is judged on (the ranges, drawn as `simulate` draws them).",
+    ),
+    seed: int = typer.Option(
+        0, "--seed", min=0, help="Seed of the value draws (draw i = run i of `simulate`)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout (nothing else)."),
 ) -> None:
     """Plan a roadmap of small reciprocal deals, or show why none exists (exit 1 when none)."""
@@ -79,6 +93,7 @@ def plan(
                 max_stages=max_stages,
                 time_limit=time_limit,
             )
+        judged = judge(s, result, samples=samples, seed=seed)
         if chart is not None:
             from detente.report.stage_chart import (
                 write_stage_chart,  # lazy: matplotlib and scipy, +0.25-0.65 s on `detente --help`
@@ -86,9 +101,12 @@ def plan(
 
             write_stage_chart(s, result, chart)
         if json_out:
-            emit_json({**result.to_json(), "source": source})
+            extra = (
+                {} if judged is None else {"survival": judged[0].to_json(), "first_break": _json(judged[1])}
+            )
+            emit_json({**result.to_json(), "source": source, **extra})
         else:
-            for item in plan_tables(s, result, source):
+            for item in plan_tables(s, result, source, judged=judged):
                 console.print(item)
             if chart is not None:
                 console.print(f"wrote {term(chart)}")
@@ -177,12 +195,75 @@ def _flags(options: dict[str, Any]) -> str:
     return out
 
 
+def judge(s: Scenario, r: PlanResult, *, samples: int, seed: int) -> tuple[Survival, Break | None] | None:
+    """The roadmap ``r`` shows, judged over value draws, and the value that breaks it first (None: no ranges)."""
+    from detente.analysis.roadmap_survival import first_break, survival  # lazy, as roadmap
+
+    if not s.has_ranges or not r.stages:
+        return None
+    seq = [st.moves for st in r.stages]
+    return survival(s, seq, tolerance=r.tolerance, samples=samples, seed=seed), first_break(
+        s, seq, tolerance=r.tolerance
+    )
+
+
+def _json(b: Break | None) -> dict[str, Any] | None:
+    return None if b is None else b.to_json()
+
+
+def _share(x: float) -> str:
+    colour = "green" if x >= 0.9 else "yellow" if x >= 0.5 else "red"
+    return f"[{colour}]{100 * x:.0f}%[/]"
+
+
+def survival_lines(s: Scenario, judged: tuple[Survival, Break | None]) -> list[Any]:
+    """The roadmap under uncertainty, first screen: how often it holds, where it is weakest, what breaks it."""
+    sv, br = judged
+    head = (
+        f"[bold]Under uncertainty:[/] holds in {sv.held} of {sv.samples} value draws ({_share(sv.share)}; "
+        f"values drawn from their ranges as `simulate` draws them, seed {sv.seed})"
+    )
+    lines: list[Any] = [head]
+    weakest = sv.weakest()
+    if weakest is not None:
+        k, p, kind, x = weakest
+        lines.append(f"  weakest: stage {k}, {term(p)}'s {kind} holds in {_share(x)} of draws")
+    if br is not None:
+        lines.append(
+            term(
+                f"  first to break it: {br.move}'s value to {br.party}, {br.likely:g} -> {br.value:.2f} "
+                f"({100 * br.distance:.0f}% of its range away): stage {br.stage}'s {br.kind} for {br.broken_for}"
+            )
+        )
+    elif sv.held:
+        lines.append("  no single value, moved anywhere in its range, breaks it")
+    lines.append("  share of draws in which each stage holds for each party:")
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("stage", justify="right")
+    for p in s.party_ids:
+        t.add_column(term(p), justify="right")
+    for k, st in enumerate(sv.joint, start=1):
+        t.add_row(str(k), *[_share(st[p]) for p in s.party_ids])
+    lines.append(t)
+    return lines
+
+
 def _fmt(d: dict[str, float], parties: list[str]) -> str:
     return "  ".join(f"{p} {d[p]:.1f}" for p in parties)
 
 
-def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None = None) -> list[Any]:
-    """Rich renderables: the stages (moves by side, given/received, exposure), conflicts, suggestions."""
+def plan_tables(
+    s: Scenario,
+    r: PlanResult,
+    source: str = "",
+    title: str | None = None,
+    judged: tuple[Survival, Break | None] | None = None,
+) -> list[Any]:
+    """Rich renderables: the stages (moves by side, given/received, exposure), conflicts, suggestions.
+
+    With ``judged`` (:func:`judge`), how the roadmap fares over value draws comes right
+    after the status line, on the first screen.
+    """
     parties = list(s.party_ids)
     out: list[Any] = []
     status = {
@@ -195,6 +276,8 @@ def plan_tables(s: Scenario, r: PlanResult, source: str = "", title: str | None 
         status = "[green]keeps every constraint[/]" if r.feasible else "[red]breaks constraints[/]"
     head = f"target: {source}, {len(r.target)} move(s)" if source else f"target: {len(r.target)} move(s)"
     out.append(f"{term(head)}; objective {r.objective}, tolerance {r.tolerance:g}: {status}")
+    if judged is not None:
+        out.extend(survival_lines(s, judged))
     if r.stages:
         # Move ids are never broken (no_wrap, as wide as the longest): at 80 columns the
         # light box (no inner vertical rules) leaves room for them and the figures.
