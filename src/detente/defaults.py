@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARISON", "ComparisonDefaults", "settings_line"]
+__all__ = ["COMPARISON", "ROADMAP_DRAWS", "ComparisonDefaults", "settings_line"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class ComparisonDefaults:
 
 COMPARISON = ComparisonDefaults()
 """The defaults of every surface (see the module docstring)."""
+ROADMAP_DRAWS = 500
+"""Value draws a roadmap is judged on (``detente plan --samples`` and the answer's staging line)."""
 
 
 def settings_line(doc: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from rich import box
 from rich.table import Table
 
 from detente.analysis.roadmap_instance import OBJECTIVES, PlanResult
+from detente.defaults import ROADMAP_DRAWS
 from detente.model.errors import ScenarioError
 from detente.model.roadmap_file import roadmap_from_document
 from detente.model.scenario import Scenario
@@ -30,8 +31,8 @@ from .text import term
 __all__ = ["judge", "next_steps", "plan_tables", "register", "run_section", "survival_lines"]
 
 RUN_TIME_LIMIT, RUN_TIME_LIMIT_QUICK = 20.0, 8.0
-SAMPLES = 500
-"""Value draws a shown roadmap is judged on by default."""
+SAMPLES = ROADMAP_DRAWS
+"""Value draws a shown roadmap is judged on by default (shared with the answer)."""
 
 
 def register(app: typer.Typer) -> None:

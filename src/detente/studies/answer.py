@@ -45,7 +45,8 @@ from typing import Any
 from detente.analysis import roadmap
 from detente.analysis.deals import DealSpace, analyse_deals
 from detente.analysis.roadmap import PlanResult
-from detente.defaults import COMPARISON
+from detente.analysis.roadmap_survival import survival
+from detente.defaults import COMPARISON, ROADMAP_DRAWS
 from detente.model.scenario import Scenario
 from detente.simulate.compare import compare
 
@@ -66,6 +67,8 @@ __all__ = [
     "staging_of",
 ]
 
+DRAWS = ROADMAP_DRAWS
+"""Value draws a staged roadmap is judged on (the default of ``detente plan --samples``)."""
 TIME_LIMIT = 8.0
 """Seconds the planner may spend on each package when no plan is passed in."""
 AGREES = 0.5
@@ -144,6 +147,9 @@ class Staging:
     """(package, the first reason it cannot be staged) for each package tried and refused."""
     unblock: str = ""
     """What would lift the first reason (the planner's first suggestion)."""
+    held: int | None = None
+    """In how many of ``draws`` value draws the roadmap keeps every constraint (None: no ranges)."""
+    draws: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +160,8 @@ class Staging:
             "first_stage": {p: list(m) for p, m in self.first_stage},
             "blocked": [{"package": k, "reason": why} for k, why in self.blocked],
             "unblock": self.unblock,
+            "held": self.held,
+            "draws": self.draws,
         }
 
 
@@ -266,8 +274,11 @@ def _first_reason(res: PlanResult) -> str:
     return f"the planner found no roadmap ({res.status})"
 
 
-def staging_of(scenario: Scenario, plans: Sequence[tuple[str, PlanResult]]) -> Staging:
+def staging_of(scenario: Scenario, plans: Sequence[tuple[str, PlanResult]], seed: int = 0) -> Staging:
     """The first package of ``plans`` (label, plan) that has a roadmap, or why none has.
+
+    A roadmap is also judged over :data:`DRAWS` value draws of ``seed`` (as ``detente plan``
+    judges it): in how many it keeps every constraint.
 
     >>> from detente.scenarios import load_builtin
     >>> s = load_builtin("korea-2019")
@@ -284,7 +295,15 @@ def staging_of(scenario: Scenario, plans: Sequence[tuple[str, PlanResult]]) -> S
                 for p in scenario.party_ids
                 if any(scenario.move(m).by == p for m in first)
             )
-            return Staging(label, tuple(sorted(res.target)), True, len(res.stages), by_party, tuple(blocked))
+            held, draws = None, 0
+            if scenario.has_ranges:
+                seq = [x.moves for x in res.stages]
+                held = survival(scenario, seq, tolerance=res.tolerance, samples=DRAWS, seed=seed).held
+                draws = DRAWS
+            return Staging(
+                label, tuple(sorted(res.target)), True, len(res.stages), by_party, tuple(blocked),
+                held=held, draws=draws,
+            )  # fmt: skip
         blocked.append((label, _first_reason(res)))
     if not plans:
         return Staging("no package", (), False, blocked=(("no package", "no package beats no deal"),))
@@ -414,7 +433,14 @@ class Answer:
             first = "; ".join(f"{p} {', '.join(ms)}" for p, ms in st.first_stage)
             text = (
                 f"Staging: {st.package} ({len(st.target)} moves) can be staged in {st.stages} "
-                f"stage{'s' if st.stages != 1 else ''}, each self-enforcing. First stage: {first}."
+                f"stage{'s' if st.stages != 1 else ''}, each self-enforcing"
+                + (
+                    f" at the likely values and in {st.held} of {st.draws} value draws "
+                    f"({100 * st.held / st.draws:.0f}%)"
+                    if st.held is not None and st.draws
+                    else ""
+                )
+                + f". First stage: {first}."
             )
             if refused:
                 text += f" ({refused[0].upper()}{refused[1:]}.)"
@@ -518,7 +544,9 @@ def answer(
     ds = deals if deals is not None else analyse_deals(scenario)
     tried = list(plans) if plans is not None else _plan_all(scenario, ds, time_limit)
     staging = (
-        staging_of(scenario, tried) if ds.has_agreement or plans is not None else staging_of(scenario, [])
+        staging_of(scenario, tried, seed)
+        if ds.has_agreement or plans is not None
+        else staging_of(scenario, [], seed)
     )
     doc = comparison
     if doc is None and len(scenario.parties) >= 2:
