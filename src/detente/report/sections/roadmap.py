@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from detente.analysis import roadmap
 from detente.analysis.roadmap import PlanResult as Plan
+from detente.analysis.roadmap_survival import Break, Survival, first_break, survival
+from detente.defaults import ROADMAP_DRAWS
 
-from ..figures import Figure
+from ..figures import Figure, new_figure
 from ..html import Raw, esc, table
 from ..section import Body
 from .deals import deal_space
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
     from ..section import Body, ReportInputs
 
-__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "plan_data", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "judged", "plan_data", "render"]
 
 KEY = "roadmap"
 TITLE = "Roadmap"
@@ -109,6 +111,67 @@ def _chart(result: PlanResult, inputs: ReportInputs) -> list[Figure]:
     return [Figure.from_png("roadmap-stages", title, chart.stage_chart_png(inputs.scenario, result))]
 
 
+def judged(inputs: ReportInputs, r: PlanResult) -> tuple[Survival, Break | None] | None:
+    """The roadmap shown judged over value draws (as ``detente plan``), None without ranges or stages."""
+    s = inputs.scenario
+    if not s.has_ranges or not r.stages:
+        return None
+    seq = [st.moves for st in r.stages]
+
+    def compute() -> tuple[Survival, Break | None]:
+        return (
+            survival(s, seq, tolerance=r.tolerance, samples=ROADMAP_DRAWS, seed=inputs.seed),
+            first_break(s, seq, tolerance=r.tolerance),
+        )
+
+    return inputs.result(KEY + "-survival", compute)
+
+
+def _survival_chart(sv: Survival, parties: list[str]) -> Figure:
+    """Stages down, one bar per party: the share of value draws in which the stage holds for it."""
+    k = len(sv.joint)
+    fig, ax = new_figure(7.5, 0.9 + 0.55 * k * max(1, len(parties)) / 2)
+    colours = ("#1f5fa8", "#b3261e", "#2e7d32", "#8e6c00")
+    height = 0.8 / max(1, len(parties))
+    for j, p in enumerate(parties):
+        ys = [i + j * height for i in range(k)]
+        xs = [st[p] for st in sv.joint]
+        ax.barh(ys, xs, height=height * 0.9, color=colours[j % len(colours)], label=p)
+        for y, x in zip(ys, xs, strict=True):
+            ax.text(min(x, 0.97), y, f"{100 * x:.0f}%", va="center", ha="right", color="white", fontsize=8)
+    ax.set_yticks([i + 0.4 - height / 2 for i in range(k)], [f"stage {i + 1}" for i in range(k)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.axvline(0.9, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(f"share of {sv.samples} value draws in which the stage holds (seed {sv.seed}; dashed: 90%)")
+    ax.legend(loc="lower left", bbox_to_anchor=(1.0, 0.0), frameon=False)
+    return Figure(
+        "roadmap-survival", "Each stage under uncertainty: share of value draws it holds in, per party", fig
+    )
+
+
+def _survival_html(sv: Survival, br: Break | None) -> str:
+    cls = "good" if sv.share >= 0.9 else "bad"
+    text = (
+        f'<p class="note"><b>Under uncertainty</b>: the roadmap <span class="{cls}">holds in {sv.held} of '
+        f"{sv.samples} value draws ({100 * sv.share:.0f}%)</span>, every value drawn from its range as the "
+        "strategy simulation draws it."
+    )
+    weakest = sv.weakest()
+    if weakest is not None:
+        k, p, kind, x = weakest
+        text += f" Weakest: stage {k}, {esc(p)}'s {esc(kind)} ({100 * x:.0f}% of draws)."
+    if br is not None:
+        text += (
+            f" First to break it: {esc(br.move)}'s value to {esc(br.party)}, from {br.likely:g} to "
+            f"{br.value:.2f} ({100 * br.distance:.0f}% of its range away), breaks stage {br.stage}'s "
+            f"{esc(br.kind)} for {esc(br.broken_for or '')}."
+        )
+    elif sv.held:
+        text += " No single value, moved anywhere in its range, breaks it."
+    return text + "</p>"
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     if not text:
@@ -145,6 +208,11 @@ def render(inputs: ReportInputs) -> Body:
         parts.append(
             f'<p class="note"><span class="bad">No roadmap found</span> (solver status: {esc(r.status)}).</p>'
         )
+    seen = judged(inputs, r)
+    if seen is not None:
+        parts.append(_survival_html(*seen))
+        params["value draws"] = seen[0].samples
+        params["held in"] = seen[0].held
     parts.append(f"<p><b>Target</b> ({esc(data.get('source', ''))}): <small>{esc(target)}</small></p>")
 
     nash_try = (data.get("tried") or {}).get("nash")
@@ -155,6 +223,8 @@ def render(inputs: ReportInputs) -> Body:
             "the roadmap below reaches the Kalai–Smorodinsky package instead.</p>"
         )
     figs = _chart(r, inputs) if r.stages else []
+    if seen is not None:
+        figs.append(_survival_chart(seen[0], parties))
     for f in figs:
         parts.append(f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>")
     if r.stages:
