@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +32,18 @@ QUANTILES: tuple[tuple[str, float], ...] = (
 )
 
 
+@lru_cache(maxsize=256)
+def _norm_quantile(p: float) -> float:
+    """``stats.norm.ppf(p)``, remembered: every summary of a sweep asks the same few (scipy's call is slow)."""
+    return float(stats.norm.ppf(p))
+
+
+@lru_cache(maxsize=256)
+def _t_quantile(p: float, dof: int) -> float:
+    """``stats.t.ppf(p, dof)``, remembered like :func:`_norm_quantile`."""
+    return float(stats.t.ppf(p, dof))
+
+
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (Wilson 1927).
 
@@ -42,7 +55,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     """
     if n <= 0:
         raise ValueError("n must be positive")
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _norm_quantile(0.5 + confidence / 2)
     p = successes / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
@@ -73,7 +86,7 @@ def summarise(x: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
     std = float(x.std(ddof=1)) if n > 1 else 0.0
     ci: list[float | None] = [None, None]
     if n > 1:
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+        half = _t_quantile(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)
         ci = [mean - half, mean + half]
     qs = np.quantile(x, [q for _, q in QUANTILES])
     return {
