@@ -204,14 +204,14 @@ def rational(obs: Observation, prop: Proposal | None, *, only_me: bool = False) 
     """
     if prop is None:
         return None
-    full = prop if prop.by else Proposal(prop.gives, prop.asks, prop.sequence, prop.note, obs.me)
-    if worth(obs, full) < -EPS:
+    # worth reads no prop.by (its memo key leaves it out): no copy with the proposer filled in
+    if worth(obs, prop) < -EPS:
         return None
     if only_me:
         return prop
     me, makers = obs.me, obs.view.makers
     for party in sorted({makers[m] for m in prop.asks} - {me}):
-        if worth(obs, full, party) < -EPS:
+        if worth(obs, prop, party) < -EPS:
             return None
     return prop
 
