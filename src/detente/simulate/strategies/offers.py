@@ -45,6 +45,7 @@ __all__ = [
     "Assessment",
     "Verdict",
     "acceptable",
+    "asked_parties",
     "assess",
     "exposure_ok",
     "irreversible_sums",
@@ -209,11 +210,20 @@ def rational(obs: Observation, prop: Proposal | None, *, only_me: bool = False) 
         return None
     if only_me:
         return prop
-    me, makers = obs.me, obs.view.makers
-    for party in sorted({makers[m] for m in prop.asks} - {me}):
+    for party in asked_parties(obs, prop):
         if worth(obs, prop, party) < -EPS:
             return None
     return prop
+
+
+def asked_parties(obs: Observation, prop: Proposal) -> tuple[str, ...]:
+    """The parties other than the observer whose moves ``prop`` asks, sorted (remembered per set of moves)."""
+    return obs.view._remember(("asked", obs.me, prop.asks), _asked_parties, obs, prop.asks)
+
+
+def _asked_parties(obs: Observation, asks: frozenset[str]) -> tuple[str, ...]:
+    makers = obs.view.makers
+    return tuple(sorted({makers[m] for m in asks} - {obs.me}))
 
 
 def small_exchange(
