@@ -64,7 +64,6 @@ from .strategies.base import Strategy, StrategyError, pure_key
 from .tables import Tables
 from .trace import RunResult, TraceEntry
 from .tracelog import TraceLog
-from .valuation import continuation
 
 __all__ = ["RunResult", "SimulationSettings", "Tables", "TraceEntry", "default_target", "perceptions", "play"]
 
@@ -312,17 +311,8 @@ class _Run:
         window = dict(zip(self.parties, ledger.totals, strict=True))
         pending: dict[str, int | None] = dict(b.pending)
         pending.update(dict.fromkeys(b.waiting))
-        after = continuation(
-            self.sc,
-            self.tables.likely,
-            self.tables.interactions,
-            period=self.horizon,
-            horizon=self.horizon,
-            in_force=b.in_force,
-            pending=pending,
-            reversing=b.reversing,
-            streaks=ledger.streak,
-            waiting=b.waiting,
+        after = self.tables.continuation(
+            self.horizon, self.horizon, b.in_force, pending, b.reversing, ledger.streak, b.waiting
         )
         return RunResult(
             agreement=self.moves.first_step is not None,

@@ -29,16 +29,18 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 from detente.model.scenario import Scenario
 
 from .observation import Perception, interactions_of, likely_values
 from .structure import Structure, concessions
-from .valuation import no_deal
+from .valuation import continuation, no_deal
 
 __all__ = ["Tables"]
 
 _UTILITY_LIMIT = 20_000  # sets of moves in force of Tables.utility
+_CONTINUATION_LIMIT = 20_000  # states of the board of Tables.continuation
 
 
 class Tables:
@@ -61,6 +63,7 @@ class Tables:
     """
 
     __slots__ = (
+        "_continuations",
         "_interactions",
         "_no_deal",
         "_powers",
@@ -82,6 +85,7 @@ class Tables:
         self._utilities: dict[frozenset[str], dict[str, float]] = {}
         self._powers: dict[tuple[float, int], list[float]] = {}
         self._no_deal: dict[str, float] | None = None
+        self._continuations: dict[tuple[object, ...], dict[str, float]] = {}
 
     def resampled(self, scenario: Scenario) -> Tables:
         """The tables of ``scenario``, a replicate with the same structure (values drawn anew)."""
@@ -113,6 +117,48 @@ class Tables:
         if self._no_deal is None:
             self._no_deal = no_deal(self.scenario)
         return self._no_deal
+
+    def continuation(
+        self,
+        period: int,
+        horizon: int,
+        in_force: frozenset[str],
+        pending: Mapping[str, int | None],
+        reversing: Mapping[str, int],
+        streaks: Sequence[int],
+        waiting: Mapping[str, frozenset[str]],
+    ) -> dict[str, float]:
+        """:func:`detente.simulate.valuation.continuation` with likely values, remembered per state of the board.
+
+        Runs of one replicate often end in the same state (a comparison's cells share the tables).
+        """
+        key = (
+            period,
+            horizon,
+            in_force,
+            frozenset(pending.items()),
+            frozenset(reversing.items()),
+            tuple(streaks),
+            frozenset(waiting.items()),
+        )
+        out = self._continuations.get(key)
+        if out is None:
+            out = continuation(
+                self.scenario,
+                self.likely,
+                self._interactions,
+                period=period,
+                horizon=horizon,
+                in_force=in_force,
+                pending=pending,
+                reversing=reversing,
+                streaks=streaks,
+                waiting=waiting,
+            )
+            if len(self._continuations) >= _CONTINUATION_LIMIT:
+                self._continuations.clear()
+            self._continuations[key] = out
+        return dict(out)
 
     def utility(self, in_force: frozenset[str] | set[str]) -> dict[str, float]:
         """``{p: scenario.utility(p, in_force)}`` with likely values, remembered (sets in force recur)."""

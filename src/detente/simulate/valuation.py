@@ -387,14 +387,14 @@ def _decomposed(
     new = _entries(obs, prop)
     if not new:
         return 0.0, 0.0, ()
-    values = view.values[who]
+    values, moves = view.values[who], prop.moves
     fixed, doubtful = [], []
     for mid, at in new.items():
         v = values[mid]
         if v != 0.0:
             x = v * stream(d, at, lookahead=ahead)
             fixed.append(x)
-            if mid in miss and mid in prop.moves:  # the breach risk of the others' new moves
+            if mid in miss and mid in moves:  # the breach risk of the others' new moves
                 doubtful.append(-x * miss[mid])
     per_streak = []
     if inters or pressures:
@@ -444,10 +444,12 @@ def _constants(
 def _overlap(v: float, together: tuple[str, ...], course: Schedule, d: float, ahead: int | None) -> float:
     """An interaction's value over the periods in which all its moves are in force."""
     enter, leave = course.enter, course.leave
-    if not all(m in enter for m in together):
-        return 0.0
-    a = max(enter[m] for m in together)
-    b = min(leave.get(m, _INF) for m in together)
+    a, b = 0.0, _INF  # the latest entry and the earliest exit of its moves
+    for m in together:
+        at = enter.get(m)
+        if at is None:
+            return 0.0
+        a, b = max(a, at), min(b, leave.get(m, _INF))
     return v * (stream(d, a, lookahead=ahead) - stream(d, b, lookahead=ahead)) if a < b else 0.0
 
 
@@ -470,7 +472,11 @@ def _base_course(obs: Observation) -> Schedule:
 
 def _durations_key(obs: Observation) -> tuple[int, ...]:
     """The moves' durations in file order (what a course depends on besides the structure)."""
-    return obs.view._remember(("durations-key",), lambda: tuple(m.duration for m in obs.scenario.moves))
+    return obs.view._remember(("durations-key",), _durations_of, obs.scenario)
+
+
+def _durations_of(scenario: Scenario) -> tuple[int, ...]:
+    return tuple(m.duration for m in scenario.moves)
 
 
 def _entries(obs: Observation, prop: Proposal) -> dict[str, float]:

@@ -45,6 +45,7 @@ __all__ = [
     "Assessment",
     "Verdict",
     "acceptable",
+    "asked_parties",
     "assess",
     "exposure_ok",
     "irreversible_sums",
@@ -204,16 +205,25 @@ def rational(obs: Observation, prop: Proposal | None, *, only_me: bool = False) 
     """
     if prop is None:
         return None
-    full = prop if prop.by else Proposal(prop.gives, prop.asks, prop.sequence, prop.note, obs.me)
-    if worth(obs, full) < -EPS:
+    # worth reads no prop.by (its memo key leaves it out): no copy with the proposer filled in
+    if worth(obs, prop) < -EPS:
         return None
     if only_me:
         return prop
-    me, makers = obs.me, obs.view.makers
-    for party in sorted({makers[m] for m in prop.asks} - {me}):
-        if worth(obs, full, party) < -EPS:
+    for party in asked_parties(obs, prop):
+        if worth(obs, prop, party) < -EPS:
             return None
     return prop
+
+
+def asked_parties(obs: Observation, prop: Proposal) -> tuple[str, ...]:
+    """The parties other than the observer whose moves ``prop`` asks, sorted (remembered per set of moves)."""
+    return obs.view._remember(("asked", obs.me, prop.asks), _asked_parties, obs, prop.asks)
+
+
+def _asked_parties(obs: Observation, asks: frozenset[str]) -> tuple[str, ...]:
+    makers = obs.view.makers
+    return tuple(sorted({makers[m] for m in asks} - {obs.me}))
 
 
 def small_exchange(

@@ -15,7 +15,18 @@ from ..valuation import worth
 from .base import Strategy
 from .breaches import ANSWERED, Tracker
 from .demands import best_demand, own_gain
-from .offers import EPS, NOT_BALANCED, Verdict, acceptable, assess, exposure_ok, judge, margin_value, rational
+from .offers import (
+    EPS,
+    NOT_BALANCED,
+    Verdict,
+    acceptable,
+    asked_parties,
+    assess,
+    exposure_ok,
+    judge,
+    margin_value,
+    rational,
+)
 
 REWARDS = ("least", "all", "none")
 
@@ -103,20 +114,26 @@ class MaximumPressure(Strategy):
         """Whether yielding to ``prop`` pays every other side to it by ``expects`` a period, as this party estimates them."""
         if prop is None:
             return False
-        targets = sorted({obs.maker(m) for m in prop.asks})
-        return all(worth(obs, prop, t) >= margin_value(obs, self.expects, t) - EPS for t in targets)
+        return all(
+            worth(obs, prop, t) >= margin_value(obs, self.expects, t) - EPS for t in asked_parties(obs, prop)
+        )
 
     def blocked(self, obs: Observation, prop: Proposal | None) -> bool:
         """Whether an asked party's exposure limit rules ``prop`` out whatever the reward (its moves come first)."""
         if prop is None:
             return True
-        for t in sorted({obs.maker(m) for m in prop.asks}):
-            if not exposure_ok(obs, t, assess(obs, prop, t)):
-                return True
-        return False
+        return any(not exposure_ok(obs, t, assess(obs, prop, t)) for t in asked_parties(obs, prop))
 
-    def least(self, obs: Observation, asks: frozenset[str], offers: list[str]) -> Proposal | None:
-        """The cheapest reward (in own cost) that makes yielding pay, or ``None`` if none does."""
+    def rewards(self, obs: Observation) -> tuple[str, ...]:
+        """Its own moves the others value, best ratio of their gain to its cost first (remembered per state)."""
+        key = ("pressure-rewards", obs.me, obs.others, obs.settled, obs.agenda)
+        return obs.view._remember(key, _rewards, obs)
+
+    def least(self, obs: Observation, asks: frozenset[str], order: tuple[str, ...]) -> Proposal | None:
+        """The cheapest reward (in own cost) that makes yielding pay, or ``None`` if none does.
+
+        ``order``: the candidate rewards, best first (:meth:`rewards`).
+        """
         bare = self.offer(obs, frozenset(), asks)
         if self.blocked(obs, bare):
             return None  # no reward can make it work: the other side cannot go first that far
@@ -127,11 +144,7 @@ class MaximumPressure(Strategy):
         def cost(m: str) -> float:
             return max(0.0, -mine[m])
 
-        def theirs(m: str) -> float:
-            return math.fsum(max(0.0, obs.value(o, m)) for o in obs.others)  # exact: any party order
-
         rank = obs.view.structure.rank  # ties by content, not ids
-        order = sorted(offers, key=lambda m: (-theirs(m) / max(EPS, cost(m)), cost(m), rank[m]))
         chosen: list[str] = []
         found = None
         for m in order:
@@ -142,7 +155,7 @@ class MaximumPressure(Strategy):
                 break
         if found is None:
             return None
-        for m in sorted(chosen, key=lambda m: (-cost(m), -theirs(m), rank[m])):  # dearest first
+        for m in sorted(chosen, key=lambda m: (-cost(m), -_their_gain(obs, m), rank[m])):  # dearest first
             rest = frozenset(chosen) - {m}
             prop = self.offer(obs, rest, asks)
             if self.works(obs, prop):
@@ -158,7 +171,7 @@ class MaximumPressure(Strategy):
         reward = self._reward()
         if reward == "none":
             return bare
-        offers = [m for m in obs.available(obs.me) if any(obs.value(o, m) > EPS for o in obs.others)]
+        offers = self.rewards(obs)
         prop = self.least(obs, asks, offers) if reward == "least" else None
         if prop is None:  # "all", or nothing less works
             prop = self.offer(obs, frozenset(offers), asks)
@@ -178,6 +191,23 @@ class MaximumPressure(Strategy):
 
     def renege_triggers(self) -> frozenset[str] | None:
         return ANSWERED  # it only answers reversals and detected breaches of the others
+
+
+def _their_gain(obs: Observation, m: str) -> float:
+    """What the others gain from ``m`` (exact: the same in any order of the parties)."""
+    return math.fsum(max(0.0, obs.value(o, m)) for o in obs.others)
+
+
+def _rewards(obs: Observation) -> tuple[str, ...]:
+    """:meth:`MaximumPressure.rewards` computed."""
+    mine, rank = obs.view.values[obs.me], obs.view.structure.rank  # ties by content, not ids
+
+    def cost(m: str) -> float:
+        return max(0.0, -mine[m])
+
+    offers = [m for m in obs.available(obs.me) if any(obs.value(o, m) > EPS for o in obs.others)]
+    offers.sort(key=lambda m: (-_their_gain(obs, m) / max(EPS, cost(m)), cost(m), rank[m]))
+    return tuple(offers)
 
 
 class BigDeal(Strategy):
