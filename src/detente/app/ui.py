@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -88,7 +89,8 @@ def _describe(s: Scenario) -> str:
 
 
 # ------------------------------------------------------------------ scenario page
-def page_scenario() -> None:
+def page_scenario() -> Callable[[], None] | None:
+    """The scenario page; it returns the answer's work, which ``main`` runs once the sidebar is up to date."""
     st.header("Scenario")
     names = state.scenario_names()
     source = st.radio(
@@ -115,20 +117,18 @@ def page_scenario() -> None:
                     s = _current()
                     if s is not None:
                         st.caption(f"Still in use: {_describe(s)}")
-                    return
+                    return None
                 _set_scenario(loaded, key)
     s = _current()
     if s is None:
         st.info("Pick a built-in scenario or upload a file.")
-        return
+        return None
     st.subheader(state.md(s.title))
     st.caption(f"In use: {_describe(s)}")
     if s.description:
         st.caption(state.md(s.description.strip()))
     box = st.container(border=True)  # above the tables, filled after them: it sees this run's edits
     _edit_tables(s)
-    with box:
-        _answer_first()
     current = _current()
     assert current is not None
     st.download_button(
@@ -138,6 +138,12 @@ def page_scenario() -> None:
         mime="application/x-yaml",
         key="download-scenario",
     )
+
+    def answer() -> None:
+        with box:
+            _answer_first()
+
+    return answer
 
 
 def _columns(spec: dict[str, tuple[str, str]], kinds: dict[str, str]) -> dict[str, Any]:
@@ -476,7 +482,7 @@ def _remember(section: str, options: dict[str, Any]) -> None:
     st.session_state.setdefault("page_options", {})[section] = options
 
 
-_RENDERERS = {
+_RENDERERS: dict[str, Callable[[], Callable[[], None] | None]] = {
     "Scenario": page_scenario,
     "Deals": page_deals,
     "Roadmap": page_roadmap,
@@ -502,6 +508,8 @@ def main() -> None:
             st.session_state["edit_notice"] = []  # a refused edit is reported once, on its page
         _keep("page", page)
         caption = st.empty()  # filled after the page ran, so it shows the scenario the page chose
-    _RENDERERS[page]()
+    later = _RENDERERS[page]()
     s = _current()
     caption.caption(f"Scenario: {_describe(s)}" if s is not None else "No scenario chosen")
+    if later is not None:  # slow work (the answer) after the sidebar says which scenario it is for
+        later()
