@@ -2,7 +2,8 @@
 
 Written from the definitions, sharing no code with detente.analysis.roadmap: it reads
 the Scenario directly and computes self-enforcement by walking the two paths
-(complete the roadmap, or renege now) period by period with ``Scenario.utility``.
+(complete the roadmap, renege now, or secretly reverse one own move until found out) period by
+period with ``Scenario.utility``.
 Roadmaps are enumerated as ordered set partitions, depth first, pruning a prefix as
 soon as a stage breaks a constraint that only depends on the past. Slow on purpose;
 use it on up to 8 moves.
@@ -132,20 +133,72 @@ class Oracle:
             total += s.party(p).discount ** t * s.utility(p, state)
         return total
 
+    def _costly_reversible(self, m: str) -> bool:
+        mv = self.s.move(m)
+        return mv.reversible and self.v(mv.by, m) < 0
+
+    def covert_value(self, p: str, stages: Stages, k: int, b: str) -> float:
+        """``p`` secretly reverses ``b`` after stage ``k``: the expectation over when it is found out.
+
+        Found out in period ``T`` with probability ``q (1 - q)**T``; until then the roadmap goes
+        on (a stage due ``r`` periods on comes only if ``T > r``); from ``T`` plus its lag every
+        costly reversible move in force is reversed. Walked period by period, one path per ``T``.
+        """
+        s, e, horizon = self.s, self.ends(stages), self.s.time.horizon
+        q = s.move(b).verification
+        done = set().union(*stages[:k])
+        d = s.party(p).discount
+
+        def path(found: int) -> float:
+            total = 0.0
+            came = {m: 0 for m in done}
+            for j in range(k + 1, len(stages) + 1):
+                if e[j] - e[k] < found:
+                    came.update(dict.fromkeys(stages[j - 1], e[j] - e[k]))
+            for t in range(horizon):
+                state = set(s.status_quo)
+                for m, r in came.items():
+                    if r > t or (m == b and s.move(b).reversal_lag <= t):
+                        continue
+                    if m != b and self._costly_reversible(m) and found + s.move(m).reversal_lag <= t:
+                        continue
+                    state.add(m)
+                total += d**t * s.utility(p, state)
+            return total
+
+        expected = sum(q * (1 - q) ** t * path(t) for t in range(horizon))
+        return expected + (1 - q) ** horizon * path(horizon)
+
+    def covert_breaches(self, p: str, stages: Stages, k: int) -> list[str]:
+        """The moves whose secret reversal after stage ``k`` pays ``p`` more than completing."""
+        done = sorted(set().union(*stages[:k]))
+        cont = self.continue_value(p, stages, k)
+        return [
+            b
+            for b in done
+            if self.s.move(b).by == p
+            and self._costly_reversible(b)
+            and self.s.move(b).verification < 1
+            and cont < self.covert_value(p, stages, k, b) - 1e-6
+        ]
+
     def renege_breaks(self, stages: Stages) -> set[tuple[str, object]]:
         out: set[tuple[str, object]] = set()
         for k in range(len(stages) + 1):
             for p in self.s.party_ids:
-                if self.continue_value(p, stages, k) < self.renege_value(p, stages, k) - 1e-6:
+                if not self._holds(p, stages, k):
                     out.add(("self-enforcement", p))
         return out
+
+    def _holds(self, p: str, stages: Stages, k: int) -> bool:
+        if self.continue_value(p, stages, k) < self.renege_value(p, stages, k) - 1e-6:
+            return False
+        return not self.covert_breaches(p, stages, k)
 
     def renege_ok(self, stages: Stages, on: set[tuple[str, object]]) -> bool:
         for k in range(len(stages) + 1):
             for p in self.s.party_ids:
-                if ("self-enforcement", p) in on and self.continue_value(p, stages, k) < self.renege_value(
-                    p, stages, k
-                ) - 1e-6:
+                if ("self-enforcement", p) in on and not self._holds(p, stages, k):
                     return False
         return True
 

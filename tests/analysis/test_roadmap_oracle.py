@@ -75,6 +75,7 @@ def scenarios(draw: Any, max_moves: int = 6) -> tuple[Scenario, float]:
                 "value": value,
                 "reversible": reversible,
                 "reversal_lag": draw(st.integers(0, 3)) if reversible else 0,
+                "verification": draw(st.sampled_from([1.0, 1.0, 0.8, 0.5, 0.2])) if reversible else 1.0,
                 "duration": draw(st.sampled_from([0, 0, 1, 2])),
                 "requires": requires,
             }

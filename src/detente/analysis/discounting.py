@@ -19,6 +19,14 @@ included), and from the period after it is found out the maker loses ``loss`` a 
 the partner's declared answer takes away, the undelivered rest of the deal, the pressures
 that resume). It pays if the gain beats the expected loss.
 
+Being found out is the one definition both the simulator and the roadmap planner use
+(:func:`found_out`): a breach is found out in period ``t`` after it (``t = 0`` is the
+period of the breach) with probability ``q * (1 - q)**t``, where ``q`` is the breached move's
+``verification``, and what the breach costs its maker runs from ``start`` periods after that.
+:func:`breach_loss` is ``loss * found_out(d, 1, q)``; the planner's self-enforcement
+(:mod:`detente.analysis.roadmap_instance`) counts the partner's reversible moves as lost from
+their reversal lag after the breach is found out, inside the analyst's window.
+
 Examples
 --------
 >>> round(stream(0.9, 0), 6), round(stream(0.9, 2), 6), stream(1.0, 2, lookahead=5)
@@ -32,11 +40,13 @@ True
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 __all__ = [
     "breach_gain",
     "breach_loss",
     "breach_pays",
+    "found_out",
     "pressure_value",
     "ramp",
     "stream",
@@ -106,6 +116,51 @@ def pressure_value(
         flows = stream(discount, a, lookahead=lookahead) - stream(discount, b, lookahead=lookahead)
         slope = ramp(discount, a, lookahead=lookahead) - ramp(discount, b, lookahead=lookahead)
         total += level * flows - growth * slope
+    return total
+
+
+@lru_cache(maxsize=65536)
+def found_out(
+    discount: float,
+    start: int,
+    detection: float,
+    *,
+    after: int = 0,
+    lookahead: int | None = None,
+    window: int | None = None,
+) -> float:
+    """The expected value now of 1 a period from ``start`` periods after a breach is found out.
+
+    Found out in period ``t`` (0: the period of the breach) with probability
+    ``q (1 - q)**t``, ``q = detection``; only the periods ``t >= after`` count (the part of
+    the sum in which the breach is still unseen by then). The value is
+    ``sum_{t >= after} q (1 - q)**t W(t + start)``, where ``W(s)`` is the value now of 1 a
+    period from ``s`` periods ahead: for ever (:func:`stream`), or inside a ``window`` of
+    periods ``0 .. window - 1`` (the planner's horizon). Over the open future with
+    ``d < 1`` it is ``q d**start (d (1 - q))**after / ((1 - d)(1 - d (1 - q)))``; with
+    ``q = 1`` and ``after = 0`` it is ``W(start)``: a breach seen at once.
+
+    >>> found_out(0.5, 1, 1.0), round(found_out(0.5, 1, 0.5), 6), found_out(0.5, 1, 0.0)
+    (1.0, 0.666667, 0.0)
+    >>> round(found_out(0.9, 0, 0.5, window=2), 6)  # 0.5 * (1 + 0.9) + 0.25 * 0.9
+    1.175
+    """
+    q = float(detection)
+    if q <= 0.0:
+        return 0.0
+    miss, d = 1.0 - q, discount
+    if window is None and d < 1.0:
+        return q * d**start * (d * miss) ** after / ((1.0 - d) * (1.0 - d * miss))
+    if window is None:
+        if lookahead is None:
+            raise ValueError("found_out: a party that does not discount needs a lookahead")
+        window = lookahead
+    ahead = [0.0] * (window + 1)  # ahead[s] = sum_{s <= u < window} d**u
+    for u in range(window - 1, -1, -1):
+        ahead[u] = ahead[u + 1] + d**u
+    total = 0.0
+    for t in range(after, window - start):
+        total += q * miss**t * ahead[t + start]
     return total
 
 

@@ -199,6 +199,52 @@ class RoadmapModel:
                     else:
                         terms.append(_up(v * tab[0]) * after[mv][k])
                 m.add(sum(terms) >= 0).only_enforce_if(lit)
+        self._covert(after, rvar, rmax, timed)
+
+    def _covert(
+        self, after: dict[str, dict[int, Any]], rvar: dict[tuple[str, int], Any], rmax: int, timed: bool
+    ) -> None:
+        """The covert breaches of ``roadmap_instance._covert``, under the same self-enforcement literal.
+
+        Per party, verification level ``q < 1`` of its own reversible moves and decision point
+        ``k >= 1``: the part of the margin that does not depend on the move reversed (``rest``),
+        then one constraint per move of that level, on when it is in force by stage ``k``.
+        """
+        inst, m = self.inst, self.model
+        for p in inst.parties:
+            lit = self._lit(("self-enforcement", p))
+            for q in inst.covert_classes(p):
+                lost = {mv: _up(inst.value[p][mv] * inst.found_out(p, inst.lag[mv], q)) for mv in inst.moves}
+                later = {
+                    mv: [_up(inst.covert_later(p, mv, q, r)) for r in range(rmax + 1)]
+                    for mv in inst.moves
+                    if inst.value[p][mv] != 0
+                }
+                gap = {
+                    b: _up(
+                        inst.value[p][b] * (inst.annuity(p, inst.lag[b]) - inst.found_out(p, inst.lag[b], q))
+                    )
+                    for b in inst.moves
+                    if inst.by[b] == p and inst.rev[b] and inst.verification[b] == q
+                }
+                for k in range(1, self.K + 1):
+                    terms: list[Any] = [
+                        lost[mv] * (1 - after[mv][k]) for mv in inst.moves if inst.rev[mv] and lost[mv]
+                    ]
+                    if k < self.K:
+                        for mv, tab in later.items():
+                            if not timed:
+                                terms.append(tab[0] * after[mv][k])
+                                continue
+                            lo, hi = min(0, *tab), max(0, *tab)
+                            a = m.new_int_var(lo, hi, "")
+                            m.add_element(rvar[(mv, k)], tab, a)
+                            c = m.new_int_var(lo, hi, "")
+                            m.add(c == a).only_enforce_if(after[mv][k])
+                            m.add(c == 0).only_enforce_if(~after[mv][k])
+                            terms.append(c)
+                    for b, g in gap.items():
+                        m.add(sum(terms) + g >= 0).only_enforce_if([lit, ~after[b][k]])
 
     def stages(self, solver: cp_model.CpSolver) -> list[frozenset[str]]:
         out = []

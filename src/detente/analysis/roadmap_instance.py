@@ -30,6 +30,8 @@ from detente.model.order import content_order
 from detente.model.scenario import Scenario
 from detente.model.tabular import Table, Tabular
 
+from .discounting import found_out
+
 __all__ = ["EPS", "OBJECTIVES", "Conflict", "Instance", "PlanResult", "Stage", "evaluate"]
 
 OBJECTIVES = ("fewest-stages", "most-robust", "fastest")
@@ -180,6 +182,7 @@ class Instance:
         self.dur = {m: s.move(m).duration for m in self.moves}
         self.lag = {m: s.move(m).reversal_lag for m in self.moves}
         self.irreversible = {m: not s.move(m).reversible for m in self.moves}
+        self.verification = {m: float(s.move(m).verification) for m in self.moves}
         self.value = {p: {m: s.move(m).value_for(p).likely for m in self.moves} for p in self.parties}
         # reversed on a breakdown: reversible moves that cost their own maker
         self.rev = {m: s.move(m).reversible and self.value[self.by[m]][m] < 0 for m in self.moves}
@@ -217,6 +220,24 @@ class Instance:
                 table[t] = table[t + 1] + d**t
             self._annuity[d] = table
         return table[min(max(r, 0), self.horizon)]
+
+    def found_out(self, party: str, start: int, q: float, after: int = 0) -> float:
+        """:func:`~detente.analysis.discounting.found_out` for ``party``, inside the horizon."""
+        return found_out(self.discount[party], start, q, after=after, window=self.horizon)
+
+    def covert_classes(self, party: str) -> list[float]:
+        """The verification levels below 1 of ``party``'s own moves that a breakdown reverses, highest first."""
+        qs = {self.verification[m] for m in self.moves if self.by[m] == party and self.rev[m]}
+        return sorted((q for q in qs if q < 1.0), reverse=True)
+
+    def covert_later(self, party: str, m: str, q: float, r: int) -> float:
+        """What a later move ``m``, due ``r`` periods on, weighs in ``party``'s covert-breach margin (see ``evaluate``)."""
+        v = self.value[party][m]
+        seen_by = 1.0 - (1.0 - q) ** (r + 1)  # found out before m comes into force
+        total = v * self.annuity(party, r) * seen_by
+        if self.rev[m]:
+            total += v * self.found_out(party, self.lag[m], q, after=r + 1)
+        return total
 
     def party_label(self, party: str) -> str:
         return self.scenario.party(party).label if party in self.parties else party
@@ -267,6 +288,7 @@ def evaluate(
     cum_ir = {p: 0.0 for p in inst.parties}
     out: list[Stage] = []
     margins = [_margins(inst, stages, position, ends, k) for k in range(len(stages) + 1)]
+    covert = [_covert(inst, position, ends, k) for k in range(len(stages) + 1)]
     for k, st in enumerate(stages, start=1):
         ms = inst.ordered(st)  # the content order: the sums below are the same under any names
         makers = [p for p in inst.parties if any(inst.by[m] == p for m in ms)]
@@ -337,7 +359,7 @@ def evaluate(
                                 "prerequisite", p, (m, r), f"stage {k}: {m} requires {r}, which {when}", k
                             )
                         )
-        margin = {p: margins[k][p] for p in inst.parties}
+        margin = {p: min([margins[k][p], *(c for c, _ in covert[k][p][:1])]) for p in inst.parties}
         out.append(
             Stage(
                 frozenset(ms),
@@ -353,6 +375,8 @@ def evaluate(
         for p in inst.parties:
             if mg[p] < -EPS:
                 conflicts.append(_renege_conflict(inst, stages, k, p, mg[p]))
+            elif covert[k][p] and covert[k][p][0][0] < -EPS:
+                conflicts.append(_covert_conflict(inst, stages, k, p, *covert[k][p][0]))
     s = inst.scenario
     for pair in sorted(
         {
@@ -381,6 +405,58 @@ def _margins(
                 total += inst.value[p][m] * inst.annuity(p, inst.lag[m])
         out[p] = total
     return out
+
+
+def _covert(
+    inst: Instance, position: dict[str, int], ends: list[int], k: int
+) -> dict[str, list[tuple[float, str]]]:
+    """Each party's covert-breach margins after stage ``k``, lowest first, with the move reversed.
+
+    After stage ``k >= 1`` party ``p`` may secretly reverse one of its own reversible moves in
+    force, ``b``, whose ``verification`` ``q`` is below 1, and keep up the roadmap as cover until
+    found out, in period ``T`` after the breach with probability ``q (1 - q)**T``. A later move
+    due ``r`` periods on comes into force only if ``T > r``; once found out, every reversible
+    move in force is reversed from its lag after ``T``. The margin (completing minus the covert
+    breach, in ``p``'s discounted values inside the window) is
+
+    ``v_b A(lag_b) + sum_{done reversible m != b} v_m F(lag_m)
+    + sum_{later m} [v_m A(r_m) (1 - (1 - q)**(r_m + 1)) + [m reversible] v_m F(lag_m, after=r_m + 1)]``
+
+    with ``F`` :func:`~detente.analysis.discounting.found_out` (``q``, the window). With
+    ``q = 1`` it is the open margin of :func:`_margins`: a breach seen at once.
+    """
+    out: dict[str, list[tuple[float, str]]] = {p: [] for p in inst.parties}
+    if k == 0:
+        return out
+    done = [m for m in inst.moves if position.get(m, 10**9) <= k]
+    later = [(m, ends[j] - ends[k]) for m in inst.moves if (j := position.get(m, 0)) > k]
+    for p in inst.parties:
+        own = [m for m in done if inst.by[m] == p and inst.rev[m] and inst.verification[m] < 1.0]
+        for q in sorted({inst.verification[m] for m in own}, reverse=True):
+            rest = sum(inst.value[p][m] * inst.found_out(p, inst.lag[m], q) for m in done if inst.rev[m])
+            rest += sum(inst.covert_later(p, m, q, r) for m, r in later)
+            for b in (m for m in own if inst.verification[m] == q):
+                v = inst.value[p][b]
+                gap = inst.annuity(p, inst.lag[b]) - inst.found_out(p, inst.lag[b], q)
+                out[p].append((rest + v * gap, b))
+        out[p].sort(key=lambda cb: (cb[0], inst.rank[cb[1]]))
+    return out
+
+
+def _covert_conflict(
+    inst: Instance, stages: Sequence[frozenset[str]], k: int, p: str, margin: float, b: str
+) -> Conflict:
+    later = [m for st in stages[k:] for m in sorted(st)]
+    when = "after the last stage" if k == len(stages) else f"after stage {k}"
+    h = f"{inst.horizon} {inst.scenario.time.unit}s"
+    q = inst.verification[b]
+    text = (
+        f"{when} {p} gains {-margin:.1f} more (discounted over {h}) by secretly reversing {b} than by "
+        f"completing the roadmap: {b} has verification {q:g} (found out with chance {q:g} each "
+        f"{inst.scenario.time.unit}), and until then {p} keeps what it receives"
+        + (f" and forgoes only part of {_names(later)}" if later else "")
+    )
+    return Conflict("self-enforcement", p, (b,), text, k)
 
 
 def _renege_conflict(
