@@ -91,6 +91,34 @@ class RoadmapModel:
         if max_stages is not None:
             m.add(self.n_used <= max_stages).only_enforce_if(self._lit(("max-stages", None)))
 
+        self._values(objective, exact)
+
+        # durations and end times
+        dmax = sum(inst.dur.values())
+        self.dur = {k: m.new_int_var(0, max(inst.dur.values(), default=0), f"D[{k}]") for k in ks}
+        for k in ks:
+            m.add_max_equality(self.dur[k], [inst.dur[mv] * self.x[mv][k] for mv in moves] + [0])
+        self.end = {0: m.new_constant(0)}
+        for k in ks:
+            self.end[k] = m.new_int_var(0, dmax, f"end[{k}]")
+            m.add(self.end[k] == self.end[k - 1] + self.dur[k])
+        self._self_enforcement()
+
+        if objective is not None and objective.startswith("min-exposure:"):
+            who = objective.split(":", 1)[1]
+            m.minimize(self.peak[who])
+        elif objective == "fewest-stages":
+            m.minimize(self.n_used)
+        elif objective == "fastest":
+            m.minimize((len(moves) + 1) * self.end[n_stages] + self.n_used)
+        elif objective == "most-robust" and self.z is not None:
+            m.maximize((n_stages + 1) * self.z - self.n_used)
+
+    def _values(self, objective: str | None, exact: bool) -> None:
+        """Balance and exposure per party and stage, at the instance's values (and the min-slack variable)."""
+        inst, m, parties, moves = self.inst, self.model, self.inst.parties, self.inst.moves
+        ks = range(1, self.K + 1)
+        n_stages = self.K
         robust = objective == "most-robust"
         big = SCALE * (1 + sum(abs(v) for p in parties for v in inst.value[p].values()))
         big = int(big + SCALE * sum(x for x in inst.limit.values() if x is not None))
@@ -123,38 +151,17 @@ class RoadmapModel:
             if ex is not None and lim is not None and self.z is not None:
                 m.add(self.z <= _up(lim)).only_enforce_if(ex)  # exposure is floored at 0
 
-        # durations and end times
-        dmax = sum(inst.dur.values())
-        self.dur = {k: m.new_int_var(0, max(inst.dur.values(), default=0), f"D[{k}]") for k in ks}
-        for k in ks:
-            m.add_max_equality(self.dur[k], [inst.dur[mv] * self.x[mv][k] for mv in moves] + [0])
-        self.end = {0: m.new_constant(0)}
-        for k in ks:
-            self.end[k] = m.new_int_var(0, dmax, f"end[{k}]")
-            m.add(self.end[k] == self.end[k - 1] + self.dur[k])
-        self._self_enforcement()
-
-        if objective is not None and objective.startswith("min-exposure:"):
-            who = objective.split(":", 1)[1]
-            m.minimize(self.peak[who])
-        elif objective == "fewest-stages":
-            m.minimize(self.n_used)
-        elif objective == "fastest":
-            m.minimize((len(moves) + 1) * self.end[n_stages] + self.n_used)
-        elif robust and self.z is not None:
-            m.maximize((n_stages + 1) * self.z - self.n_used)
-
     def _lit(self, key: GroupKey) -> cp_model.IntVar:
         if key not in self.lits:
             self.lits[key] = self.model.new_bool_var(f"on[{key[0]},{key[1]}]")
         return self.lits[key]
 
-    def _self_enforcement(self) -> None:
+    def _timing(self) -> tuple[dict[str, dict[int, Any]], dict[tuple[str, int], Any], int, bool]:
+        """``after[m][k]`` (m comes after stage k) and ``r[m, k]`` (periods from the end of stage k to m's)."""
         inst, m, ks = self.inst, self.model, range(0, self.K + 1)
         moves, H = inst.moves, inst.horizon
         timed = any(inst.dur.values())
 
-        tables = {p: [inst.annuity(p, r) for r in range(H + 1)] for p in inst.parties}
         after = {mv: {k: m.new_bool_var(f"after[{mv},{k}]") for k in ks} for mv in moves}
         for mv in moves:
             for k in ks:
@@ -176,6 +183,13 @@ class RoadmapModel:
                     m.add_max_equality(clipped, [0, diff])
                     m.add_min_equality(r, [clipped, rmax])
                     rvar[(mv, k)] = r
+        return after, rvar, rmax, timed
+
+    def _self_enforcement(self) -> None:
+        inst, m, ks = self.inst, self.model, range(0, self.K + 1)
+        moves, H = inst.moves, inst.horizon
+        after, rvar, rmax, timed = self._timing()
+        tables = {p: [inst.annuity(p, r) for r in range(H + 1)] for p in inst.parties}
         for p in inst.parties:
             lit = self._lit(("self-enforcement", p))
             tab = tables[p]
@@ -246,6 +260,10 @@ class RoadmapModel:
                     for b, g in gap.items():
                         m.add(sum(terms) + g >= 0).only_enforce_if([lit, ~after[b][k]])
 
+    def _rejects(self, stages: list[frozenset[str]], on: set[GroupKey]) -> bool:
+        """Whether the exact definitions reject a solution of the scaled model (a rounding artefact)."""
+        return bool(_broken(self.inst, stages, on))
+
     def stages(self, solver: cp_model.CpSolver) -> list[frozenset[str]]:
         out = []
         for k in range(1, self.K + 1):
@@ -297,7 +315,7 @@ class RoadmapModel:
             stages = self.stages(solver)
             chosen = {lit.index for lit in assumptions}
             on = {key for key, lit in self.lits.items() if lit.index in chosen}
-            if not _broken(self.inst, stages, on):
+            if not self._rejects(stages, on):
                 return ("optimal" if st == cp_model.OPTIMAL else "feasible"), stages, solver
             self.forbid(stages)  # a rounding artefact of the scaled model
         return "unknown", None, solver
