@@ -48,7 +48,11 @@ def ranged(draw: Any, max_moves: int = 5, max_ranged: int = 5) -> tuple[Scenario
         {
             "id": p,
             "discount": draw(st.sampled_from([1.0, 0.9])),
-            **({"exposure_limit": x} if (x := draw(st.sampled_from([None, None, 1, 2, 3]))) is not None else {}),
+            **(
+                {"exposure_limit": x}
+                if (x := draw(st.sampled_from([None, None, 1, 2, 3]))) is not None
+                else {}
+            ),
         }
         for p in ("A", "B")
     ]
@@ -59,7 +63,10 @@ def ranged(draw: Any, max_moves: int = 5, max_ranged: int = 5) -> tuple[Scenario
         value: dict[str, Any] = {by: cost, other: -cost + float(draw(st.sampled_from([0.5, 0, 1, 1.5])))}
         for p in (by, other):
             if ranged_left and draw(st.booleans()):
-                below, above = draw(st.sampled_from([0, 0.25, 0.5, 1])), draw(st.sampled_from([0, 0.25, 0.5, 1]))
+                below, above = (
+                    draw(st.sampled_from([0, 0.25, 0.5, 1])),
+                    draw(st.sampled_from([0, 0.25, 0.5, 1])),
+                )
                 if below or above:
                     value[p] = [value[p] - below, value[p], value[p] + above]
                     ranged_left -= 1
@@ -133,7 +140,9 @@ def test_chance_constrained_plan_is_the_fewest_stages_over_every_roadmap(
     counted = [(x, sum(holds(d, target, tol, x) for d in draws)) for x in candidates(s, target, tol)]
     good = [x for x, n in counted if n >= need]
     r = plan_robust(s, target, level=level, samples=samples, seed=seed, tolerance=tol, time_limit=60)
-    event(f"{r.result.status}, {len(r.result.stages)} stages, held < samples: {r.held is not None and r.held < samples}")
+    event(
+        f"{r.result.status}, {len(r.result.stages)} stages, held < samples: {r.held is not None and r.held < samples}"
+    )
     assert r.result.status in ("optimal", "infeasible")
     if good:
         assert r.result.status == "optimal"
@@ -177,11 +186,15 @@ def test_without_ranges_it_is_todays_planner(case: tuple[Scenario, float], sampl
     today = plan(s, target, tolerance=tol, time_limit=60)
     r = plan_robust(s, target, level=level, samples=samples, tolerance=tol, time_limit=60)
     assert r.result.feasible == today.feasible
-    assert len(r.result.stages) == len(today.stages)
+    if today.feasible:
+        assert len(r.result.stages) == len(today.stages)
     fast = plan(s, target, tolerance=tol, objective="fastest", time_limit=60)
-    rf = plan_robust(s, target, level=level, samples=samples, tolerance=tol, objective="fastest", time_limit=60)
+    rf = plan_robust(
+        s, target, level=level, samples=samples, tolerance=tol, objective="fastest", time_limit=60
+    )
     assert rf.result.feasible == fast.feasible
-    assert (rf.result.duration, len(rf.result.stages)) == (fast.duration, len(fast.stages))
+    if fast.feasible:
+        assert (rf.result.duration, len(rf.result.stages)) == (fast.duration, len(fast.stages))
 
 
 def test_bad_levels_are_clear_errors() -> None:

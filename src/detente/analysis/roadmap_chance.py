@@ -101,7 +101,8 @@ class Robust:
     """Draws (worst-case: worst instances) in which the roadmap shown keeps every constraint."""
     need: int = 0
     highest: float | None = None
-    """When no roadmap reaches the level: the highest share of draws any roadmap reaches."""
+    """When no roadmap reaches the level: the highest share of draws any roadmap reaches (its
+    stages are then ``result.stages``, with ``result.feasible`` false)."""
     highest_status: str | None = None
     breaking: tuple[int, ...] = ()
     """The draws (0-based) the roadmap shown breaks (for the highest level, when none reaches it)."""
@@ -143,13 +144,38 @@ class ChanceModel(RoadmapModel):
         self.need = need
         self.h: list[Any] = []
         self._tables: dict[Any, tuple[Any, Any]] = {}
+        self._rows: dict[Any, tuple[list[tuple[int, Any]], int, list[Any], list[Any]]] = {}
         super().__init__(inst, n_stages, exact=exact, objective=objective, max_stages=max_stages)
         if need is None:
             self.model.maximize((n_stages + 1) * sum(self.h) - self.n_used)
 
+    def _require(self, pairs: list[tuple[int, Any]], const: int, guards: list[Any], h: Any) -> None:
+        """``sum c * v + const >= 0`` under ``guards`` whenever draw literal ``h`` is on (see :meth:`_emit`)."""
+        pairs = [(c, v) for c, v in pairs if c]
+        key = (const, tuple(sorted((v.index, c) for c, v in pairs)), tuple(sorted(g.index for g in guards)))
+        if key in self._rows:
+            self._rows[key][3].append(h)
+        else:
+            self._rows[key] = (pairs, const, guards, [h])
+
+    def _emit(self) -> None:
+        """Each distinct row once: under its draw's literal, or, when draws share it (a party whose
+        values are points), under one literal that each of those draws implies."""
+        m = self.model
+        for pairs, const, guards, hs in self._rows.values():
+            if len(hs) == 1:
+                g = hs[0]
+            else:
+                g = m.new_bool_var("")
+                for h in hs:
+                    m.add_implication(h, g)
+            m.add(sum(c * v for c, v in pairs) + const >= 0).only_enforce_if([*guards, g])
+        self._rows = {}
+
     def _values(self, objective: str | None, exact: bool) -> None:
         m, ks = self.model, range(1, self.K + 1)
         self.z, self.peak = None, {}
+        self._rows = {}
         self.h = [m.new_bool_var(f"h[{i}]") for i in range(len(self.draws))]
         for (d, parties), h in zip(self.draws, self.h, strict=True):
             tol = d.tolerance
@@ -157,18 +183,15 @@ class ChanceModel(RoadmapModel):
                 bal = self._lit(("balance", p))
                 coef = {mv: _up(d.recv[p][mv] - (1 - tol) * d.give[p][mv]) for mv in d.moves}
                 for k in ks:
-                    terms = [coef[mv] * self.x[mv][k] for mv in d.moves if coef[mv]]
-                    if terms:
-                        m.add(sum(terms) >= 0).only_enforce_if([bal, h])
+                    self._require([(coef[mv], self.x[mv][k]) for mv in d.moves], 0, [bal], h)
                 lim = d.limit.get(p)
                 if lim is None:
                     continue
                 ex = self._lit(("exposure", p))
                 ecoef = {mv: _down(d.irr_give[p][mv] - d.irr_recv[p][mv]) for mv in d.moves}
-                cum: Any = 0
                 for k in ks:
-                    cum = cum + sum(ecoef[mv] * self.x[mv][k] for mv in d.moves if ecoef[mv])
-                    m.add(cum <= _up(lim)).only_enforce_if([ex, h])
+                    cum = [(-ecoef[mv], self.x[mv][j]) for mv in d.moves for j in range(1, k + 1)]
+                    self._require(cum, _up(lim), [ex], h)
         if self.need is not None:
             m.add(sum(self.h) >= self.need)
 
@@ -191,13 +214,13 @@ class ChanceModel(RoadmapModel):
         return self._tables[full]
 
     @staticmethod
-    def _times(v: float, gated: tuple[Any, Any]) -> Any:
+    def _times(v: float, gated: tuple[Any, Any]) -> tuple[int, Any]:
         """``v`` times a gated table entry, rounded up (a relaxation): SCALE**2."""
         up, down = gated
-        return math.ceil(v * SCALE - 1e-7) * (up if v >= 0 else down)
+        return math.ceil(v * SCALE - 1e-7), (up if v >= 0 else down)
 
     def _self_enforcement(self) -> None:
-        m, K = self.model, self.K
+        K = self.K
         after, rvar, rmax, timed = self._timing()
         for (d, parties), h in zip(self.draws, self.h, strict=True):
             for p in parties:
@@ -205,56 +228,62 @@ class ChanceModel(RoadmapModel):
                 disc = d.discount[p]
                 annuity = [d.annuity(p, r) for r in range(rmax + 1)]
                 for k in range(0, K + 1):
-                    terms: list[Any] = []
+                    pairs: list[tuple[int, Any]] = []
+                    const = 0
                     for mv in d.moves:
                         v = d.value[p][mv]
                         if v == 0:
                             continue
-                        if d.rev[mv]:
-                            terms.append(_up2(v * d.annuity(p, d.lag[mv])) * (1 - after[mv][k]))
+                        if d.rev[mv]:  # c * (1 - after)
+                            c = _up2(v * d.annuity(p, d.lag[mv]))
+                            const += c
+                            pairs.append((-c, after[mv][k]))
                         if k == K:
                             continue
                         if timed:
-                            terms.append(
+                            pairs.append(
                                 self._times(v, self._gated(("A", disc), annuity, mv, k, after, rvar))
                             )
                         else:
-                            terms.append(_up2(v * annuity[0]) * after[mv][k])
-                    if terms:
-                        m.add(sum(terms) >= 0).only_enforce_if([lit, h])
+                            pairs.append((_up2(v * annuity[0]), after[mv][k]))
+                    self._require(pairs, const, [lit], h)
                 self._covert_draw(d, p, h, after, rvar, rmax, timed)
+        self._emit()
 
     def _covert_draw(
         self, d: Instance, p: str, h: Any, after: Any, rvar: Any, rmax: int, timed: bool
     ) -> None:
-        m, K = self.model, self.K
+        K = self.K
         lit = self._lit(("self-enforcement", p))
         disc = d.discount[p]
         for q in d.covert_classes(p):
             seen = [d.annuity(p, r) * (1.0 - (1.0 - q) ** (r + 1)) for r in range(rmax + 1)]
             own = [b for b in d.moves if d.by[b] == p and d.rev[b] and d.verification[b] == q]
             for k in range(1, K + 1):
-                terms: list[Any] = []
+                pairs: list[tuple[int, Any]] = []
+                const = 0
                 for mv in d.moves:
                     v = d.value[p][mv]
                     if v == 0:
                         continue
                     if d.rev[mv]:
-                        terms.append(_up2(v * d.found_out(p, d.lag[mv], q)) * (1 - after[mv][k]))
+                        c = _up2(v * d.found_out(p, d.lag[mv], q))
+                        const += c
+                        pairs.append((-c, after[mv][k]))
                     if k == K:
                         continue
                     if not timed:
-                        terms.append(_up2(d.covert_later(p, mv, q, 0)) * after[mv][k])
+                        pairs.append((_up2(d.covert_later(p, mv, q, 0)), after[mv][k]))
                         continue
-                    terms.append(self._times(v, self._gated(("S", disc, q), seen, mv, k, after, rvar)))
+                    pairs.append(self._times(v, self._gated(("S", disc, q), seen, mv, k, after, rvar)))
                     if d.rev[mv]:
                         lost = [d.found_out(p, d.lag[mv], q, after=r + 1) for r in range(rmax + 1)]
                         key = ("F", disc, q, d.lag[mv])
-                        terms.append(self._times(v, self._gated(key, lost, mv, k, after, rvar)))
+                        pairs.append(self._times(v, self._gated(key, lost, mv, k, after, rvar)))
                 for b in own:
                     v = d.value[p][b]
                     gap = _up2(v * (d.annuity(p, d.lag[b]) - d.found_out(p, d.lag[b], q)))
-                    m.add(sum(terms) + gap >= 0).only_enforce_if([lit, h, ~after[b][k]])
+                    self._require(pairs, const + gap, [lit, ~after[b][k]], h)
 
     def _rejects(self, stages: list[frozenset[str]], on: set[GroupKey]) -> bool:
         structural = [c for c in _broken(self.inst, stages, on) if c.kind not in VALUE_KINDS]
@@ -349,10 +378,18 @@ def plan_robust(
         return out
     lo, hi = stage_bounds(inst, max_stages)
     proven, found = True, None
+    top: tuple[str, list[frozenset[str]] | None, int] | None = None
     for k in range(lo, hi + 1):
         if time.monotonic() >= deadline:
             proven = False
             break
+        if k == lo + 1 and level != WORST_CASE:
+            # one model over every stage count: if even the most draws any roadmap keeps fall
+            # short, no count can reach the level (proven at once, instead of count by count)
+            top = _highest(inst, hi, draws, max_stages, left())
+            if top[0] == "optimal" and top[2] < need:
+                proven = True
+                break
         st, stages, _ = ChanceModel(inst, k, draws, need, exact=True, max_stages=max_stages).run(left())
         if stages is not None:
             found = (k, stages)
@@ -382,11 +419,12 @@ def plan_robust(
     else:
         out.result.status = "infeasible" if proven else "unknown"
         if hi >= lo and level != WORST_CASE:
-            model = ChanceModel(inst, hi, draws, None, exact=False, max_stages=max_stages)
-            st, stages, _ = model.run(left())
+            st, stages, _ = top if top is not None else _highest(inst, hi, draws, max_stages, left())
             if stages is not None:
                 n = held(draws, stages)
                 out.highest, out.highest_status = n / samples, st
+                if n:
+                    out.result.stages, _, out.result.participation = evaluate(inst, stages)
                 out.breaking, out.breaking_text = _breaking(draws, stages)
         elif level == WORST_CASE:
             for d in draws:
@@ -398,6 +436,19 @@ def plan_robust(
                 )
     out.result.wall_time = time.monotonic() - t0
     return out
+
+
+def _highest(
+    inst: Instance, hi: int, draws: Sequence[Draw], max_stages: int | None, time_limit: float
+) -> tuple[str, list[frozenset[str]] | None, int]:
+    """The roadmap of at most ``hi`` stages that keeps the most draws: status, stages, and the
+    solver's count (an upper bound on the exact count: the scaled model is a relaxation)."""
+    model = ChanceModel(inst, hi, draws, None, exact=False, max_stages=max_stages)
+    st, stages, solver = model.run(time_limit)
+    n = sum(solver.boolean_value(h) for h in model.h) if stages is not None else 0
+    if st == "infeasible":  # no roadmap at all, whatever the values
+        return "optimal", None, 0
+    return st, stages, n
 
 
 def _duration(inst: Instance, stages: Sequence[frozenset[str]]) -> int:

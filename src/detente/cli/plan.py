@@ -23,12 +23,13 @@ from detente.model.scenario import Scenario
 from detente.model.source import read_document
 
 if TYPE_CHECKING:
+    from detente.analysis.roadmap_chance import Robust
     from detente.analysis.roadmap_survival import Break, Survival
 
 from .common import SCENARIO_HELP, RunContext, console, emit_json, guarded, load_scenario_arg
 from .text import term
 
-__all__ = ["judge", "next_steps", "plan_tables", "register", "run_section", "survival_lines"]
+__all__ = ["judge", "next_steps", "plan_tables", "register", "robust_lines", "run_section", "survival_lines"]
 
 RUN_TIME_LIMIT, RUN_TIME_LIMIT_QUICK = 20.0, 8.0
 SAMPLES = ROADMAP_DRAWS
@@ -63,9 +64,19 @@ def plan(
     seed: int = typer.Option(
         0, "--seed", min=0, help="Seed of the value draws (draw i = run i of `simulate`)."
     ),
+    robust: str | None = typer.Option(
+        None,
+        "--robust",
+        help="Plan for a share of the value draws: LEVEL in (0, 1] (e.g. 0.9: the roadmap holds in at "
+        "least 90% of --samples draws of --seed), or worst-case (for every value in the ranges).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout (nothing else)."),
 ) -> None:
-    """Plan a roadmap of small reciprocal deals, or show why none exists (exit 1 when none)."""
+    """Plan a roadmap of small reciprocal deals, or show why none exists (exit 1 when none).
+
+    With --robust the roadmap must hold in that share of value draws (or for every value with
+    worst-case); when none does, the highest share any roadmap reaches is searched and shown.
+    """
     from detente.analysis import roadmap  # lazy: ortools and scipy, +0.5 s on `detente --help`
 
     with guarded():
@@ -73,6 +84,11 @@ def plan(
         if objective not in OBJECTIVES:
             raise ScenarioError.single(
                 "--objective", f"unknown objective {objective!r}; expected one of " + ", ".join(OBJECTIVES)
+            )
+        chance: Robust | None = None
+        if robust is not None and check_file is not None:
+            raise ScenarioError.single(
+                "--robust", "plans a roadmap; --check judges yours over the draws already"
             )
         if check_file is not None:
             rm = roadmap_from_document(read_document(check_file), s)
@@ -86,6 +102,25 @@ def plan(
             source = f"your sequence ({check_file})"
         else:
             moves, source = roadmap.target_from_spec(s, target)
+        if check_file is None and robust is not None:
+            from detente.analysis.roadmap_chance import parse_level, plan_robust  # lazy, as roadmap
+
+            level = parse_level(robust)
+            if not moves:
+                raise ScenarioError.single("--target", source)
+            chance = plan_robust(
+                s,
+                moves,
+                level=level,
+                samples=samples,
+                seed=seed,
+                tolerance=tolerance,
+                objective=objective,
+                max_stages=max_stages,
+                time_limit=time_limit,
+            )
+            result = chance.result
+        elif check_file is None:
             result = roadmap.plan(
                 s,
                 moves,
@@ -105,13 +140,18 @@ def plan(
             extra = (
                 {} if judged is None else {"survival": judged[0].to_json(), "first_break": _json(judged[1])}
             )
+            if chance is not None:
+                extra["robust"] = chance.to_json()
             emit_json({**result.to_json(), "source": source, **extra})
         else:
-            for item in plan_tables(s, result, source, judged=judged):
+            items = plan_tables(s, result, source, judged=judged)
+            if chance is not None:
+                items[1:1] = robust_lines(chance)
+            for item in items:
                 console.print(item)
             if chart is not None:
                 console.print(f"wrote {term(chart)}")
-            if not result.feasible and check_file is None:
+            if not result.feasible and check_file is None and chance is None:
                 options = {"tolerance": tolerance, "objective": objective, "max_stages": max_stages}
                 for line in next_steps(s, scenario, result, target, time_limit=time_limit, **options):
                     console.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -246,6 +286,34 @@ def survival_lines(s: Scenario, judged: tuple[Survival, Break | None]) -> list[A
     for k, st in enumerate(sv.joint, start=1):
         t.add_row(str(k), *[_share(st[p]) for p in s.party_ids])
     lines.append(t)
+    return lines
+
+
+def robust_lines(r: Robust) -> list[str]:
+    """The chance-constrained answer in words: the level asked, what holds, and the highest level when none."""
+    if r.level == "worst-case":
+        asked = "for every value in the ranges (worst case, exact)"
+        if r.result.feasible:
+            lines = [f"[bold]Robust:[/] holds {asked}"]
+        else:
+            lines = [f"[bold]Robust:[/] [red]no roadmap holds {asked}[/] ({r.result.status})"]
+        return lines + [term(f"  {x}") for x in r.breaking_text]
+    asked = (
+        f"in at least {100 * float(r.level):g}% of {r.samples} value draws (seed {r.seed}; {r.need} needed)"
+    )
+    if r.result.feasible:
+        lines = [f"[bold]Robust:[/] holds {asked}: held in {r.held} ({r.result.status} on this sample)"]
+    else:
+        why = "proven" if r.result.status == "infeasible" else "time ran out"
+        lines = [f"[bold]Robust:[/] [red]no roadmap holds {asked}[/] ({why})"]
+        if r.highest is not None:
+            lines.append(
+                f"  the highest level any roadmap reaches is {100 * r.highest:.1f}% "
+                f"({round(r.highest * r.samples)} of {r.samples} draws; {r.highest_status}): the roadmap shown"
+            )
+    if r.breaking:
+        lines.append(f"  {len(r.breaking)} draw(s) break it, e.g.:")
+        lines.extend(term(f"    {x}") for x in r.breaking_text)
     return lines
 
 
