@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-RECORDED = "db3377594f2bc8cd84882e50fecda12844a5e52ebb1d82dafddf78ca8294c5eb"  # issue 17: decisions weigh the inputs; ties by content
+RECORDED = "21aaf2f68958edd0aacdab48818c17840bf1d57c5330be75d48034c85f9ec1c6"  # issue 15: the planner counts verification; step-by-step follows its re-cut roadmaps
 SCRIPT = Path(__file__).with_name("run_digest.py")
 
 
