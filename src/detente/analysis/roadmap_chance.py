@@ -335,12 +335,15 @@ def plan_robust(
     objective: str = "fewest-stages",
     max_stages: int | None = None,
     time_limit: float = 60.0,
+    work_limit: float | None = None,
 ) -> Robust:
     """The best roadmap that holds in at least ``level`` of ``samples`` value draws (or ``"worst-case"``).
 
     ``result.status`` is ``optimal`` (proven best at that level on this sample), ``feasible``,
     ``infeasible`` (proven: none reaches the level; ``highest`` then says the highest level one
-    reaches) or ``unknown``.
+    reaches) or ``unknown``. ``work_limit`` replaces the wall-clock ``time_limit`` by a
+    deterministic work budget per solver call (CP-SAT deterministic seconds), so the answer
+    is the same on a busy or a quiet machine (the simulator's ``step-by-step(robust=...)``).
     """
     if objective not in ROBUST_OBJECTIVES:
         raise ScenarioError.single(
@@ -349,7 +352,8 @@ def plan_robust(
     if samples < 1:
         raise ScenarioError.single("--samples", f"expected at least 1 draw, found {samples}")
     t0 = time.monotonic()
-    deadline = t0 + time_limit
+    deadline = t0 + time_limit if work_limit is None else math.inf
+    work = work_limit
 
     def left() -> float:
         return max(0.05, deadline - time.monotonic())
@@ -373,7 +377,9 @@ def plan_robust(
         need=need,
     )
     if not inst.moves or any(c.kind not in VALUE_KINDS for c in static_conflicts(inst, max_stages)):
-        out.result = solve(inst, objective=objective, max_stages=max_stages, time_limit=left())
+        out.result = solve(
+            inst, objective=objective, max_stages=max_stages, time_limit=left(), work_limit=work
+        )
         out.held = held(draws, [st.moves for st in out.result.stages]) if out.result.feasible else None
         return out
     lo, hi = stage_bounds(inst, max_stages)
@@ -386,11 +392,13 @@ def plan_robust(
         if k == lo + 1 and level != WORST_CASE:
             # one model over every stage count: if even the most draws any roadmap keeps fall
             # short, no count can reach the level (proven at once, instead of count by count)
-            top = _highest(inst, hi, draws, max_stages, left())
+            top = _highest(inst, hi, draws, max_stages, left(), work)
             if top[0] == "optimal" and top[2] < need:
                 proven = True
                 break
-        st, stages, _ = ChanceModel(inst, k, draws, need, exact=True, max_stages=max_stages).run(left())
+        st, stages, _ = ChanceModel(inst, k, draws, need, exact=True, max_stages=max_stages).run(
+            left(), work_limit=work
+        )
         if stages is not None:
             found = (k, stages)
             break
@@ -405,7 +413,9 @@ def plan_robust(
             if time.monotonic() >= deadline:
                 complete = False
                 break
-            st, stages, _ = ChanceModel(inst, k, draws, need, exact=True, objective="fastest").run(left())
+            st, stages, _ = ChanceModel(inst, k, draws, need, exact=True, objective="fastest").run(
+                left(), work_limit=work
+            )
             if stages is not None and _duration(inst, stages) < _duration(inst, best):
                 best = stages
             if st not in ("optimal", "infeasible"):
@@ -419,7 +429,7 @@ def plan_robust(
     else:
         out.result.status = "infeasible" if proven else "unknown"
         if hi >= lo and level != WORST_CASE:
-            st, stages, _ = top if top is not None else _highest(inst, hi, draws, max_stages, left())
+            st, stages, _ = top if top is not None else _highest(inst, hi, draws, max_stages, left(), work)
             if stages is not None:
                 n = held(draws, stages)
                 out.highest, out.highest_status = n / samples, st
@@ -428,7 +438,9 @@ def plan_robust(
                 out.breaking, out.breaking_text = _breaking(draws, stages)
         elif level == WORST_CASE:
             for d in draws:
-                st, _, _ = ChanceModel(inst, hi, [d], 1, exact=False, max_stages=max_stages).run(left())
+                st, _, _ = ChanceModel(inst, hi, [d], 1, exact=False, max_stages=max_stages).run(
+                    left(), work_limit=work
+                )
                 if st != "infeasible":
                     continue
                 out.breaking_text.append(
@@ -439,12 +451,17 @@ def plan_robust(
 
 
 def _highest(
-    inst: Instance, hi: int, draws: Sequence[Draw], max_stages: int | None, time_limit: float
+    inst: Instance,
+    hi: int,
+    draws: Sequence[Draw],
+    max_stages: int | None,
+    time_limit: float,
+    work_limit: float | None = None,
 ) -> tuple[str, list[frozenset[str]] | None, int]:
     """The roadmap of at most ``hi`` stages that keeps the most draws: status, stages, and the
     solver's count (an upper bound on the exact count: the scaled model is a relaxation)."""
     model = ChanceModel(inst, hi, draws, None, exact=False, max_stages=max_stages)
-    st, stages, solver = model.run(time_limit)
+    st, stages, solver = model.run(time_limit, work_limit=work_limit)
     n = sum(solver.boolean_value(h) for h in model.h) if stages is not None else 0
     if st == "infeasible":  # no roadmap at all, whatever the values
         return "optimal", None, 0

@@ -18,7 +18,7 @@ from ..observation import Observation, Proposal
 from .offers import TRUST, Verdict, rational, small_exchange
 from .reciprocity import Reciprocal
 
-__all__ = ["StepByStep"]
+__all__ = ["StepByStep", "planned_stages", "robust_stages"]
 
 
 class StepByStep(Reciprocal):
@@ -55,6 +55,15 @@ class StepByStep(Reciprocal):
     opportunistic, margin
         As for :class:`~detente.simulate.strategies.reciprocity.TitForTat`. A stage worth less
         than holding out to a side (in its eyes) is not proposed, and not accepted.
+    robust : float, optional
+        Plan for the value ranges instead of the likely values: the roadmap that holds
+        (balanced, within every exposure limit, self-enforcing) in at least this share of
+        ``robust_samples`` value draws from the published ranges
+        (:func:`detente.analysis.roadmap_chance.plan_robust`, draws from seed 0: the
+        analysts' own sample, not the run's values). When no roadmap reaches the share, the
+        one that holds in the most draws; when none holds in any, the likely-value roadmap.
+    robust_samples : int
+        Value draws for ``robust`` (default 100).
     plan_time_limit : float
         The planner's work budget per solver call, in CP-SAT deterministic seconds (roughly
         seconds of solver work). Deterministic, unlike wall time, so the same seed gives the
@@ -80,6 +89,8 @@ class StepByStep(Reciprocal):
         plan_time_limit: float = 1.0,
         opportunistic: bool = False,
         margin: float = 0.5,
+        robust: float | None = None,
+        robust_samples: int = 100,
     ) -> None:
         self.roadmap = roadmap
         self.tolerance = tolerance
@@ -87,10 +98,21 @@ class StepByStep(Reciprocal):
         self.plan_time_limit = plan_time_limit
         self.opportunistic = opportunistic
         self.margin = margin
+        self.robust = robust
+        self.robust_samples = robust_samples
 
     def validate(self) -> None:
         super().validate()
         self._check(self.plan_time_limit > 0, f"plan_time_limit: expected > 0, found {self.plan_time_limit}")
+        if self.robust is not None:
+            self._check(
+                isinstance(self.robust, int | float) and 0 < self.robust <= 1,
+                f"robust: expected a share of draws in (0, 1], such as 0.9, found {self.robust!r}",
+            )
+        self._check(
+            isinstance(self.robust_samples, int) and self.robust_samples >= 1,
+            f"robust_samples: expected a whole number of draws >= 1, found {self.robust_samples!r}",
+        )
 
     def setup(self, obs: Observation) -> None:
         super().setup(obs)
@@ -105,6 +127,12 @@ class StepByStep(Reciprocal):
 
     def plan(self, obs: Observation) -> list[frozenset[str]] | None:
         """The planner's stages on the estimates for the run's agenda, or ``None`` (see :func:`planned_stages`)."""
+        if self.robust is not None:
+            robust = robust_stages(
+                obs, self.tolerance, self.plan_time_limit, self.robust, self.robust_samples
+            )
+            if robust is not None:
+                return robust
         return planned_stages(obs, self.tolerance, self.plan_time_limit)
 
     def current(self, obs: Observation) -> tuple[int, frozenset[str]] | None:
@@ -154,6 +182,52 @@ def planned_stages(obs: Observation, tolerance: float, work_limit: float) -> lis
             obs.prior, key, _plan, obs.prior, obs.agenda, tolerance, work_limit
         )
     return obs.view._remember(key, _plan, obs.view.scenario, obs.agenda, tolerance, work_limit)
+
+
+def robust_stages(
+    obs: Observation, tolerance: float, work_limit: float, level: float, samples: int
+) -> list[frozenset[str]] | None:
+    """The roadmap for ``obs.agenda`` that holds in at least ``level`` of ``samples`` draws from the
+    ranges the party knows (the prior, else its view), or the one that holds in the most; ``None``
+    if none holds in any draw. Remembered as :func:`planned_stages` is."""
+    key = ("robust-roadmap", obs.agenda, tolerance, work_limit, float(level), samples)
+    if obs.prior is not None:
+        return obs.view.structure.remember_for(
+            obs.prior, key, _plan_robust, obs.prior, obs.agenda, tolerance, work_limit, level, samples
+        )
+    return obs.view._remember(
+        key, _plan_robust, obs.view.scenario, obs.agenda, tolerance, work_limit, level, samples
+    )
+
+
+def _plan_robust(
+    scenario: Scenario,
+    agenda: frozenset[str],
+    tolerance: float,
+    work_limit: float,
+    level: float,
+    samples: int,
+) -> list[frozenset[str]] | None:
+    from detente.analysis import roadmap
+    from detente.analysis.roadmap_chance import plan_robust
+
+    try:
+        target = roadmap.resolve_target(scenario, agenda)
+        out = plan_robust(
+            scenario,
+            target,
+            level=float(level),
+            samples=samples,
+            seed=0,
+            tolerance=tolerance,
+            work_limit=work_limit,
+        )
+    except DetenteError:
+        return None
+    stages = [frozenset(st.moves) for st in out.result.stages]
+    if out.result.feasible or (out.highest or 0) > 0:
+        return stages or None
+    return None
 
 
 def _plan(
