@@ -265,3 +265,18 @@ def test_every_analysis_page_explains_its_words_as_the_glossary_does(at: AppTest
     text = "\n".join(m.value for m in at.expander[0].markdown).replace("\\", "")
     for term in PAGE_WORDS[page]:
         assert GLOSSARY[term].full in text and GLOSSARY[term].definition.replace("\\", "") in text
+
+
+def test_roadmap_page_plans_for_the_draws(at: AppTest) -> None:
+    _go(at, "Roadmap")
+    ks = ["dprk-declaration", "dprk-fissile-freeze", "dprk-inspectors", "dprk-test-pledge", "dprk-yongbyon-dismantle",
+          "usa-economic-aid", "usa-end-of-war", "usa-exercise-halt", "usa-liaison-offices", "usa-normalization",
+          "usa-peace-treaty", "usa-sanctions-relief-partial", "usa-security-assurances"]  # fmt: skip
+    at.multiselect(key="target").set_value(ks).run()
+    at.number_input(key="robust").set_value(0.9).run()
+    at.button(key="run-roadmap").click().run(timeout=120)
+    assert not at.exception
+    section = at.session_state["rendered"]["roadmap"]
+    assert section.params["robust level"] == 0.9 and section.params["robust held in"] >= 450
+    assert "A robust roadmap holds in 90% of the draws" in section.html
+    assert [f.name for f in section.figures][-1] == "roadmap-robust-survival"

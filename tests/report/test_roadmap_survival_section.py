@@ -38,3 +38,26 @@ def test_a_scenario_without_ranges_gets_no_survival(small_report: Any) -> None:
     sec = render_section(section, ReportInputs(flat, quick=True))
     assert "Under uncertainty" not in sec.html
     assert not any(f.name == "roadmap-survival" for f in sec.figures)
+
+
+def test_the_roadmap_section_plans_for_the_draws_when_asked() -> None:
+    """``robust``: the chance-constrained roadmap, its count recomputed by the exact checker on each draw."""
+    from detente.analysis import roadmap
+    from detente.report import ReportInputs
+    from detente.report.core import render_section
+    from detente.report.sections import roadmap as section
+    from detente.scenarios import load_builtin
+
+    s = load_builtin("korea-2019")
+    ks = sorted(roadmap.target_from_spec(s, "ks")[0])
+    inputs = ReportInputs(
+        s, quick=True, options={"roadmap": {"target": ks, "robust": 0.95, "time_limit": 60}}
+    )
+    sec = render_section(section, inputs)
+    robust, sv = section.robust_data(inputs, section.plan_data(inputs)["roadmap"])  # type: ignore[misc]
+    assert robust.result.feasible and sv is not None
+    again = survival(s, [st.moves for st in robust.result.stages], samples=ROADMAP_DRAWS, seed=0)
+    assert sec.params["robust held in"] == robust.held == again.held >= 0.95 * ROADMAP_DRAWS
+    assert sec.params["held in"] < again.held  # the likely-value roadmap holds in fewer
+    assert "A robust roadmap holds in 95% of the draws" in sec.html
+    assert any(f.name == "roadmap-robust-survival" for f in sec.figures)

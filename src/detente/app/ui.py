@@ -360,7 +360,14 @@ def page_roadmap() -> None:
         help=define("package"),
     )
     _keep("target", list(target))
-    options = {"tolerance": float(tol), "target": list(target) or None}
+    robust = st.number_input(
+        "Plan for the value ranges: hold in at least this share of 500 value draws (0: plan at the likely values)",
+        min_value=0.0, max_value=1.0, value=float(_kept("robust", 0.0)), step=0.05, key="robust",
+        help="The chance-constrained roadmap of `detente plan --robust`: balanced, within every exposure "
+        "limit and self-enforcing in at least this share of the draws; its survival chart is shown below.",
+    )  # fmt: skip
+    _keep("robust", robust)
+    options = {"tolerance": float(tol), "target": list(target) or None, "robust": float(robust) or None}
     _remember("roadmap", options)
     _words("Roadmap")
     if st.button("Plan the roadmap", key="run-roadmap", type="primary", help=define("roadmap")):

@@ -3,7 +3,9 @@
 Uses the roadmap that ``detente run`` stored (``results["plan"]``) or plans one the
 same way. Options (``inputs.options["roadmap"]``; any option means a fresh plan):
 ``target`` (move ids; default: the roadmap's ``auto`` target, the Nash package), ``tolerance`` (default 0),
-``objective`` (default: the planner's), ``time_limit`` (seconds).
+``objective`` (default: the planner's), ``time_limit`` (seconds), ``robust`` (a share of value
+draws such as 0.9, or ``"worst-case"``: also plan the roadmap that holds in at least that share of
+:data:`~detente.defaults.ROADMAP_DRAWS` draws, as ``detente plan --robust``, and chart it).
 The stage chart is :mod:`detente.report.stage_chart`'s.
 """
 
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from detente.analysis import roadmap
 from detente.analysis.roadmap import PlanResult as Plan
+from detente.analysis.roadmap_chance import WORST_CASE, Robust, plan_robust
 from detente.analysis.roadmap_survival import Break, Survival, first_break, survival
 from detente.defaults import ROADMAP_DRAWS
 
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 
     from ..section import Body, ReportInputs
 
-__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "judged", "plan_data", "render"]
+__all__ = ["DEFINITION", "KEY", "ORDER", "TITLE", "judged", "plan_data", "render", "robust_data"]
 
 KEY = "roadmap"
 TITLE = "Roadmap"
@@ -89,6 +92,63 @@ def plan_data(inputs: ReportInputs) -> dict[str, Any]:
     return inputs.result(KEY + "-report", compute)
 
 
+def robust_data(inputs: ReportInputs, r: PlanResult) -> tuple[Robust, Survival | None] | None:
+    """The robust roadmap for ``r``'s target when the options ask for one (``robust``), with its survival."""
+    given = inputs.options.get(KEY, {})
+    level = given.get("robust")
+    s = inputs.scenario
+    if level in (None, "", 0) or not r.target or not s.has_ranges:
+        return None
+
+    def compute() -> tuple[Robust, Survival | None]:
+        out = plan_robust(
+            s,
+            r.target,
+            level=level if level == WORST_CASE else float(level),
+            samples=ROADMAP_DRAWS,
+            seed=inputs.seed,
+            tolerance=r.tolerance,
+            time_limit=float(given.get("time_limit", TIME_LIMIT_QUICK if inputs.quick else TIME_LIMIT)),
+        )
+        stages = [st.moves for st in out.result.stages]
+        sv = (
+            survival(s, stages, tolerance=r.tolerance, samples=ROADMAP_DRAWS, seed=inputs.seed)
+            if stages
+            else None
+        )
+        return out, sv
+
+    return inputs.result(KEY + "-robust", compute)
+
+
+def _robust_html(rb: Robust, unit: str) -> str:
+    level = (
+        "every value in the ranges"
+        if rb.level == WORST_CASE
+        else f"{100 * float(rb.level):.0f}% of the draws"
+    )
+    res = rb.result
+    if res.feasible:
+        held = (
+            f"held in {rb.held} of {rb.samples} draws" if rb.level != WORST_CASE else "held at every corner"
+        )
+        text = (
+            f'<span class="good">A robust roadmap holds in {esc(level)}</span> ({esc(res.status)}): '
+            f"{len(res.stages)} stage(s) over {res.duration} {esc(unit)}s, {held}; its stages are charted below."
+        )
+    else:
+        how = "proven" if res.status == "infeasible" else f"solver status {esc(res.status)}"
+        text = f'<span class="bad">No roadmap holds in {esc(level)}</span> ({how}).'
+        if rb.highest is not None:
+            text += (
+                f" The highest level any roadmap reaches is {100 * rb.highest:.1f}% of {rb.samples} draws"
+                f" ({esc(rb.highest_status or '')}); that roadmap is charted below."
+            )
+    if rb.breaking_text:
+        text += " What breaks it: " + esc("; ".join(rb.breaking_text[:2])) + "."
+    return f'<p class="note"><b>Planned for the draws</b>: {text}</p>'
+
+
 def _nash_target(inputs: ReportInputs) -> tuple[frozenset[str], str]:
 
     nash = deal_space(inputs).solutions.get("nash")
@@ -127,7 +187,12 @@ def judged(inputs: ReportInputs, r: PlanResult) -> tuple[Survival, Break | None]
     return inputs.result(KEY + "-survival", compute)
 
 
-def _survival_chart(sv: Survival, parties: list[str]) -> Figure:
+def _survival_chart(
+    sv: Survival,
+    parties: list[str],
+    name: str = "roadmap-survival",
+    title: str = "Each stage under uncertainty: share of value draws it holds in, per party",
+) -> Figure:
     """Stages down, one bar per party: the share of value draws in which the stage holds for it."""
     k = len(sv.joint)
     fig, ax = new_figure(7.5, 0.9 + 0.55 * k * max(1, len(parties)) / 2)
@@ -145,9 +210,7 @@ def _survival_chart(sv: Survival, parties: list[str]) -> Figure:
     ax.axvline(0.9, color="grey", lw=0.8, ls="--")
     ax.set_xlabel(f"share of {sv.samples} value draws in which the stage holds (seed {sv.seed}; dashed: 90%)")
     ax.legend(loc="lower left", bbox_to_anchor=(1.0, 0.0), frameon=False)
-    return Figure(
-        "roadmap-survival", "Each stage under uncertainty: share of value draws it holds in, per party", fig
-    )
+    return Figure(name, title, fig)
 
 
 def _survival_html(sv: Survival, br: Break | None) -> str:
@@ -213,6 +276,13 @@ def render(inputs: ReportInputs) -> Body:
         parts.append(_survival_html(*seen))
         params["value draws"] = seen[0].samples
         params["held in"] = seen[0].held
+    robust = robust_data(inputs, r)
+    if robust is not None:
+        parts.append(_robust_html(robust[0], s.time.unit))
+        params["robust level"] = robust[0].level
+        params["robust status"] = robust[0].result.status
+        params["robust held in"] = robust[0].held
+        params["robust highest level"] = robust[0].highest
     parts.append(f"<p><b>Target</b> ({esc(data.get('source', ''))}): <small>{esc(target)}</small></p>")
 
     nash_try = (data.get("tried") or {}).get("nash")
@@ -225,6 +295,15 @@ def render(inputs: ReportInputs) -> Body:
     figs = _chart(r, inputs) if r.stages else []
     if seen is not None:
         figs.append(_survival_chart(seen[0], parties))
+    if robust is not None and robust[1] is not None:
+        figs.append(
+            _survival_chart(
+                robust[1],
+                parties,
+                "roadmap-robust-survival",
+                "The robust roadmap under uncertainty: share of value draws each stage holds in, per party",
+            )
+        )
     for f in figs:
         parts.append(f"<figure>{f.svg()}<figcaption>{esc(f.title)}</figcaption></figure>")
     if r.stages:
