@@ -63,6 +63,20 @@ def test_report_bad_input_is_a_located_error(tmp_path: Path) -> None:
     assert not (tmp_path / "r.html").exists()
 
 
+def test_report_robust_plans_for_the_draws_and_a_bad_level_is_an_error(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(tiny), "-o", str(out), "--quick", "--robust", "worst-case"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    # b1's cost to B ranges up to 2, its worth to A is 3 and a1 gives B 2: one stage holds at every corner
+    assert "A robust roadmap holds for every value in the ranges" in html and "held at every corner" in html
+    assert 'data-section="roadmap"' in html and html.count("<figure><svg") >= 3
+    bad = tmp_path / "bad.html"
+    result = runner.invoke(app, ["report", str(tiny), "-o", str(bad), "--robust", "1.5"])
+    assert result.exit_code == 2 and "--robust" in result.stderr and "(0, 1]" in result.stderr
+    assert "Traceback" not in result.output and not bad.exists()
+
+
 def test_run_no_report_writes_nothing(tiny: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "detente", "run", str(tiny), "--quick", "--no-report"],

@@ -28,13 +28,25 @@ def report(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed for every random draw (same seed, same report)."),
     quick: bool = typer.Option(False, "--quick", help="Fewer samples and runs, for a first look."),
+    robust: str | None = typer.Option(
+        None,
+        "--robust",
+        metavar="LEVEL",
+        help="Also plan the roadmap that holds in this share of 500 value draws (e.g. 0.9) or for "
+        "every value (worst-case), as plan --robust, and chart its survival.",
+    ),
 ) -> None:
     """Write a self-contained HTML report (scenario, deals, roadmap, strategies, stability, inputs and seed).
 
     The file opens with no network: figures are inline SVG, sources are plain links.
     """
     with guarded():
-        path = make_report(scenario, output, figures=figures, seed=seed, quick=quick)
+        level = None
+        if robust is not None:
+            from detente.analysis.roadmap_chance import parse_level  # lazy: OR-Tools
+
+            level = parse_level(robust)
+        path = make_report(scenario, output, figures=figures, seed=seed, quick=quick, robust=level)
         console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 
@@ -47,6 +59,7 @@ def make_report(
     quick: bool = False,
     results: dict[str, object] | None = None,
     show_progress: bool = True,
+    robust: float | str | None = None,
 ) -> Path:
     """Load a scenario, render the report (with a progress bar on stderr), write it; return its path."""
 
@@ -66,6 +79,7 @@ def make_report(
         results=dict(results or {}),
         source_text=text,
         source_name=Path(doc.locator.file).name,
+        options={"roadmap": {"robust": robust}} if robust is not None else {},
     )
     out = output if output is not None else Path(f"detente-report-{s.id}.html")
     total = len(section_modules()) + 1

@@ -123,9 +123,9 @@ def robust_data(inputs: ReportInputs, r: PlanResult) -> tuple[Robust, Survival |
 
 def _robust_html(rb: Robust, unit: str) -> str:
     level = (
-        "every value in the ranges"
+        "for every value in the ranges"
         if rb.level == WORST_CASE
-        else f"{100 * float(rb.level):.0f}% of the draws"
+        else f"in {100 * float(rb.level):.0f}% of the draws"
     )
     res = rb.result
     if res.feasible:
@@ -133,12 +133,12 @@ def _robust_html(rb: Robust, unit: str) -> str:
             f"held in {rb.held} of {rb.samples} draws" if rb.level != WORST_CASE else "held at every corner"
         )
         text = (
-            f'<span class="good">A robust roadmap holds in {esc(level)}</span> ({esc(res.status)}): '
-            f"{len(res.stages)} stage(s) over {res.duration} {esc(unit)}s, {held}; its stages are charted below."
+            f'<span class="good">A robust roadmap holds {esc(level)}</span> ({esc(res.status)}): '
+            f"{len(res.stages)} stage(s) over {res.duration} {esc(unit)}s, {held}; its survival is charted below."
         )
     else:
         how = "proven" if res.status == "infeasible" else f"solver status {esc(res.status)}"
-        text = f'<span class="bad">No roadmap holds in {esc(level)}</span> ({how}).'
+        text = f'<span class="bad">No roadmap holds {esc(level)}</span> ({how}).'
         if rb.highest is not None:
             text += (
                 f" The highest level any roadmap reaches is {100 * rb.highest:.1f}% of {rb.samples} draws"
